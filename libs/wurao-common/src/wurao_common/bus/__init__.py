@@ -1,0 +1,1 @@
+"""Events between services: CloudEvents envelopes, transactional outbox, relay to JetStream, inbox consumers."""

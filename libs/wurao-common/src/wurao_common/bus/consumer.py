@@ -1,0 +1,129 @@
+"""Durable pull consumers that apply each event once.
+
+The inbox row and the handler's effect commit in one transaction: a redelivered event finds its id and is
+acknowledged without effect. Replicas sharing a durable name share the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from opentelemetry import trace
+
+from wurao_common.bus.envelope import STREAM, SUBJECT_ROOT, Event, MalformedEvent
+from wurao_common.telemetry import context_from
+
+log = logging.getLogger("wurao.consumer")
+tracer = trace.get_tracer("wurao.consumer")
+
+Handler = Callable[[asyncpg.Connection, Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """`durable` names the consumer (shared by replicas); `event_types` like `plan.item.coded`."""
+
+    durable: str
+    event_types: tuple[str, ...]
+    handler: Handler
+    max_deliver: int = 20
+
+    def filter_subjects(self) -> list[str]:
+        return [f"{SUBJECT_ROOT}.{event_type}.>" for event_type in self.event_types]
+
+
+class Consumer:
+    def __init__(self, pool: asyncpg.Pool, nc: Client, subscription: Subscription, *, batch: int = 100):
+        self._pool = pool
+        self._nc = nc
+        self._sub = subscription
+        self._batch = batch
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        js = self._nc.jetstream()
+        config = ConsumerConfig(
+            durable_name=self._sub.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            filter_subjects=self._sub.filter_subjects(),
+            max_deliver=self._sub.max_deliver,
+            ack_wait=30.0,
+        )
+        await js.add_consumer(STREAM, config)
+        self._pull = await js.pull_subscribe_bind(self._sub.durable, stream=STREAM)
+        self._task = asyncio.create_task(self._run(), name=f"consumer-{self._sub.durable}")
+
+    async def stop(self) -> None:
+        """Finishes the batch in hand, then stops fetching."""
+        self._stopping.set()
+        if self._task:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._task, timeout=15)
+            # An open pull subscription would hold the connection's drain until its timeout.
+            with contextlib.suppress(Exception):
+                await self._pull.unsubscribe()
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                messages = await self._pull.fetch(self._batch, timeout=1.0)
+            except NatsTimeout:
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # connection lost: the client reconnects, we wait
+                log.warning("consumer %s: fetch failed: %s", self._sub.durable, error)
+                await asyncio.sleep(0.5)
+                continue
+            for message in messages:
+                await self._handle(message)
+
+    async def _handle(self, message: Msg) -> None:
+        try:
+            event = Event.from_json(message.data)
+        except MalformedEvent as error:
+            log.error("consumer %s: dropping malformed message on %s: %s", self._sub.durable, message.subject, error)
+            await message.term()
+            return
+        traceparent = (message.headers or {}).get("traceparent") or event.traceparent
+        with tracer.start_as_current_span(
+            f"consume {event.type}",
+            context=context_from(traceparent),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.consumer.group.name": self._sub.durable,
+                "messaging.message.id": event.id,
+            },
+        ):
+            try:
+                await self.apply(event)
+            except Exception:
+                log.exception("consumer %s: event %s failed; it will be redelivered", self._sub.durable, event.id)
+                await message.nak(delay=min(2.0 * (message.metadata.num_delivered or 1), 30.0))
+                return
+        with contextlib.suppress(Exception):  # a lost ack means a redelivery, which the inbox absorbs
+            await message.ack()
+
+    async def apply(self, event: Event) -> bool:
+        """Applies the event unless this consumer already did; returns whether it had an effect."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            fresh = await conn.fetchval(
+                "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+                self._sub.durable,
+                event.id,
+            )
+            if fresh:
+                await self._sub.handler(conn, event)
+            return bool(fresh)

@@ -1,0 +1,59 @@
+"""Connecting to NATS and declaring the JetStream stream every service shares."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+import nats
+from nats.aio.client import Client
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import BadRequestError, NotFoundError
+
+from wurao_common.bus.envelope import STREAM, SUBJECT_ROOT
+
+log = logging.getLogger("wurao.bus")
+
+
+async def _log_error(error: Exception) -> None:
+    log.warning("nats: %s", error)
+
+
+async def connect(url: str, *, name: str) -> Client:
+    # Credentials in the URL never reach the logs: only host and port are named.
+    where = urlsplit(url).netloc.rpartition("@")[2]
+    log.info("connecting to nats at %s", where)
+    return await nats.connect(
+        url,
+        name=name,
+        error_cb=_log_error,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        connect_timeout=5,
+    )
+
+
+def stream_config(*, replicas: int = 1) -> StreamConfig:
+    return StreamConfig(
+        name=STREAM,
+        subjects=[f"{SUBJECT_ROOT}.>"],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        duplicate_window=120.0,
+        max_age=365 * 24 * 3600.0,
+    )
+
+
+async def ensure_stream(nc: Client, *, replicas: int = 1) -> None:
+    js = nc.jetstream()
+    config = stream_config(replicas=replicas)
+    try:
+        await js.stream_info(STREAM)
+        await js.update_stream(config)
+    except NotFoundError:
+        try:
+            await js.add_stream(config)
+        except BadRequestError as error:  # another replica created it first
+            if error.err_code != 10058:
+                raise

@@ -1,0 +1,115 @@
+"""The transactional outbox and the relay that publishes it to JetStream.
+
+`record` writes an event inside the caller's transaction, so the state change and its event commit together.
+The relay is woken by NOTIFY (and a slow poll as a safety net), publishes in order with `Nats-Msg-Id` =
+event id so JetStream drops duplicates, and deletes what the stream acknowledged. Replicas take turns through
+an advisory lock, which keeps the order and never publishes a row twice at the same time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+from nats.aio.client import Client
+from opentelemetry import trace
+
+from wurao_common.bus.envelope import Event
+from wurao_common.telemetry import current_traceparent, headers_for
+
+log = logging.getLogger("wurao.outbox")
+_CHANNEL = "wurao_outbox"
+_RELAY_LOCK = 0x7775_7261_6F01
+tracer = trace.get_tracer("wurao.outbox")
+
+
+async def record(conn: asyncpg.Connection, event: Event) -> None:
+    if not conn.is_in_transaction():
+        raise RuntimeError("outbox.record must run inside the state change's transaction")
+    if event.traceparent is None:
+        event = Event(**{**event.__dict__, "traceparent": current_traceparent()})
+    await conn.execute(
+        "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)",
+        event.id,
+        event.nats_subject,
+        event.to_json(),
+    )
+    await conn.execute("SELECT pg_notify($1, '')", _CHANNEL)
+
+
+class OutboxRelay:
+    def __init__(self, pool: asyncpg.Pool, nc: Client, *, batch: int = 500, poll_seconds: float = 2.0):
+        self._pool = pool
+        self._js = nc.jetstream()
+        self._batch = batch
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task | None = None
+        self._listener: asyncpg.Connection | None = None
+
+    async def start(self) -> None:
+        self._listener = await self._pool.acquire()
+        await self._listener.add_listener(_CHANNEL, self._on_notify)
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    def _on_notify(self, *_args) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Publishes what is already committed, then stops."""
+        self._stopping = True
+        self._wake.set()
+        if self._task:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._task, timeout=10)
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.remove_listener(_CHANNEL, self._on_notify)
+            await self._pool.release(self._listener)
+
+    async def _run(self) -> None:
+        backoff = 0.1
+        while True:
+            self._wake.clear()
+            try:
+                while await self.publish_pending() == self._batch:
+                    pass
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # NATS or PostgreSQL away: rows stay, try again later
+                log.warning("outbox relay: %s; retrying in %.1f s", error, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                if not self._stopping:
+                    continue
+            if self._stopping:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+
+    async def publish_pending(self) -> int:
+        """Publishes one batch in order; returns how many rows it published."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
+                return 0
+            rows = await conn.fetch(
+                "SELECT seq, event_id, subject, payload FROM outbox ORDER BY seq LIMIT $1", self._batch
+            )
+            if not rows:
+                return 0
+            with tracer.start_as_current_span("outbox publish", attributes={"wurao.events": len(rows)}):
+                acks = await asyncio.gather(
+                    *(self._publish(row["subject"], row["payload"], str(row["event_id"])) for row in rows)
+                )
+            if any(ack.stream is None for ack in acks):
+                raise RuntimeError("JetStream did not acknowledge a publish")
+            await conn.execute("DELETE FROM outbox WHERE seq <= $1", rows[-1]["seq"])
+            return len(rows)
+
+    async def _publish(self, subject: str, payload: bytes, event_id: str):
+        event = Event.from_json(payload)
+        return await self._js.publish(subject, payload, timeout=5, headers=headers_for(event_id, event.traceparent))

@@ -1,0 +1,104 @@
+"""What every service runs on: common settings and the runtime its lifespan opens and closes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from importlib.resources import files
+from pathlib import Path
+
+import asyncpg
+from nats.aio.client import Client
+
+from wurao_common import config, db
+from wurao_common.auth import TokenVerifier
+from wurao_common.bus.consumer import Consumer, Subscription
+from wurao_common.bus.nats import connect, ensure_stream
+from wurao_common.bus.outbox import OutboxRelay
+
+log = logging.getLogger("wurao.service")
+BUS_MIGRATIONS = Path(str(files("wurao_common") / "sql"))
+
+
+@dataclass(frozen=True)
+class CommonSettings:
+    database_url: config.Secret
+    nats_url: config.Secret
+    jwt_public_key: bytes
+    jwt_issuer: str
+    jwt_audience: str
+    environment: str
+    max_body_bytes: int
+    db_pool_max: int
+    stream_replicas: int
+
+    @classmethod
+    def from_env(cls, env: config.Config | None = None) -> CommonSettings:
+        env = env or config.Config(environ=config.environ)
+        environment = config.read(env, "WURAO_ENV", str, "production")
+        if environment not in ("production", "development"):
+            raise config.SettingsError("setting WURAO_ENV: must be 'production' or 'development'")
+        return cls(
+            database_url=config.read(env, "DATABASE_URL", config.Secret),
+            nats_url=config.read(env, "NATS_URL", config.Secret),
+            jwt_public_key=config.read_file(env, "JWT_PUBLIC_KEY_FILE"),
+            jwt_issuer=config.read(env, "JWT_ISSUER"),
+            jwt_audience=config.read(env, "JWT_AUDIENCE"),
+            environment=environment,
+            max_body_bytes=config.read(env, "MAX_BODY_BYTES", int, 1 << 20),
+            db_pool_max=config.read(env, "DB_POOL_MAX", int, 20),
+            stream_replicas=config.read(env, "NATS_STREAM_REPLICAS", int, 1),
+        )
+
+    @cached_property
+    def verifier(self) -> TokenVerifier:
+        return TokenVerifier(self.jwt_public_key, issuer=self.jwt_issuer, audience=self.jwt_audience)
+
+
+@dataclass
+class Runtime:
+    pool: asyncpg.Pool
+    nats: Client
+
+    async def problems(self) -> list[str]:
+        """What keeps this replica from serving; empty when ready."""
+        found = []
+        try:
+            async with self.pool.acquire(timeout=2) as conn:
+                await conn.fetchval("SELECT 1")
+        except Exception as error:
+            found.append(f"postgres: {type(error).__name__}")
+        if not self.nats.is_connected:
+            found.append("nats: not connected")
+        return found
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: CommonSettings,
+    *,
+    service: str,
+    migrations: Path,
+    subscriptions: Sequence[Subscription] = (),
+) -> AsyncIterator[Runtime]:
+    """Pool, migrations, NATS, stream, outbox relay and consumers; closed in reverse order, draining first."""
+    async with AsyncExitStack() as stack:
+        pool = await db.create_pool(str(settings.database_url), max_size=settings.db_pool_max)
+        stack.push_async_callback(pool.close)
+        applied = await db.migrate(pool, {"bus": BUS_MIGRATIONS, service: migrations})
+        if applied:
+            log.info("%s: applied migrations %s", service, ", ".join(applied))
+        nc = await connect(str(settings.nats_url), name=service)
+        stack.push_async_callback(nc.drain)
+        await ensure_stream(nc, replicas=settings.stream_replicas)
+        relay = OutboxRelay(pool, nc)
+        await relay.start()
+        stack.push_async_callback(relay.stop)
+        for subscription in subscriptions:
+            consumer = Consumer(pool, nc, subscription)
+            await consumer.start()
+            stack.push_async_callback(consumer.stop)
+        yield Runtime(pool=pool, nats=nc)

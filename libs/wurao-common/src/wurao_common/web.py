@@ -1,0 +1,266 @@
+"""The HTTP face every subgraph shares: GraphQL on Starlette, guards, masking, health and metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from opentelemetry import trace
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.federation import Schema as FederationSchema
+
+from wurao_common.auth import AuthError, Caller, TokenVerifier
+from wurao_common.errors import ClientError
+from wurao_common.telemetry import setup_tracing
+
+log = logging.getLogger("wurao.web")
+CALLER_KEY = "wurao.caller"
+# The composer (@theguild/federation-composition 0.27) rejects Strawberry's default federation version.
+FEDERATION_VERSION = "2.9"
+
+
+def _trace_id() -> str:
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else ""
+
+
+def _is_expected(error: GraphQLError) -> bool:
+    """Validation errors and ClientErrors stay readable; anything else is a bug and is masked."""
+    return error.original_error is None or isinstance(error.original_error, ClientError)
+
+
+class _MaskUnexpected(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: not _is_expected(error), error_message="Internal error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        trace_id = _trace_id()
+        log.error("unexpected error (trace %s)", trace_id, exc_info=error.original_error)
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL", "traceId": trace_id}
+        return masked
+
+
+class _ClientErrorCodes(strawberry.extensions.SchemaExtension):
+    """Gives client errors a machine-readable code in `extensions.code`."""
+
+    def on_operation(self):
+        yield
+        result = self.execution_context.result
+        for error in getattr(result, "errors", None) or ():
+            if isinstance(error.original_error, ClientError):
+                error.extensions = {**(error.extensions or {}), "code": error.original_error.code}
+
+
+class _QuietSchema(FederationSchema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        # Client mistakes are not server errors; unexpected ones are logged once, by the masking extension.
+        return
+
+
+def build_schema(
+    *, query: type, mutation: type | None = None, types: Iterable[type] = (), max_depth: int = 12, max_aliases: int = 30
+) -> FederationSchema:
+    return _QuietSchema(
+        query=query,
+        mutation=mutation,
+        types=list(types),
+        federation_version=FEDERATION_VERSION,
+        extensions=[
+            ParserCache(maxsize=1000),
+            ValidationCache(maxsize=1000),
+            QueryDepthLimiter(max_depth=max_depth),
+            MaxAliasesLimiter(max_alias_count=max_aliases),
+            _ClientErrorCodes,
+            _MaskUnexpected,
+        ],
+    )
+
+
+def _json_error(status: int, message: str, code: str) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+class GraphQLGuard:
+    """In front of /graphql: authenticate, then refuse malformed requests with a clear 4xx.
+
+    Strawberry answers 500 to a JSON scalar body or undecodable bytes, so the body is checked here first.
+    """
+
+    def __init__(self, app: ASGIApp, *, verifier: Callable[[], TokenVerifier], max_body_bytes: int):
+        self._app = app
+        self._verifier = verifier
+        self._max = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await _json_error(400, "only HTTP POST is served here", "BAD_REQUEST")(scope, receive, send)
+            return
+        request = Request(scope)
+        if request.method != "POST":
+            await _json_error(405, "send GraphQL requests as HTTP POST", "METHOD_NOT_ALLOWED")(scope, receive, send)
+            return
+        try:
+            caller = self._verifier().verify(request.headers.get("authorization"))
+        except AuthError as error:
+            response = _json_error(401, str(error), "UNAUTHENTICATED")
+            response.headers["www-authenticate"] = "Bearer"
+            await response(scope, receive, send)
+            return
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            await _json_error(415, "the body must be application/json", "UNSUPPORTED_MEDIA_TYPE")(scope, receive, send)
+            return
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self._max:
+            await _json_error(413, f"the body is larger than {self._max} bytes", "PAYLOAD_TOO_LARGE")(
+                scope, receive, send
+            )
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if len(body) > self._max:
+                await _json_error(413, f"the body is larger than {self._max} bytes", "PAYLOAD_TOO_LARGE")(
+                    scope, receive, send
+                )
+                return
+            if not message.get("more_body"):
+                break
+        problem = _body_problem(bytes(body))
+        if problem:
+            await _json_error(400, problem, "BAD_REQUEST")(scope, receive, send)
+            return
+        scope[CALLER_KEY] = caller
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self._app(scope, replay, send)
+
+
+def _body_problem(body: bytes) -> str | None:
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "the body is not valid UTF-8"
+    except json.JSONDecodeError as error:
+        return f"the body is not valid JSON: {error.msg} at position {error.pos}"
+    if not isinstance(payload, dict):
+        return "the body must be a JSON object with a 'query' string"
+    if not isinstance(payload.get("query"), str):
+        return "the body must carry a 'query' string"
+    variables = payload.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        return "'variables' must be a JSON object"
+    operation = payload.get("operationName")
+    if operation is not None and not isinstance(operation, str):
+        return "'operationName' must be a string"
+    return None
+
+
+class _GraphQLView(GraphQL):
+    def __init__(self, schema, make_context: Callable[[Request, Caller], Any]):
+        super().__init__(schema, graphql_ide=None, allow_queries_via_get=False)
+        self._make_context = make_context
+
+    async def get_context(self, request, response) -> Any:
+        return self._make_context(request, request.scope[CALLER_KEY])
+
+
+class _Metrics:
+    def __init__(self, service: str):
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "wurao_http_requests", "HTTP requests", ["service", "path", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "wurao_http_request_seconds", "HTTP request latency", ["service", "path"], registry=self.registry
+        )
+        self.service = service
+
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        async def measured(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            status = {"code": 500}
+
+            async def capture(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status["code"] = message["status"]
+                await send(message)
+
+            started = time.perf_counter()
+            try:
+                await app(scope, receive, capture)
+            finally:
+                path = scope["path"] if scope["path"] in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
+                self.requests.labels(self.service, path, str(status["code"])).inc()
+                self.latency.labels(self.service, path).observe(time.perf_counter() - started)
+
+        return measured
+
+
+def graphql_service(
+    *,
+    service: str,
+    schema: strawberry.Schema,
+    verifier: Callable[[], TokenVerifier],
+    runtime: Callable[[], Any],
+    make_context: Callable[[Request, Caller], Any],
+    readiness: Callable[[], Awaitable[list[str]]],
+    max_body_bytes: int = 1 << 20,
+) -> ASGIApp:
+    """The subgraph's ASGI app. `runtime` is an async context manager factory run as the lifespan."""
+    metrics = _Metrics(service)
+
+    async def healthz(_: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(_: Request) -> Response:
+        problems = await readiness()
+        if problems:
+            return JSONResponse({"ready": False, "problems": problems}, status_code=503)
+        return JSONResponse({"ready": True})
+
+    async def metrics_endpoint(_: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        setup_tracing(service)
+        async with runtime():
+            yield
+
+    graphql = GraphQLGuard(_GraphQLView(schema, make_context), verifier=verifier, max_body_bytes=max_body_bytes)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=None),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+        ],
+        lifespan=lifespan,
+    )
+    return OpenTelemetryMiddleware(metrics.middleware(app), excluded_urls="healthz,readyz,metrics")
