@@ -5,7 +5,6 @@ import time
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-
 from wurao_common.auth import AuthError, Role, TokenVerifier, generate_signing_key, issue_token, within_region
 from wurao_common.testing import AUDIENCE, ISSUER
 
@@ -56,8 +55,15 @@ def test_alg_none_is_refused(keys, verifier):
 
 def test_hmac_signed_with_the_public_key_is_refused(keys, verifier):
     """The classic algorithm-confusion attack: HS256 keyed with the published public key."""
-    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "role": "province_office", "region": "43",
-              "iat": int(time.time()), "exp": int(time.time()) + 60}
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "x",
+        "role": "province_office",
+        "region": "43",
+        "iat": int(time.time()),
+        "exp": int(time.time()) + 60,
+    }
     header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
     payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     import hashlib
@@ -78,8 +84,11 @@ def test_wrong_issuer_or_audience_is_refused(keys, verifier, field, value):
 def test_unknown_role_is_refused(keys, verifier):
     private = serialization.load_pem_private_key(keys[0], password=None)
     now = int(time.time())
-    token = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "role": "emperor", "region": "43", "iat": now,
-                        "exp": now + 60}, private, algorithm="ES256")
+    token = jwt.encode(
+        {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "role": "emperor", "region": "43", "iat": now, "exp": now + 60},
+        private,
+        algorithm="ES256",
+    )
     with pytest.raises(AuthError, match="unknown role"):
         verifier.verify(f"Bearer {token}")
 
@@ -91,8 +100,13 @@ def test_non_bearer_scheme_is_refused(keys, verifier):
 
 @pytest.mark.parametrize(
     ("scope", "region", "inside"),
-    [("43", "431024106201", True), ("4310", "431024", True), ("431024", "4310", False), ("4304", "431024", False),
-     ("", "43", False)],
+    [
+        ("43", "431024106201", True),
+        ("4310", "431024", True),
+        ("431024", "4310", False),
+        ("4304", "431024", False),
+        ("", "43", False),
+    ],
 )
 def test_region_scope_nests_by_code_prefix(scope, region, inside):
     assert within_region(scope, region) is inside

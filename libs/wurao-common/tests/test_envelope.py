@@ -1,5 +1,4 @@
 import pytest
-
 from wurao_common.bus.envelope import Event, MalformedEvent, region_tokens
 
 
@@ -15,8 +14,13 @@ def test_region_tokens_refuse_codes_that_are_not_gb2260(bad):
 
 
 def test_event_round_trips_through_its_cloudevents_json():
-    event = Event(type="plan.item.coded", region="431024", data={"itemId": "x", "名称": "防汛"}, subject="item/x",
-                  traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+    event = Event(
+        type="plan.item.coded",
+        region="431024",
+        data={"itemId": "x", "名称": "防汛"},
+        subject="item/x",
+        traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    )
     again = Event.from_json(event.to_json())
     assert again == event
     assert event.nats_subject == "wurao.plan.item.coded.43.4310.431024._._"

@@ -32,9 +32,7 @@ from pathlib import Path
 
 PROVINCE_CODE = "43"  # 湖南省
 
-DEFAULT_OUTPUT = (
-    Path(__file__).resolve().parent.parent / "src" / "wurao_plan" / "seed" / "hunan_regions.tsv.gz"
-)
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "src" / "wurao_plan" / "seed" / "hunan_regions.tsv.gz"
 
 # level name, source CSV, column naming the parent, expected code length
 LEVELS: tuple[tuple[str, str, str | None, int], ...] = (

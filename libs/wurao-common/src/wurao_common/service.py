@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import strawberry
 from nats.aio.client import Client
+from starlette.types import ASGIApp
 
 from wurao_common import config, db
-from wurao_common.auth import TokenVerifier
+from wurao_common.auth import Caller, TokenVerifier
 from wurao_common.bus.consumer import Consumer, Subscription
 from wurao_common.bus.nats import connect, ensure_stream
 from wurao_common.bus.outbox import OutboxRelay
+from wurao_common.web import graphql_service
 
 log = logging.getLogger("wurao.service")
 BUS_MIGRATIONS = Path(str(files("wurao_common") / "sql"))
@@ -62,6 +66,7 @@ class CommonSettings:
 class Runtime:
     pool: asyncpg.Pool
     nats: Client
+    extras: dict[str, Any] = field(default_factory=dict)  # what extend_runtime adds (e.g. "redis")
 
     async def problems(self) -> list[str]:
         """What keeps this replica from serving; empty when ready."""
@@ -102,3 +107,46 @@ async def open_runtime(
             await consumer.start()
             stack.push_async_callback(consumer.stop)
         yield Runtime(pool=pool, nats=nc)
+
+
+def service_app(
+    *,
+    service: str,
+    schema: strawberry.Schema,
+    migrations: Path,
+    make_context: Callable[[Runtime, Caller], Any],
+    settings: CommonSettings | None = None,
+    subscriptions: Sequence[Subscription] = (),
+    extend_runtime: Callable[[Runtime], AbstractAsyncContextManager[None]] | None = None,
+) -> ASGIApp:
+    """A service's whole ASGI app: settings read now, connections opened in the lifespan.
+
+    `extend_runtime` opens what only this service needs (Redis for inspection) on top of the common runtime.
+    """
+    settings = settings or CommonSettings.from_env()
+    state: dict[str, Runtime] = {}
+
+    @asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        async with (
+            open_runtime(settings, service=service, migrations=migrations, subscriptions=subscriptions) as runtime,
+            AsyncExitStack() as extra,
+        ):
+            if extend_runtime is not None:
+                await extra.enter_async_context(extend_runtime(runtime))
+            state["runtime"] = runtime
+            yield
+            state.clear()
+
+    async def readiness() -> list[str]:
+        return await state["runtime"].problems() if "runtime" in state else ["starting"]
+
+    return graphql_service(
+        service=service,
+        schema=schema,
+        verifier=lambda: settings.verifier,
+        runtime=lifespan,
+        make_context=lambda _request, caller: make_context(state["runtime"], caller),
+        readiness=readiness,
+        max_body_bytes=settings.max_body_bytes,
+    )

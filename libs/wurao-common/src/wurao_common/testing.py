@@ -5,13 +5,17 @@ Enabled by `pytest_plugins = ["wurao_common.testing"]` in the root conftest.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
+from starlette.types import ASGIApp
 
 from wurao_common import db, embedded
 from wurao_common.auth import Role, generate_signing_key, issue_token
@@ -33,8 +37,11 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     root = tmp_path_factory.mktemp("servers")
     started: list[embedded.Server] = []
     try:
-        for start, name in ((embedded.start_postgres, "postgres"), (embedded.start_redis, "redis"),
-                            (embedded.start_nats, "nats")):
+        for start, name in (
+            (embedded.start_postgres, "postgres"),
+            (embedded.start_redis, "redis"),
+            (embedded.start_nats, "nats"),
+        ):
             started.append(start(root / name))
         yield Servers(*started, root=root)
     finally:
@@ -108,6 +115,44 @@ def service_env(servers: Servers, jwt_keys: Keys, database_url: str) -> Callable
 async def count_rows(url: str, table: str) -> int:
     conn = await asyncpg.connect(url)
     try:
-        return await conn.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608 - test helper, fixed names
+        return await conn.fetchval(f"SELECT count(*) FROM {table}")
     finally:
         await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def serving(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
+    """Runs an ASGI app's lifespan (its real pools and clients) and yields an HTTP client bound to it."""
+    to_app: asyncio.Queue = asyncio.Queue()
+    from_app: asyncio.Queue = asyncio.Queue()
+    task = asyncio.create_task(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, to_app.get, from_app.put)
+    )
+    await to_app.put({"type": "lifespan.startup"})
+    started = await from_app.get()
+    if started["type"] != "lifespan.startup.complete":
+        task.cancel()
+        raise RuntimeError(f"app failed to start: {started.get('message')}")
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as client:
+            yield client
+    finally:
+        await to_app.put({"type": "lifespan.shutdown"})
+        await from_app.get()
+        await task
+
+
+def settings_from(env: dict[str, str]):
+    from wurao_common.config import Config
+    from wurao_common.service import CommonSettings
+
+    return CommonSettings.from_env(Config(environ=env))
+
+
+async def graphql(
+    client: httpx.AsyncClient, query: str, variables: dict | None = None, *, headers: dict[str, str]
+) -> dict:
+    """POSTs a GraphQL request and returns the decoded body, failing on a non-200 answer."""
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()

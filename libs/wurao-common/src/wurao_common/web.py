@@ -81,10 +81,11 @@ def build_schema(
         types=list(types),
         federation_version=FEDERATION_VERSION,
         extensions=[
-            ParserCache(maxsize=1000),
-            ValidationCache(maxsize=1000),
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxAliasesLimiter(max_alias_count=max_aliases),
+            # Factories: a fresh extension per request; the parse and validation caches are module-level.
+            lambda: ParserCache(maxsize=1000),
+            lambda: ValidationCache(maxsize=1000),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
             _ClientErrorCodes,
             _MaskUnexpected,
         ],

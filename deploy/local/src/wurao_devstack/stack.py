@@ -1,0 +1,228 @@
+"""Starts the whole platform on one machine and stops it without leaving a process behind.
+
+Embedded PostgreSQL, Redis and NATS (or the servers named by DATABASE_URL, REDIS_URL, NATS_URL), one
+database per service, demo data, the four services (one uvicorn worker each, see FIELD-NOTES on TCP_NODELAY)
+and the gateway on a supergraph composed from the committed SDLs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wurao_common import db, embedded
+from wurao_common.auth import Role, generate_signing_key, issue_token
+
+from wurao_devstack import gateway
+
+REPO = Path(__file__).resolve().parents[4]
+SERVICES = ("plan", "inspection", "rectification", "reporting")
+# Services with a seed module (`python -m wurao_<name>.seed`), run once their database is migrated.
+SEEDED = ("plan",)
+ISSUER = "wurao-dev"
+AUDIENCE = "wurao-api"
+
+
+@dataclass
+class Keys:
+    """Development keys, created once under the data folder and kept out of the repository."""
+
+    folder: Path
+
+    def ensure(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.chmod(0o700)
+        if not self.jwt_private.exists():
+            private_pem, public_pem = generate_signing_key()
+            self.jwt_private.write_bytes(private_pem)
+            self.jwt_private.chmod(0o600)
+            self.jwt_public.write_bytes(public_pem)
+
+    @property
+    def jwt_private(self) -> Path:
+        return self.folder / "jwt-private.pem"
+
+    @property
+    def jwt_public(self) -> Path:
+        return self.folder / "jwt-public.pem"
+
+    def token(
+        self,
+        role: Role | str,
+        region: str,
+        *,
+        office: str | None = None,
+        unit: str | None = None,
+        subject: str | None = None,
+        ttl_seconds: int = 12 * 3600,
+    ) -> str:
+        return issue_token(
+            self.jwt_private.read_bytes(),
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            role=role,
+            region=region,
+            office_id=office,
+            unit_id=unit,
+            subject=subject,
+            ttl_seconds=ttl_seconds,
+        )
+
+
+@dataclass
+class Stack:
+    data_dir: Path
+    gateway_port: int = 4000
+    extra_env: dict[str, str] = field(default_factory=dict)
+    servers: list[embedded.Server] = field(default_factory=list)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    service_urls: dict[str, str] = field(default_factory=dict)
+    keys: Keys = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.data_dir = self.data_dir.resolve()
+        self.keys = Keys(self.data_dir / "keys")
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}/graphql"
+
+    def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        started = time.monotonic()
+        self.keys.ensure()
+        postgres_url, redis_url, nats_url = self._servers()
+        database_urls = asyncio.run(self._databases(postgres_url))
+        common = {
+            "NATS_URL": nats_url,
+            "REDIS_URL": redis_url,
+            "JWT_PUBLIC_KEY_FILE": str(self.keys.jwt_public),
+            "JWT_ISSUER": ISSUER,
+            "JWT_AUDIENCE": AUDIENCE,
+            "WURAO_ENV": "development",
+            **self.extra_env,
+        }
+        (self.data_dir / "logs").mkdir(exist_ok=True)
+        for name in SERVICES:
+            env = {**os.environ, **common, "DATABASE_URL": database_urls[name], "OTEL_SERVICE_NAME": name}
+            port = embedded.free_port()
+            self.service_urls[name] = f"http://127.0.0.1:{port}/graphql"
+            self.processes[name] = self._spawn_service(name, port, env)
+        for name in SERVICES:
+            _wait_ready(self.service_urls[name].replace("/graphql", "/readyz"), self.processes[name], name)
+        for name in SEEDED:
+            env = {**os.environ, **common, "DATABASE_URL": database_urls[name]}
+            subprocess.run([sys.executable, "-m", f"wurao_{name}.seed"], env=env, check=True)  # noqa: S603
+        supergraph = self.data_dir / "supergraph.graphql"
+        gateway.compose(
+            {name: (self.service_urls[name], REPO / "services" / name / "schema.graphql") for name in SERVICES},
+            supergraph,
+        )
+        self.processes["gateway"] = gateway.start(
+            supergraph, port=self.gateway_port, env={**common}, log_file=self.data_dir / "logs" / "gateway.log"
+        )
+        gateway.wait_ready(self.gateway_port, timeout=60)
+        self.started_in = time.monotonic() - started
+
+    def _servers(self) -> tuple[str, str, str]:
+        """External servers when their URL is set, else embedded ones under the data folder."""
+        urls = []
+        for variable, start in (
+            ("DATABASE_URL", embedded.start_postgres),
+            ("REDIS_URL", embedded.start_redis),
+            ("NATS_URL", embedded.start_nats),
+        ):
+            external = os.environ.get(variable)
+            if external:
+                urls.append(external)
+                continue
+            server = start(self.data_dir / variable.split("_")[0].lower())
+            self.servers.append(server)
+            urls.append(server.url)
+        return urls[0], urls[1], urls[2]
+
+    async def _databases(self, server_url: str) -> dict[str, str]:
+        return {name: await db.ensure_database(server_url, f"wurao_{name}") for name in SERVICES}
+
+    def _spawn_service(self, name: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+        log = (self.data_dir / "logs" / f"{name}.log").open("ab")
+        try:
+            return subprocess.Popen(  # noqa: S603
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    f"wurao_{name}.app:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-access-log",
+                    "--timeout-graceful-shutdown",
+                    "10",
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            log.close()
+
+    def dead(self) -> list[str]:
+        return [name for name, process in self.processes.items() if process.poll() is not None]
+
+    def stop(self) -> None:
+        """Gateway first, then services (they drain their consumers and relay), then the servers."""
+        for name in ["gateway", *reversed(SERVICES)]:
+            process = self.processes.pop(name, None)
+            if process is not None:
+                _terminate(process)
+        for server in reversed(self.servers):
+            server.stop()
+        self.servers.clear()
+
+
+def _terminate(process: subprocess.Popen, timeout: float = 15) -> None:
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _wait_ready(url: str, process: subprocess.Popen, name: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode}: see its log under the data folder")
+        with (
+            contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError),
+            urllib.request.urlopen(url, timeout=1) as response,  # noqa: S310 - our own loopback URL
+        ):
+            if response.status == 200:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{name} not ready after {timeout} s")

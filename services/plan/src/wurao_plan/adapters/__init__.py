@@ -1,0 +1,1 @@
+"""PostgreSQL access for the plan service: plain SQL over asyncpg."""

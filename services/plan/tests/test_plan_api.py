@@ -1,0 +1,59 @@
+"""The plan subgraph over HTTP, in process, on real PostgreSQL and NATS."""
+
+import pytest
+
+from wurao_common.auth import Role
+from wurao_common.testing import graphql, serving, settings_from
+from wurao_plan.app import create_app
+from wurao_plan.seed.demo import load_demo
+from wurao_plan.seed.regions import load_regions
+
+DRAFT = "mutation($year: Int!) { draftPlan(year: $year) { __typename ... on Plan { id year status } " \
+        "... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason } } }"
+
+
+@pytest.fixture
+async def plan(service_env, pool):
+    async with serving(create_app(settings_from(service_env()))) as client:
+        async with pool.acquire() as conn:
+            await load_regions(conn)
+            await load_demo(conn)
+        yield client
+
+
+async def test_an_office_drafts_its_plan_and_the_event_is_recorded_with_it(plan, jwt_keys, pool):
+    headers = jwt_keys.bearer(Role.COUNTY_OFFICE, "431024", office_id="431024-dcs")
+    body = await graphql(plan, DRAFT, {"year": 2026}, headers=headers)
+    assert body["data"]["draftPlan"]["__typename"] == "Plan"
+    assert body["data"]["draftPlan"]["status"] == "DRAFT"
+    stored = await pool.fetchval("SELECT count(*) FROM plans WHERE office_id = '431024-dcs' AND year = 2026")
+    assert stored == 1
+
+
+async def test_a_second_plan_for_the_same_year_is_a_typed_conflict_and_changes_nothing(plan, jwt_keys, pool):
+    headers = jwt_keys.bearer(Role.COUNTY_OFFICE, "431024", office_id="431024-dcs")
+    await graphql(plan, DRAFT, {"year": 2026}, headers=headers)
+    body = await graphql(plan, DRAFT, {"year": 2026}, headers=headers)
+    assert body["data"]["draftPlan"]["__typename"] == "Conflict"
+    assert await pool.fetchval("SELECT count(*) FROM plans") == 1
+
+
+async def test_a_caller_outside_the_offices_region_may_not_draft_for_it(plan, jwt_keys, pool):
+    headers = jwt_keys.bearer(Role.COUNTY_OFFICE, "4304", office_id="431024-dcs")
+    body = await graphql(plan, DRAFT, {"year": 2026}, headers=headers)
+    assert body["data"]["draftPlan"]["__typename"] == "NotAllowed"
+    assert await pool.fetchval("SELECT count(*) FROM plans") == 0
+
+
+async def test_a_year_already_past_is_invalid_input(plan, jwt_keys):
+    headers = jwt_keys.bearer(Role.COUNTY_OFFICE, "431024", office_id="431024-dcs")
+    body = await graphql(plan, DRAFT, {"year": 2001}, headers=headers)
+    assert body["data"]["draftPlan"] == {"__typename": "InvalidInput", "field": "year",
+                                         "reason": body["data"]["draftPlan"]["reason"]}
+
+
+async def test_offices_outside_the_callers_region_are_invisible(plan, jwt_keys):
+    body = await graphql(plan, "{ offices { id } }", headers=jwt_keys.bearer(Role.CITY_OFFICE, "4310"))
+    assert {office["id"] for office in body["data"]["offices"]} == {"4310-dcs", "431024-dcs", "431024-yjj"}
+    body = await graphql(plan, '{ office(id: "4301-dcs") { id } }', headers=jwt_keys.bearer(Role.CITY_OFFICE, "4310"))
+    assert body["data"]["office"] is None

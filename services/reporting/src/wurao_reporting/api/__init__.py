@@ -1,0 +1,1 @@
+"""The reporting subgraph: read models exposed on the entities other services own."""
