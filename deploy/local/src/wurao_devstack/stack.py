@@ -19,6 +19,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from wurao_common import db, embedded
 from wurao_common.auth import Role, generate_signing_key, issue_token
 
@@ -46,6 +48,15 @@ class Keys:
             self.jwt_private.write_bytes(private_pem)
             self.jwt_private.chmod(0o600)
             self.jwt_public.write_bytes(public_pem)
+        if not self.code_signing.exists():
+            key = Ed25519PrivateKey.generate()
+            self.code_signing.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+            self.code_signing.chmod(0o600)
+
+    @property
+    def code_signing(self) -> Path:
+        """The Ed25519 key plan signs inspection codes with (key id 1)."""
+        return self.folder / "code-signing.pem"
 
     @property
     def jwt_private(self) -> Path:
@@ -83,6 +94,8 @@ class Stack:
     data_dir: Path
     gateway_port: int = 4000
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Servers to use instead of embedded ones, by variable; unset ones fall back to the environment.
+    external: dict[str, str] = field(default_factory=dict)
     servers: list[embedded.Server] = field(default_factory=list)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     service_urls: dict[str, str] = field(default_factory=dict)
@@ -119,14 +132,15 @@ class Stack:
         }
         (self.data_dir / "logs").mkdir(exist_ok=True)
         for name in SERVICES:
-            env = {**os.environ, **common, "DATABASE_URL": database_urls[name], "OTEL_SERVICE_NAME": name}
+            env = {**os.environ, **common, **self._own_env(name), "DATABASE_URL": database_urls[name]}
+            env["OTEL_SERVICE_NAME"] = name
             port = embedded.free_port()
             self.service_urls[name] = f"http://127.0.0.1:{port}/graphql"
             self.processes[name] = self._spawn_service(name, port, env)
         for name in SERVICES:
             _wait_ready(self.service_urls[name].replace("/graphql", "/readyz"), self.processes[name], name)
         for name in SEEDED:
-            env = {**os.environ, **common, "DATABASE_URL": database_urls[name]}
+            env = {**os.environ, **common, **self._own_env(name), "DATABASE_URL": database_urls[name]}
             subprocess.run([sys.executable, "-m", f"wurao_{name}.seed"], env=env, check=True)  # noqa: S603
         supergraph = self.data_dir / "supergraph.graphql"
         gateway.compose(
@@ -139,6 +153,16 @@ class Stack:
         gateway.wait_ready(self.gateway_port, timeout=60)
         self.started_in = time.monotonic() - started
 
+    def _own_env(self, name: str) -> dict[str, str]:
+        """Settings only one service reads: plan signs inspection codes and points their QR codes here."""
+        if name != "plan":
+            return {}
+        return {
+            "CODE_SIGNING_KEY_FILE": str(self.keys.code_signing),
+            "CODE_SIGNING_KEY_ID": "1",
+            "SCAN_BASE_URL": f"http://127.0.0.1:{self.gateway_port}/s/",
+        }
+
     def _servers(self) -> tuple[str, str, str]:
         """External servers when their URL is set, else embedded ones under the data folder."""
         urls = []
@@ -147,7 +171,7 @@ class Stack:
             ("REDIS_URL", embedded.start_redis),
             ("NATS_URL", embedded.start_nats),
         ):
-            external = os.environ.get(variable)
+            external = self.external.get(variable) or os.environ.get(variable)
             if external:
                 urls.append(external)
                 continue

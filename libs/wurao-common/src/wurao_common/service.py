@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,6 +14,8 @@ from typing import Any
 import asyncpg
 import strawberry
 from nats.aio.client import Client
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from wurao_common import config, db
@@ -21,7 +23,7 @@ from wurao_common.auth import Caller, TokenVerifier
 from wurao_common.bus.consumer import Consumer, Subscription
 from wurao_common.bus.nats import connect, ensure_stream
 from wurao_common.bus.outbox import OutboxRelay
-from wurao_common.web import graphql_service
+from wurao_common.web import authenticated_get, graphql_service
 
 log = logging.getLogger("wurao.service")
 BUS_MIGRATIONS = Path(str(files("wurao_common") / "sql"))
@@ -67,6 +69,8 @@ class Runtime:
     pool: asyncpg.Pool
     nats: Client
     extras: dict[str, Any] = field(default_factory=dict)  # what extend_runtime adds (e.g. "redis")
+    # Readiness checks extend_runtime adds for what it opened: each returns a problem, or None when fine.
+    checks: list[Callable[[], Awaitable[str | None]]] = field(default_factory=list)
 
     async def problems(self) -> list[str]:
         """What keeps this replica from serving; empty when ready."""
@@ -78,7 +82,15 @@ class Runtime:
             found.append(f"postgres: {type(error).__name__}")
         if not self.nats.is_connected:
             found.append("nats: not connected")
+        for check in self.checks:
+            problem = await check()
+            if problem:
+                found.append(problem)
         return found
+
+
+# A plain GET endpoint given the runtime and the authenticated caller.
+RuntimeEndpoint = Callable[[Request, Runtime, Caller], Awaitable[Response]]
 
 
 @asynccontextmanager
@@ -118,10 +130,12 @@ def service_app(
     settings: CommonSettings | None = None,
     subscriptions: Sequence[Subscription] = (),
     extend_runtime: Callable[[Runtime], AbstractAsyncContextManager[None]] | None = None,
+    extra_routes: Sequence[tuple[str, RuntimeEndpoint]] = (),
 ) -> ASGIApp:
     """A service's whole ASGI app: settings read now, connections opened in the lifespan.
 
     `extend_runtime` opens what only this service needs (Redis for inspection) on top of the common runtime.
+    `extra_routes` are (path, endpoint) pairs served by GET, authenticated like /graphql.
     """
     settings = settings or CommonSettings.from_env()
     state: dict[str, Runtime] = {}
@@ -149,4 +163,12 @@ def service_app(
         make_context=lambda _request, caller: make_context(state["runtime"], caller),
         readiness=readiness,
         max_body_bytes=settings.max_body_bytes,
+        extra_routes=[
+            authenticated_get(
+                path,
+                lambda request, caller, endpoint=endpoint: endpoint(request, state["runtime"], caller),
+                verifier=lambda: settings.verifier,
+            )
+            for path, endpoint in extra_routes
+        ],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
@@ -96,6 +96,27 @@ def _json_error(status: int, message: str, code: str) -> JSONResponse:
     return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
 
 
+def _unauthenticated(error: AuthError) -> JSONResponse:
+    response = _json_error(401, str(error), "UNAUTHENTICATED")
+    response.headers["www-authenticate"] = "Bearer"
+    return response
+
+
+def authenticated_get(
+    path: str, endpoint: Callable[[Request, Caller], Awaitable[Response]], *, verifier: Callable[[], TokenVerifier]
+) -> Route:
+    """A plain GET route (an image, a download) behind the same bearer authentication as /graphql."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            caller = verifier().verify(request.headers.get("authorization"))
+        except AuthError as error:
+            return _unauthenticated(error)
+        return await endpoint(request, caller)
+
+    return Route(path, guarded, methods=["GET"])
+
+
 class GraphQLGuard:
     """In front of /graphql: authenticate, then refuse malformed requests with a clear 4xx.
 
@@ -118,9 +139,7 @@ class GraphQLGuard:
         try:
             caller = self._verifier().verify(request.headers.get("authorization"))
         except AuthError as error:
-            response = _json_error(401, str(error), "UNAUTHENTICATED")
-            response.headers["www-authenticate"] = "Bearer"
-            await response(scope, receive, send)
+            await _unauthenticated(error)(scope, receive, send)
             return
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json":
@@ -232,8 +251,12 @@ def graphql_service(
     make_context: Callable[[Request, Caller], Any],
     readiness: Callable[[], Awaitable[list[str]]],
     max_body_bytes: int = 1 << 20,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> ASGIApp:
-    """The subgraph's ASGI app. `runtime` is an async context manager factory run as the lifespan."""
+    """The subgraph's ASGI app. `runtime` is an async context manager factory run as the lifespan.
+
+    `extra_routes` serve what is not GraphQL (e.g. images); each must authenticate (see `authenticated_get`).
+    """
     metrics = _Metrics(service)
 
     async def healthz(_: Request) -> Response:
@@ -261,6 +284,7 @@ def graphql_service(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            *extra_routes,
         ],
         lifespan=lifespan,
     )

@@ -1,0 +1,1 @@
+"""wurao rectification service: tasks opened by findings, deadlines, reminders, escalation, verification."""

@@ -74,10 +74,24 @@ class Consumer:
             with contextlib.suppress(Exception):
                 await self._pull.unsubscribe()
 
+    async def _fetch(self) -> list[Msg] | None:
+        """The next batch, or None when stopping: stop() does not wait out an idle fetch."""
+        fetch = asyncio.ensure_future(self._pull.fetch(self._batch, timeout=5.0))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not fetch.done():
+            # Messages this fetch may still receive are redelivered after ack_wait; the inbox absorbs repeats.
+            fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await fetch
+            return None
+        return fetch.result()
+
     async def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                messages = await self._pull.fetch(self._batch, timeout=1.0)
+                messages = await self._fetch()
             except NatsTimeout:
                 continue
             except asyncio.CancelledError:
@@ -86,6 +100,8 @@ class Consumer:
                 log.warning("consumer %s: fetch failed: %s", self._sub.durable, error)
                 await asyncio.sleep(0.5)
                 continue
+            if messages is None:
+                return
             for message in messages:
                 await self._handle(message)
 

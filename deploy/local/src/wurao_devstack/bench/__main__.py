@@ -1,0 +1,43 @@
+"""Runs the platform once and every benchmark scenario against it (`make bench`, BENCH_ARGS to choose).
+
+python -m wurao_devstack.bench [--seconds 8] [--concurrency 20] [scenario ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+
+from wurao_common import embedded
+
+from wurao_devstack.bench.scenarios import SCENARIOS
+from wurao_devstack.stack import Stack
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=8.0, help="measured time per run")
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("scenarios", nargs="*", choices=[[], *SCENARIOS], default=[])
+    args = parser.parse_args()
+    chosen = args.scenarios or list(SCENARIOS)
+    with tempfile.TemporaryDirectory(prefix="wurao-bench-") as folder:
+        # Tracing off: the benchmark measures the request path, not an exporter with nowhere to send.
+        stack = Stack(data_dir=Path(folder), gateway_port=embedded.free_port(), extra_env={"OTEL_SDK_DISABLED": "true"})
+        print("starting the platform (2 cores shared with the load generator; compare ratios) ...", flush=True)
+        stack.start()
+        try:
+            print(f"cpus: {os.cpu_count()}, concurrency {args.concurrency}, {args.seconds:.0f} s per run\n")
+            for name in chosen:
+                print(f"{name}: {SCENARIOS[name].__doc__.strip().splitlines()[0]}")
+                asyncio.run(SCENARIOS[name](stack, seconds=args.seconds, concurrency=args.concurrency))
+                print()
+        finally:
+            stack.stop()
+
+
+if __name__ == "__main__":
+    main()

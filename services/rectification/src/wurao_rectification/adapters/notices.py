@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import asyncpg
+
+from wurao_rectification.domain.schedule import Notice
+
+
+async def claim(conn: asyncpg.Connection, task_id: str, notice: Notice) -> bool:
+    """Records the notice as sent; False when it already was, so it is never sent twice."""
+    inserted = await conn.fetchval(
+        """INSERT INTO task_notices (task_id, level, target_region, due_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (task_id, level) DO NOTHING RETURNING true""",
+        task_id,
+        notice.level,
+        notice.target_region,
+        notice.at,
+    )
+    return bool(inserted)

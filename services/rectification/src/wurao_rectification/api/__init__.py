@@ -1,0 +1,1 @@
+"""The GraphQL entrypoint: thin resolvers that call use cases and map outcomes to typed results."""

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+from wurao_common.results import Conflict, InvalidInput, NotAllowed, refusal
+from wurao_common.web import build_schema
+
+from wurao_rectification.api.context import RectificationContext
+from wurao_rectification.domain import tasks as model
+from wurao_rectification.domain import workflow
+from wurao_rectification.usecases import queries
+from wurao_rectification.usecases import tasks as task_cases
+
+TaskStatus = strawberry.enum(model.TaskStatus, name="TaskStatus", description="Where a rectification task stands.")
+Severity = strawberry.enum(model.Severity, name="Severity", description="How serious the finding is.")
+
+
+@strawberry.type(description="One step in a task's timeline: a move, a reminder or an escalation.")
+class TaskStep:
+    action: str
+    actor: str = strawberry.field(description="Who moved the task (token subject), or `sweeper` for notices.")
+    at: datetime
+    note: str | None = strawberry.field(description="The note, reason, or region a notice went to.")
+    evidence: list[str]
+
+
+@strawberry.federation.type(keys=["id"], description="A rectification task (整改任务) opened by a finding.")
+class Task:
+    id: strawberry.ID
+    finding_id: strawberry.ID
+    visit_id: strawberry.ID
+    item_id: strawberry.ID
+    office_id: strawberry.ID = strawberry.field(description="The inspecting office, which verifies the work.")
+    office_region: str
+    responsible_unit_id: strawberry.ID
+    unit_region: str
+    severity: Severity
+    description: str
+    finding_evidence: list[str]
+    deadline: date = strawberry.field(description="The last day (China time) to submit the rectification.")
+    status: TaskStatus
+    overdue: bool = strawberry.field(description="The deadline has passed and the unit has not submitted.")
+    escalation_level: int = strawberry.field(description="0 before any escalation, then 1 and 2.")
+    opened_at: datetime
+    started_at: datetime | None
+    submitted_at: datetime | None
+    closed_at: datetime | None
+    submission_note: str | None
+    submission_evidence: list[str]
+    sent_back_reason: str | None = strawberry.field(description="Why the last submission was sent back.")
+    times_sent_back: int
+    verified_by: str | None
+
+    @classmethod
+    def of(cls, task: model.Task, now: datetime) -> Task:
+        return cls(
+            id=strawberry.ID(task.id),
+            finding_id=strawberry.ID(task.finding_id),
+            visit_id=strawberry.ID(task.visit_id),
+            item_id=strawberry.ID(task.item_id),
+            office_id=strawberry.ID(task.office_id),
+            office_region=task.office_region,
+            responsible_unit_id=strawberry.ID(task.responsible_unit_id),
+            unit_region=task.unit_region,
+            severity=task.severity,
+            description=task.description,
+            finding_evidence=list(task.finding_evidence),
+            deadline=task.deadline,
+            status=task.status,
+            overdue=task.is_overdue(now),
+            escalation_level=max(task.notified_level, 0),
+            opened_at=task.opened_at,
+            started_at=task.started_at,
+            submitted_at=task.submitted_at,
+            closed_at=task.closed_at,
+            submission_note=task.submission_note,
+            submission_evidence=list(task.submission_evidence),
+            sent_back_reason=task.sent_back_reason,
+            times_sent_back=task.times_sent_back,
+            verified_by=task.verified_by,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[RectificationContext, None], id: strawberry.ID) -> Task | None:
+        task = await info.context.task_loader.load(str(id))
+        return None if task is None else cls.of(task, info.context.now)
+
+    @strawberry.field(description="The task's timeline, oldest first.")
+    async def history(self, info: Info[RectificationContext, None]) -> list[TaskStep]:
+        entries = await info.context.history_loader.load(str(self.id))
+        return [
+            TaskStep(action=e.action, actor=e.actor, at=e.at, note=e.note, evidence=list(e.evidence)) for e in entries
+        ]
+
+
+@strawberry.type(description="A page of tasks, by deadline.")
+class TaskPage:
+    tasks: list[Task]
+    next_cursor: str | None = strawberry.field(description="Pass as `after` for the next page; null on the last.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="A task, if the caller may read it.")
+    async def task(self, info: Info[RectificationContext, None], id: strawberry.ID) -> Task | None:
+        return await Task.resolve_reference(info, id)
+
+    @strawberry.field(
+        description="Tasks the caller may read (units: their own; inspectors: their office's; offices and "
+        "observers: their region), filtered, by deadline."
+    )
+    async def tasks(
+        self,
+        info: Info[RectificationContext, None],
+        region: str | None = None,
+        status: TaskStatus | None = None,
+        unit_id: strawberry.ID | None = None,
+        item_id: strawberry.ID | None = None,
+        overdue: Annotated[
+            bool, strawberry.argument(description="Only tasks past their deadline that the unit has not submitted.")
+        ] = False,
+        first: int = 50,
+        after: str | None = None,
+    ) -> TaskPage:
+        context = info.context
+        found, cursor = await queries.search(
+            context.pool,
+            context.caller,
+            region=region,
+            status=status,
+            unit_id=unit_id,
+            item_id=item_id,
+            overdue=overdue,
+            first=first,
+            after=after,
+            now=context.now,
+        )
+        return TaskPage(tasks=[Task.of(task, context.now) for task in found], next_cursor=cursor)
+
+
+TaskChangeResult = Annotated[Task | NotAllowed | InvalidInput | Conflict, strawberry.union("TaskChangeResult")]
+
+
+async def _move(info: Info[RectificationContext, None], task_id: strawberry.ID, command: workflow.Command):
+    context = info.context
+    outcome = await task_cases.move(context.pool, context.caller, str(task_id), command, now=context.now)
+    return Task.of(outcome, context.now) if isinstance(outcome, model.Task) else refusal(outcome)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="The responsible unit starts rectifying (open → in_progress).")
+    async def start_task(self, info: Info[RectificationContext, None], id: strawberry.ID) -> TaskChangeResult:
+        return await _move(info, id, workflow.Start())
+
+    @strawberry.mutation(description="The responsible unit reports the work done (in_progress → submitted).")
+    async def submit_task(
+        self,
+        info: Info[RectificationContext, None],
+        id: strawberry.ID,
+        note: str,
+        evidence: list[str] | None = None,
+    ) -> TaskChangeResult:
+        return await _move(info, id, workflow.Submit(note, tuple(evidence or ())))
+
+    @strawberry.mutation(description="The inspecting office accepts the rectification (submitted → closed).")
+    async def verify_task(
+        self, info: Info[RectificationContext, None], id: strawberry.ID, note: str = ""
+    ) -> TaskChangeResult:
+        return await _move(info, id, workflow.Accept(note))
+
+    @strawberry.mutation(description="The inspecting office sends the rectification back (submitted → in_progress).")
+    async def send_back_task(
+        self, info: Info[RectificationContext, None], id: strawberry.ID, reason: str
+    ) -> TaskChangeResult:
+        return await _move(info, id, workflow.SendBack(reason))
+
+
+schema = build_schema(query=Query, mutation=Mutation, types=[Task])

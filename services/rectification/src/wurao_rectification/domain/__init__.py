@@ -1,0 +1,1 @@
+"""The rectification service's rules, in plain Python with no I/O."""

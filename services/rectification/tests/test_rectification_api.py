@@ -1,0 +1,274 @@
+"""The rectification subgraph over HTTP, in process, on real PostgreSQL and NATS."""
+
+import asyncio
+import json
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from wurao_common.auth import Role
+from wurao_common.bus.consumer import Consumer
+from wurao_common.bus.envelope import Event
+from wurao_common.config import Config
+from wurao_common.sdl import subgraph_sdl
+from wurao_common.testing import graphql, serving, settings_from
+from wurao_rectification.api.schema import schema
+from wurao_rectification.app import create_app
+from wurao_rectification.consumers import SUBSCRIPTIONS
+from wurao_rectification.domain.tasks import china_today
+from wurao_rectification.settings import RectificationSettings
+from wurao_rectification.testing import OFFICE, OFFICE_REGION, UNIT, UNIT_REGION, finding
+
+TASK_FIELDS = "id status itemId deadline overdue escalationLevel sentBackReason timesSentBack verifiedBy"
+RESULT = (
+    "__typename ... on Task { " + TASK_FIELDS + " } ... on NotAllowed { reason } "
+    "... on InvalidInput { field reason } ... on Conflict { reason }"
+)
+
+
+def mutation(variables: str, call: str) -> str:
+    return f"mutation({variables}) {{ {call} {{ {RESULT} }} }}"
+
+
+START = mutation("$id: ID!", "startTask(id: $id)")
+SUBMIT = mutation(
+    "$id: ID!, $note: String!, $evidence: [String!]", "submitTask(id: $id, note: $note, evidence: $evidence)"
+)
+VERIFY = mutation("$id: ID!", 'verifyTask(id: $id, note: "现场核实")')
+SEND_BACK = mutation("$id: ID!, $reason: String!", "sendBackTask(id: $id, reason: $reason)")
+TASK = "query($id: ID!) { task(id: $id) { " + TASK_FIELDS + " history { action actor note evidence } } }"
+TASKS = """query($region: String, $status: TaskStatus, $unitId: ID, $itemId: ID, $overdue: Boolean!, $first: Int!,
+                 $after: String) {
+  tasks(region: $region, status: $status, unitId: $unitId, itemId: $itemId, overdue: $overdue, first: $first,
+        after: $after) { tasks { id status overdue } nextCursor } }"""
+
+
+def today_plus(days: int) -> str:
+    return (china_today(datetime.now(UTC)) + timedelta(days=days)).isoformat()
+
+
+def finding_event(data: dict, *, recorded_at: datetime | None = None) -> Event:
+    return Event(
+        type="inspection.finding.recorded", region=data["unitRegion"], data=data, time=recorded_at or datetime.now(UTC)
+    )
+
+
+@pytest.fixture
+def app_env(service_env):
+    return service_env()
+
+
+@pytest.fixture
+async def rectification(app_env):
+    async with serving(
+        create_app(settings_from(app_env), RectificationSettings.from_env(Config(environ=app_env)))
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def open_task(rectification, pool, nats_client):
+    """Applies a finding as the consumer would; returns the task's id."""
+    consumer = Consumer(pool, nats_client, SUBSCRIPTIONS[0])
+
+    async def open_(recorded_at: datetime | None = None, **overrides) -> str:
+        data = finding(**{"proposedDeadline": today_plus(20), **overrides})
+        assert await consumer.apply(finding_event(data, recorded_at=recorded_at))
+        return str(await pool.fetchval("SELECT id FROM tasks WHERE finding_id = $1", data["findingId"]))
+
+    return open_
+
+
+@pytest.fixture
+def as_(jwt_keys):
+    return {
+        "unit": jwt_keys.bearer(Role.UNIT, UNIT_REGION, unit_id=UNIT, subject="village-clerk"),
+        "other unit": jwt_keys.bearer(Role.UNIT, "431024106", unit_id="431024106-zf"),
+        "inspector": jwt_keys.bearer(Role.INSPECTOR, OFFICE_REGION, office_id=OFFICE, subject="inspector-li"),
+        "other inspector": jwt_keys.bearer(Role.INSPECTOR, OFFICE_REGION, office_id="431024-yjj"),
+        "office": jwt_keys.bearer(Role.COUNTY_OFFICE, OFFICE_REGION, office_id=OFFICE, subject="county-officer"),
+        "city office": jwt_keys.bearer(Role.CITY_OFFICE, "4310", office_id="4310-dcs"),
+        "outside office": jwt_keys.bearer(Role.CITY_OFFICE, "4301", office_id="4301-dcs"),
+        "observer": jwt_keys.bearer(Role.OBSERVER, "43"),
+    }
+
+
+async def collect_events(nats_client, subject: str):
+    """Subscribes before the action; returns the list the relay's publications are appended to."""
+    seen: list[dict] = []
+
+    async def on_message(message) -> None:
+        seen.append(json.loads(message.data))
+
+    await nats_client.subscribe(subject, cb=on_message)
+    return seen
+
+
+async def eventually(predicate, *, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not await predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_task_goes_from_open_through_a_send_back_to_closed_and_the_item_settles(
+    rectification, open_task, as_, nats_client
+):
+    seen = await collect_events(nats_client, "wurao.rectification.>")
+    task_id = await open_task(itemId="item-flow")
+
+    async def call(who: str, query: str, **variables) -> dict:
+        body = await graphql(rectification, query, {"id": task_id, **variables}, headers=as_[who])
+        assert "errors" not in body, body
+        return next(iter(body["data"].values()))
+
+    assert (await call("unit", TASK))["status"] == "OPEN"
+    assert (await call("inspector", START))["__typename"] == "NotAllowed"
+    assert (await call("unit", START))["status"] == "IN_PROGRESS"
+    assert (await call("unit", SUBMIT, note="", evidence=[]))["__typename"] == "InvalidInput"
+    assert (await call("unit", SUBMIT, note="已清运", evidence=["photo/after.jpg"]))["status"] == "SUBMITTED"
+    assert (await call("unit", VERIFY))["__typename"] == "NotAllowed"
+    assert (await call("city office", VERIFY))["__typename"] == "NotAllowed"
+    sent_back = await call("inspector", SEND_BACK, reason="照片不清晰")
+    assert (sent_back["status"], sent_back["sentBackReason"], sent_back["timesSentBack"]) == (
+        "IN_PROGRESS",
+        "照片不清晰",
+        1,
+    )
+    assert (await call("unit", SUBMIT, note="已重新清运", evidence=["photo/again.jpg"]))["status"] == "SUBMITTED"
+    closed = await call("office", VERIFY)
+    assert (closed["status"], closed["verifiedBy"]) == ("CLOSED", "county-officer")
+    assert (await call("inspector", VERIFY))["__typename"] == "Conflict"
+
+    history = (await call("observer", TASK))["history"]
+    assert [(step["action"], step["actor"]) for step in history] == [
+        ("opened", history[0]["actor"]),
+        ("started", "village-clerk"),
+        ("submitted", "village-clerk"),
+        ("sent_back", "inspector-li"),
+        ("submitted", "village-clerk"),
+        ("verified", "county-officer"),
+    ]
+    assert history[2]["evidence"] == ["photo/after.jpg"]
+
+    def types() -> list[str]:
+        return [
+            e["type"].removeprefix("cn.wurao.rectification.") for e in seen if e["data"].get("itemId") == "item-flow"
+        ]
+
+    async def settled() -> bool:
+        return "item.settled" in types()
+
+    await eventually(settled)
+    # The order is the history's (above); the relay publishes a transaction's events concurrently.
+    expected = ["opened", "started", "submitted", "sent_back", "submitted", "verified", "closed"]
+    assert Counter(types()) == Counter([f"task.{action}" for action in expected] + ["item.settled"])
+
+
+async def test_a_caller_who_may_not_read_the_task_cannot_tell_it_exists(rectification, open_task, as_):
+    task_id = await open_task()
+    missing = await graphql(rectification, START, {"id": "not-a-task"}, headers=as_["unit"])
+    assert missing["data"]["startTask"]["__typename"] == "InvalidInput"
+    for who in ("other unit", "other inspector", "outside office"):
+        assert (await graphql(rectification, TASK, {"id": task_id}, headers=as_[who]))["data"]["task"] is None, who
+        body = await graphql(rectification, START, {"id": task_id}, headers=as_[who])
+        assert body["data"]["startTask"] == missing["data"]["startTask"], who
+
+
+async def test_lists_hold_only_what_the_caller_may_read(rectification, open_task, as_):
+    task_id = await open_task()
+    readers = {"unit", "inspector", "office", "city office", "observer"}
+    for who, headers in as_.items():
+        body = await graphql(rectification, TASKS, {"overdue": False, "first": 50}, headers=headers)
+        found = [t["id"] for t in body["data"]["tasks"]["tasks"]]
+        assert found == ([task_id] if who in readers else []), who
+
+
+async def test_tasks_filter_by_unit_item_region_status_and_overdue(rectification, open_task, as_):
+    overdue_id = await open_task(
+        recorded_at=datetime.now(UTC) - timedelta(days=40), proposedDeadline=None, severity="high", itemId="item-a"
+    )
+    other_unit_id = await open_task(responsibleUnitId="431024103-zf", unitRegion="431024103", itemId="item-b")
+
+    async def ids(**filters) -> list[str]:
+        variables = {"overdue": False, "first": 50, **filters}
+        body = await graphql(rectification, TASKS, variables, headers=as_["office"])
+        return [t["id"] for t in body["data"]["tasks"]["tasks"]]
+
+    assert await ids(unitId=UNIT) == [overdue_id]
+    assert await ids(itemId="item-b") == [other_unit_id]
+    assert await ids(region="431024103") == [other_unit_id]
+    assert await ids(overdue=True) == [overdue_id]
+    assert sorted(await ids(status="OPEN")) == sorted([overdue_id, other_unit_id])
+    assert await ids(status="CLOSED") == []
+
+
+async def test_pages_follow_the_cursor_without_gaps_or_repeats(rectification, open_task, as_):
+    opened = {await open_task() for _ in range(5)}
+    seen, after = [], None
+    while True:
+        variables = {"overdue": False, "first": 2, "after": after}
+        page = (await graphql(rectification, TASKS, variables, headers=as_["observer"]))["data"]["tasks"]
+        seen += [t["id"] for t in page["tasks"]]
+        after = page["nextCursor"]
+        if after is None:
+            break
+    assert sorted(seen) == sorted(opened)
+
+
+async def test_a_malformed_region_or_cursor_is_a_client_error_not_a_500(rectification, as_):
+    for variables, message in (({"region": "43x"}, "region"), ({"after": "junk"}, "after")):
+        body = await graphql(rectification, TASKS, {"overdue": False, "first": 5, **variables}, headers=as_["observer"])
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert message in body["errors"][0]["message"]
+
+
+async def test_the_task_entity_resolves_only_for_callers_who_may_read_it(rectification, open_task, as_):
+    task_id = await open_task()
+    query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Task { id status } } }"
+    variables = {"r": [{"__typename": "Task", "id": task_id}, {"__typename": "Task", "id": "nope"}]}
+    inside = await graphql(rectification, query, variables, headers=as_["observer"])
+    assert inside["data"]["_entities"] == [{"id": task_id, "status": "OPEN"}, None]
+    outside = await graphql(rectification, query, variables, headers=as_["outside office"])
+    assert outside["data"]["_entities"] == [None, None]
+
+
+async def test_a_finding_published_on_the_bus_opens_its_task(rectification, nats_client, pool):
+    data = finding(proposedDeadline=today_plus(10))
+    event = finding_event(data)
+    await nats_client.jetstream().publish(event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id})
+
+    async def opened() -> bool:
+        return await pool.fetchval("SELECT count(*) FROM tasks WHERE finding_id = $1", data["findingId"]) == 1
+
+    await eventually(opened)
+
+
+@pytest.fixture
+def fast_sweeps(service_env):
+    return service_env(SWEEP_SECONDS="0.05")
+
+
+async def test_the_running_service_escalates_overdue_tasks_on_its_own(fast_sweeps, pool, nats_client):
+    app = create_app(settings_from(fast_sweeps), RectificationSettings.from_env(Config(environ=fast_sweeps)))
+    async with serving(app):
+        data = finding(proposedDeadline=None, severity="high")
+        await Consumer(pool, nats_client, SUBSCRIPTIONS[0]).apply(
+            finding_event(data, recorded_at=datetime.now(UTC) - timedelta(days=30))
+        )
+
+        async def escalated_twice() -> bool:
+            return await pool.fetchval("SELECT count(*) FROM task_notices") == 2
+
+        await eventually(escalated_twice)
+        await asyncio.sleep(0.2)  # a few more sweeps
+        assert await pool.fetchval("SELECT array_agg(level ORDER BY level) FROM task_notices") == [1, 2]
+
+
+def test_the_committed_sdl_matches_the_code():
+    committed = Path(__file__).parents[1] / "schema.graphql"
+    assert committed.read_text() == subgraph_sdl(schema), (
+        "re-export: python -m wurao_common.sdl wurao_rectification.api.schema:schema <this file>"
+    )

@@ -1,0 +1,98 @@
+"""The whole platform, started once for the end-to-end tests: services and gateway as real processes."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from wurao_common import embedded
+from wurao_common.testing import Servers
+from wurao_devstack.stack import Stack
+
+
+class SpanSink:
+    """A minimal OTLP/HTTP trace receiver: the services and the gateway export their spans here."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[str, str, str]] = []  # (service, span name, trace id)
+        self._lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                if self.headers.get("content-type", "").startswith("application/json"):  # the Node exporter
+                    sink._collect_json(json.loads(body))
+                else:  # the Python exporter sends protobuf
+                    request = ExportTraceServiceRequest()
+                    request.ParseFromString(body)
+                    sink._collect(request)
+                self.send_response(200)
+                self.send_header("content-type", "application/x-protobuf")
+                self.end_headers()
+
+            def log_message(self, *_args) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", embedded.free_port()), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def _collect(self, request: ExportTraceServiceRequest) -> None:
+        with self._lock:
+            for resource_spans in request.resource_spans:
+                attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+                service = attributes.get("service.name", "")
+                for scope_spans in resource_spans.scope_spans:
+                    for span in scope_spans.spans:
+                        self.spans.append((service, span.name, span.trace_id.hex()))
+
+    def _collect_json(self, request: dict) -> None:
+        with self._lock:
+            for resource_spans in request.get("resourceSpans", []):
+                attributes = {
+                    a["key"]: a["value"].get("stringValue", "")
+                    for a in resource_spans.get("resource", {}).get("attributes", [])
+                }
+                for scope_spans in resource_spans.get("scopeSpans", []):
+                    for span in scope_spans.get("spans", []):
+                        self.spans.append((attributes.get("service.name", ""), span["name"], span["traceId"]))
+
+    def in_trace(self, trace_id: str) -> list[tuple[str, str]]:
+        with self._lock:
+            return [(service, name) for service, name, span_trace in self.spans if span_trace == trace_id]
+
+
+@pytest.fixture(scope="session")
+def span_sink() -> Iterator[SpanSink]:
+    sink = SpanSink()
+    sink.thread.start()
+    yield sink
+    sink.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def platform(servers: Servers, span_sink: SpanSink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    stack = Stack(
+        data_dir=tmp_path_factory.mktemp("platform"),
+        gateway_port=embedded.free_port(),
+        external={"DATABASE_URL": servers.postgres.url, "REDIS_URL": servers.redis.url, "NATS_URL": servers.nats.url},
+        extra_env={"OTEL_EXPORTER_OTLP_ENDPOINT": span_sink.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"},
+    )
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+async def gateway(platform: Stack):
+    async with httpx.AsyncClient(base_url=platform.gateway_url.removesuffix("/graphql"), timeout=30) as client:
+        yield client
