@@ -5,6 +5,7 @@ import json
 
 import httpx
 import pytest
+
 from wurao_common.auth import Role, generate_signing_key, issue_token
 from wurao_devstack.stack import AUDIENCE, ISSUER, SERVICES
 

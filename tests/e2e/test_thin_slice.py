@@ -5,6 +5,7 @@ import asyncio
 import secrets
 
 import pytest
+
 from wurao_common.auth import Role
 
 pytestmark = pytest.mark.e2e

@@ -5,6 +5,7 @@ import time
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+
 from wurao_common.auth import AuthError, Role, TokenVerifier, generate_signing_key, issue_token, within_region
 from wurao_common.testing import AUDIENCE, ISSUER
 

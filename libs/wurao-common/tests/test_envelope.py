@@ -1,4 +1,5 @@
 import pytest
+
 from wurao_common.bus.envelope import Event, MalformedEvent, region_tokens
 
 

@@ -4,6 +4,7 @@ import asyncio
 import uuid
 
 import pytest
+
 from wurao_common import db, embedded
 from wurao_common.bus.consumer import Consumer, Subscription
 from wurao_common.bus.envelope import Event

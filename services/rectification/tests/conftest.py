@@ -1,6 +1,7 @@
 import json
 
 import pytest
+
 from wurao_common import db
 from wurao_common.service import BUS_MIGRATIONS
 from wurao_rectification.app import MIGRATIONS

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from wurao_common.auth import Role
 from wurao_common.bus.consumer import Consumer
 from wurao_common.bus.envelope import Event

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from wurao_common.outcomes import Invalid
 from wurao_rectification.domain import schedule
 from wurao_rectification.domain.findings import DEFAULT_DAYS, task_for_finding

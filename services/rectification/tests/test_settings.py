@@ -1,6 +1,7 @@
 """The service's own settings fail loudly when malformed."""
 
 import pytest
+
 from wurao_common.config import Config, SettingsError
 from wurao_rectification.settings import RectificationSettings
 

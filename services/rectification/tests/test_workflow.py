@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+
 from wurao_common.auth import Caller, Role
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_rectification.domain import access, workflow

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 from wurao_common.auth import Role
-
 from wurao_devstack.stack import REPO, Stack
 
 FIRST_QUERY = 'query { office(id: "431024-dcs") { name region plans { year status } load { plansDrafted } } }'

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
 from wurao_common import db, embedded
 from wurao_common.auth import Role, generate_signing_key, issue_token
-
 from wurao_devstack import gateway
 
 REPO = Path(__file__).resolve().parents[4]

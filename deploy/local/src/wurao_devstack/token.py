@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 from wurao_common.auth import Role
-
 from wurao_devstack.stack import REPO, Keys
 
 

@@ -1,7 +1,8 @@
 """Inspection-code tokens (一事一码): Ed25519-signed, compact enough for a QR code, verifiable offline.
 
 Layout (91 bytes, 122 base64url characters):
-    version (1) | key id (uint16) | item id (UUID, 16) | not before (uint32, epoch s) | expires (uint32) | signature (64)
+    version (1) | key id (uint16) | item id (UUID, 16) | not before (uint32, epoch s) | expires (uint32)
+    | signature (64)
 The signature covers a domain tag and the 27 payload bytes. Nothing secret is inside; revocation is online.
 """
 

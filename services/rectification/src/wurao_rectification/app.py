@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.types import ASGIApp
-from wurao_common.service import CommonSettings, service_app
 
+from wurao_common.service import CommonSettings, service_app
 from wurao_rectification.api.context import RectificationContext
 from wurao_rectification.api.schema import schema
 from wurao_rectification.consumers import SUBSCRIPTIONS

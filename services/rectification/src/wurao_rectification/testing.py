@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wurao_common.auth import Caller, Role
-
 from wurao_rectification.domain.findings import task_for_finding
 from wurao_rectification.domain.tasks import Task
 

@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 
 from wurao_common import embedded
-
 from wurao_devstack.bench.scenarios import SCENARIOS
 from wurao_devstack.stack import Stack
 

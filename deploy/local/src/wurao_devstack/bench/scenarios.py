@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import httpx
-from wurao_common.auth import Role
 
+from wurao_common.auth import Role
 from wurao_devstack.bench.load import run
 from wurao_devstack.stack import Stack
 

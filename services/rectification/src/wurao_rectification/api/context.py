@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 from strawberry.dataloader import DataLoader
-from wurao_common.auth import Caller
 
+from wurao_common.auth import Caller
 from wurao_rectification.adapters import history
 from wurao_rectification.domain.tasks import Task
 from wurao_rectification.usecases import queries

@@ -5,9 +5,9 @@ from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
+
 from wurao_common.results import Conflict, InvalidInput, NotAllowed, refusal
 from wurao_common.web import build_schema
-
 from wurao_rectification.api.context import RectificationContext
 from wurao_rectification.domain import tasks as model
 from wurao_rectification.domain import workflow

@@ -1,7 +1,6 @@
 """Event entrypoints: each handler runs inside the inbox transaction, so it applies once."""
 
 from wurao_common.bus.consumer import Subscription
-
 from wurao_rectification.consumers.findings import on_finding_recorded
 
 SUBSCRIPTIONS = (

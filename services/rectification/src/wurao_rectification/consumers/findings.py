@@ -3,9 +3,9 @@ from __future__ import annotations
 import logging
 
 import asyncpg
+
 from wurao_common.bus.envelope import Event
 from wurao_common.outcomes import Invalid
-
 from wurao_rectification.usecases.tasks import open_for_finding
 
 log = logging.getLogger("wurao.rectification")

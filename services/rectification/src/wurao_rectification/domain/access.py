@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wurao_common.auth import Caller, Role
-
 from wurao_rectification.domain.tasks import Task
 
 

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from wurao_common.outcomes import Invalid
-
 from wurao_rectification.domain.tasks import Severity, Task, TaskStatus, china_today, is_region_code
 
 _IDS = ("findingId", "visitId", "itemId", "officeId", "responsibleUnitId")

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from wurao_common.auth import Caller
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
-
 from wurao_rectification.domain import access
 from wurao_rectification.domain.tasks import Task, TaskStatus
 

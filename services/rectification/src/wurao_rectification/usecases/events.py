@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from wurao_common.bus.envelope import Event
-
 from wurao_rectification.adapters.items import ItemProgress
 from wurao_rectification.domain.schedule import Notice
 from wurao_rectification.domain.tasks import Task

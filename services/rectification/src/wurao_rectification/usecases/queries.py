@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import asyncpg
+
 from wurao_common.auth import Caller
 from wurao_common.errors import ClientError
-
 from wurao_rectification.adapters import tasks
 from wurao_rectification.adapters.tasks import Cursor, TaskFilter
 from wurao_rectification.domain import access

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import datetime
 
 import asyncpg
-from wurao_common.bus import outbox
 
+from wurao_common.bus import outbox
 from wurao_rectification.adapters import history, notices, tasks
 from wurao_rectification.domain import schedule
 from wurao_rectification.domain.tasks import Task

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+
 from wurao_common.auth import Caller
 from wurao_common.bus import outbox
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
-
 from wurao_rectification.adapters import history, items, tasks
 from wurao_rectification.domain import access, workflow
 from wurao_rectification.domain.findings import task_for_finding

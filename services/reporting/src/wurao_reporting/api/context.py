@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 
 import asyncpg
 from strawberry.dataloader import DataLoader
-from wurao_common.auth import Caller
 
+from wurao_common.auth import Caller
 from wurao_reporting.adapters import office_load
 from wurao_reporting.adapters.office_load import OfficeLoad
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.types import Info
-from wurao_common.web import build_schema
 
+from wurao_common.web import build_schema
 from wurao_reporting.api.context import ReportingContext
 
 

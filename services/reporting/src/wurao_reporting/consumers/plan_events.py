@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import asyncpg
-from wurao_common.bus.envelope import Event
 
+from wurao_common.bus.envelope import Event
 from wurao_reporting.adapters import office_load
 
 
