@@ -40,14 +40,13 @@ async def run(
     name: str,
     call: Callable[[httpx.AsyncClient, int], Awaitable[bool]],
     *,
-    base_url: str,
     concurrency: int,
     seconds: float,
     warmup: float = 1.0,
 ) -> Result:
     """`call(client, n)` sends request number n and says whether it succeeded; n varies the variables."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         counter = iter(range(10**9))
         latencies: list[float] = []
         errors = 0

@@ -13,11 +13,12 @@ OFFICE_QUERY = "query($id: ID!) { office(id: $id) { id name region } }"
 OFFICE_IDS = ["43-dcs", "4301-dcs", "4304-dcs", "4310-dcs", "430112-dcs", "431024-dcs", "431024-yjj"]
 
 
-def _graphql_call(query: str, variables, token: str):
+def graphql_call(url: str, query: str, variables, token: str):
+    """A request maker for `run`: POSTs the query to `url` with variables(n)."""
     headers = {"authorization": f"Bearer {token}"}
 
     async def call(client: httpx.AsyncClient, n: int) -> bool:
-        response = await client.post("", json={"query": query, "variables": variables(n)}, headers=headers)
+        response = await client.post(url, json={"query": query, "variables": variables(n)}, headers=headers)
         return response.status_code == 200 and "errors" not in response.json()
 
     return call
@@ -26,14 +27,15 @@ def _graphql_call(query: str, variables, token: str):
 async def read_office(stack: Stack, *, seconds: float, concurrency: int) -> None:
     """One read query (an office by id), straight to the plan subgraph and through the gateway."""
     token = stack.keys.token(Role.OBSERVER, "43")
-    call = _graphql_call(OFFICE_QUERY, lambda n: {"id": OFFICE_IDS[n % len(OFFICE_IDS)]}, token)
-    direct = await run(
-        "plan subgraph, direct", call, base_url=stack.service_urls["plan"], concurrency=concurrency, seconds=seconds
-    )
+
+    def variables(n: int) -> dict:
+        return {"id": OFFICE_IDS[n % len(OFFICE_IDS)]}
+
+    direct_call = graphql_call(stack.service_urls["plan"], OFFICE_QUERY, variables, token)
+    direct = await run("plan subgraph, direct", direct_call, concurrency=concurrency, seconds=seconds)
     print(direct.line())
-    through = await run(
-        "through the gateway", call, base_url=stack.gateway_url, concurrency=concurrency, seconds=seconds
-    )
+    gateway_call = graphql_call(stack.gateway_url, OFFICE_QUERY, variables, token)
+    through = await run("through the gateway", gateway_call, concurrency=concurrency, seconds=seconds)
     print(through.line(direct))
 
 
