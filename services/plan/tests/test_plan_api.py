@@ -3,20 +3,22 @@
 import pytest
 
 from wurao_common.auth import Role
-from wurao_common.testing import graphql, serving, settings_from
+from wurao_common.testing import graphql, serving
 from wurao_plan.app import create_app
-from wurao_plan.seed.demo import load_demo
+from wurao_plan.seed.demo import STORY_COUNTIES, load_demo
 from wurao_plan.seed.regions import load_regions
 
-DRAFT = "mutation($year: Int!) { draftPlan(year: $year) { __typename ... on Plan { id year status } " \
-        "... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason } } }"
+DRAFT = (
+    "mutation($year: Int!) { draftPlan(year: $year) { __typename ... on Plan { id year status } "
+    "... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason } } }"
+)
 
 
 @pytest.fixture
-async def plan(service_env, pool):
-    async with serving(create_app(settings_from(service_env()))) as client:
+async def plan(plan_settings, pool):
+    async with serving(create_app(plan_settings())) as client:
         async with pool.acquire() as conn:
-            await load_regions(conn)
+            await load_regions(conn, subtrees=STORY_COUNTIES)
             await load_demo(conn)
         yield client
 
@@ -48,8 +50,11 @@ async def test_a_caller_outside_the_offices_region_may_not_draft_for_it(plan, jw
 async def test_a_year_already_past_is_invalid_input(plan, jwt_keys):
     headers = jwt_keys.bearer(Role.COUNTY_OFFICE, "431024", office_id="431024-dcs")
     body = await graphql(plan, DRAFT, {"year": 2001}, headers=headers)
-    assert body["data"]["draftPlan"] == {"__typename": "InvalidInput", "field": "year",
-                                         "reason": body["data"]["draftPlan"]["reason"]}
+    assert body["data"]["draftPlan"] == {
+        "__typename": "InvalidInput",
+        "field": "year",
+        "reason": body["data"]["draftPlan"]["reason"],
+    }
 
 
 async def test_offices_outside_the_callers_region_are_invisible(plan, jwt_keys):

@@ -1,12 +1,40 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
 import asyncpg
 
+from wurao_plan.adapters.ids import uuids
 from wurao_plan.domain.plans import Plan, PlanStatus
+
+Db = asyncpg.Connection | asyncpg.Pool
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One step of the approval workflow, kept for the record: who did what, with how many items, and why."""
+
+    action: str
+    actor: str
+    office_id: str
+    item_count: int
+    reason: str | None
+    at: datetime
 
 
 def _plan(row: asyncpg.Record) -> Plan:
-    return Plan(id=str(row["id"]), office_id=row["office_id"], year=row["year"], status=PlanStatus(row["status"]))
+    return Plan(
+        id=str(row["id"]),
+        office_id=row["office_id"],
+        year=row["year"],
+        status=PlanStatus(row["status"]),
+        created_by=row["created_by"],
+        submitted_by=row["submitted_by"],
+        return_reason=row["return_reason"],
+    )
 
 
 async def insert(conn: asyncpg.Connection, plan: Plan, created_by: str) -> bool:
@@ -23,6 +51,88 @@ async def insert(conn: asyncpg.Connection, plan: Plan, created_by: str) -> bool:
     return bool(inserted)
 
 
-async def for_office(conn: asyncpg.Connection | asyncpg.Pool, office_id: str) -> list[Plan]:
+async def get_many(conn: Db, ids: Sequence[str]) -> dict[str, Plan]:
+    rows = await conn.fetch("SELECT * FROM plans WHERE id = ANY($1::uuid[])", uuids(ids))
+    return {str(row["id"]): _plan(row) for row in rows}
+
+
+async def lock(conn: asyncpg.Connection, plan_id: str) -> Plan | None:
+    """The plan, locked until the transaction ends: its items and status change one writer at a time."""
+    parsed = uuids([plan_id])
+    if not parsed:
+        return None
+    row = await conn.fetchrow("SELECT * FROM plans WHERE id = $1 FOR UPDATE", parsed[0])
+    return _plan(row) if row else None
+
+
+async def for_office(conn: Db, office_id: str) -> list[Plan]:
     rows = await conn.fetch("SELECT * FROM plans WHERE office_id = $1 ORDER BY year", office_id)
     return [_plan(row) for row in rows]
+
+
+async def search(
+    conn: Db, *, region: str, office_id: str | None, year: int | None, status: PlanStatus | None, limit: int
+) -> list[Plan]:
+    rows = await conn.fetch(
+        """SELECT p.* FROM plans p JOIN offices o ON o.id = p.office_id
+           WHERE o.region_code LIKE $1 || '%' AND ($2::text IS NULL OR p.office_id = $2)
+             AND ($3::int IS NULL OR p.year = $3) AND ($4::text IS NULL OR p.status = $4)
+           ORDER BY p.year DESC, o.region_code, p.office_id LIMIT $5""",
+        region,
+        office_id,
+        year,
+        status,
+        limit,
+    )
+    return [_plan(row) for row in rows]
+
+
+async def record_step(
+    conn: asyncpg.Connection,
+    plan: Plan,
+    *,
+    action: PlanStatus,
+    actor: str,
+    office_id: str,
+    item_count: int,
+    reason: str | None = None,
+) -> Plan:
+    """Moves the plan to `action`'s status and keeps the step; returns the plan as it now stands."""
+    row = await conn.fetchrow(
+        """UPDATE plans SET status = $2, updated_at = now(),
+                  submitted_by = CASE WHEN $2 = 'submitted' THEN $3 ELSE submitted_by END,
+                  submitted_at = CASE WHEN $2 = 'submitted' THEN now() ELSE submitted_at END,
+                  decided_by = CASE WHEN $2 = 'submitted' THEN NULL ELSE $3 END,
+                  decided_at = CASE WHEN $2 = 'submitted' THEN NULL ELSE now() END,
+                  return_reason = $4
+           WHERE id = $1 RETURNING *""",
+        uuid.UUID(plan.id),
+        action,
+        actor,
+        reason,
+    )
+    await conn.execute(
+        """INSERT INTO plan_steps (plan_id, seq, action, actor, office_id, item_count, reason)
+           SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6 FROM plan_steps WHERE plan_id = $1""",
+        uuid.UUID(plan.id),
+        action,
+        actor,
+        office_id,
+        item_count,
+        reason,
+    )
+    return _plan(row)
+
+
+async def steps_for(conn: Db, plan_ids: Sequence[str]) -> dict[str, list[PlanStep]]:
+    rows = await conn.fetch(
+        """SELECT plan_id, action, actor, office_id, item_count, reason, at FROM plan_steps
+           WHERE plan_id = ANY($1::uuid[]) ORDER BY plan_id, seq""",
+        uuids(plan_ids),
+    )
+    found: dict[str, list[PlanStep]] = {plan_id: [] for plan_id in plan_ids}
+    for row in rows:
+        found.setdefault(str(row["plan_id"]), []).append(
+            PlanStep(row["action"], row["actor"], row["office_id"], row["item_count"], row["reason"], row["at"])
+        )
+    return found

@@ -1,9 +1,11 @@
-"""Annual plans: what an office intends to inspect in a year (无计划不督)."""
+"""Annual plans: what an office intends to inspect in a year (无计划不督), and their approval workflow."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+
+from wurao_common.outcomes import Conflict
 
 
 class PlanStatus(enum.StrEnum):
@@ -19,6 +21,14 @@ class Plan:
     office_id: str
     year: int
     status: PlanStatus
+    created_by: str = ""
+    submitted_by: str | None = None
+    return_reason: str | None = None
+
+    @property
+    def authors(self) -> frozenset[str]:
+        """Who wrote or submitted it: none of them may decide on it (four eyes)."""
+        return frozenset(subject for subject in (self.created_by, self.submitted_by) if subject)
 
 
 def check_year(year: int, current_year: int) -> str | None:
@@ -26,3 +36,36 @@ def check_year(year: int, current_year: int) -> str | None:
     if year < current_year or year > current_year + 1:
         return f"a plan may be drafted for {current_year} or {current_year + 1}, not {year}"
     return None
+
+
+def check_editable(plan: Plan) -> Conflict | None:
+    """Items change only while the office holds the plan: drafting, or revising after a return."""
+    if plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED):
+        return None
+    return Conflict(f"the plan is {plan.status}: items change only in a draft or returned plan")
+
+
+def check_submission(plan: Plan, *, planned: int, filed: int, baseline: int) -> Conflict | None:
+    """Submitting needs items, and the year's count (plan items plus approved filings) within the baseline."""
+    if check_editable(plan):
+        return Conflict(f"the plan is {plan.status}: only a draft or returned plan can be submitted")
+    if planned == 0:
+        return Conflict("the plan has no items")
+    return check_baseline(planned=planned, filed=filed, baseline=baseline, year=plan.year)
+
+
+def check_baseline(*, planned: int, filed: int, baseline: int, year: int) -> Conflict | None:
+    """只减不增: an office's yearly item count may only decrease, never grow over its baseline."""
+    total = planned + filed
+    if total <= baseline:
+        return None
+    return Conflict(
+        f"{planned} planned + {filed} filed = {total} items for {year} exceed the office's yearly baseline of "
+        f"{baseline} by {total - baseline} (只减不增: only decrease, never increase)"
+    )
+
+
+def check_awaiting_decision(plan: Plan) -> Conflict | None:
+    if plan.status is PlanStatus.SUBMITTED:
+        return None
+    return Conflict(f"the plan is {plan.status}: only a submitted plan can be approved or returned")

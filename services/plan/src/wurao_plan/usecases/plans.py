@@ -1,17 +1,26 @@
+"""The annual plan's workflow: draft → submitted → approved, or returned → revised → submitted again."""
+
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
 
 import asyncpg
-from wurao_common.auth import Caller
-from wurao_common.bus import outbox
-from wurao_common.bus.envelope import Event
-from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 
-from wurao_plan.adapters import offices, plans
+from wurao_common.auth import Caller
+from wurao_common.outcomes import Conflict, Invalid, NotAllowed
+from wurao_plan.adapters import items, offices, plans
 from wurao_plan.domain import access
-from wurao_plan.domain.plans import Plan, PlanStatus, check_year
+from wurao_plan.domain.items import check_reason
+from wurao_plan.domain.offices import Office
+from wurao_plan.domain.plans import (
+    Plan,
+    PlanStatus,
+    check_awaiting_decision,
+    check_submission,
+    check_year,
+)
+from wurao_plan.usecases import events
 
 
 async def draft_plan(
@@ -24,19 +33,134 @@ async def draft_plan(
     if problem:
         return Invalid("year", problem)
     async with pool.acquire() as conn, conn.transaction():
-        office = (await offices.get_many(conn, [caller.office_id])).get(caller.office_id)
-        if office is None or not access.may_draft_plan(caller, office.id, office.region):
+        office = await offices.get(conn, caller.office_id)
+        if office is None or access.check_write_plan(caller, office):
             return NotAllowed("you may draft plans only for your own office")
-        plan = Plan(id=str(uuid.uuid4()), office_id=office.id, year=year, status=PlanStatus.DRAFT)
+        plan = Plan(
+            id=str(uuid.uuid4()), office_id=office.id, year=year, status=PlanStatus.DRAFT, created_by=caller.subject
+        )
         if not await plans.insert(conn, plan, caller.subject):
             return Conflict(f"{office.name} already has a plan for {year}")
-        await outbox.record(
-            conn,
-            Event(
-                type="plan.plan.drafted",
-                region=office.region,
-                subject=f"plan/{plan.id}",
-                data={"planId": plan.id, "officeId": office.id, "year": year},
-            ),
-        )
+        data = {"planId": plan.id, "officeId": office.id, "year": year}
+        await events.record(conn, "plan.plan.drafted", office.region, f"plan/{plan.id}", data)
     return plan
+
+
+async def locked_plan(conn: asyncpg.Connection, caller: Caller, plan_id: str) -> tuple[Plan, Office] | NotAllowed:
+    """The plan (locked) and its office; the same refusal whether it is missing or out of the caller's sight."""
+    plan = await plans.lock(conn, plan_id)
+    office = await offices.get(conn, plan.office_id) if plan else None
+    if plan is None or office is None or not access.may_read_workings(caller, office.region):
+        return NotAllowed(f"there is no plan {plan_id} in your region")
+    return plan, office
+
+
+async def approving_office(conn: asyncpg.Connection, office: Office) -> Office:
+    """The office that decides on this office's plans and filings; the province office decides its own."""
+    return await offices.get(conn, office.approver_office_id) or office
+
+
+async def submit_plan(pool: asyncpg.Pool, caller: Caller, plan_id: str) -> Plan | NotAllowed | Conflict:
+    async with pool.acquire() as conn, conn.transaction():
+        found = await locked_plan(conn, caller, plan_id)
+        if isinstance(found, NotAllowed):
+            return found
+        plan, office = found
+        if refused := access.check_write_plan(caller, office):
+            return refused
+        await items.lock_year(conn, office.id, plan.year)
+        planned = await items.count_planned(conn, plan.id)
+        filed = await items.count_filed(conn, office.id, plan.year)
+        if conflict := check_submission(plan, planned=planned, filed=filed, baseline=office.yearly_baseline):
+            return conflict
+        plan = await plans.record_step(
+            conn, plan, action=PlanStatus.SUBMITTED, actor=caller.subject, office_id=office.id, item_count=planned
+        )
+        data = {
+            "planId": plan.id,
+            "officeId": office.id,
+            "year": plan.year,
+            "itemCount": planned,
+            "filedCount": filed,
+            "baseline": office.yearly_baseline,
+        }
+        await events.record(conn, "plan.plan.submitted", office.region, f"plan/{plan.id}", data)
+    return plan
+
+
+async def approve_plan(pool: asyncpg.Pool, caller: Caller, plan_id: str) -> Plan | NotAllowed | Conflict:
+    """The approving office approves; every item of the plan becomes approved, ready to be coded."""
+    async with pool.acquire() as conn, conn.transaction():
+        found = await _decidable(conn, caller, plan_id)
+        if not isinstance(found, tuple):
+            return found
+        plan, office, approver = found
+        approved = await items.approve_plan_items(conn, plan.id)
+        plan = await plans.record_step(
+            conn,
+            plan,
+            action=PlanStatus.APPROVED,
+            actor=caller.subject,
+            office_id=approver.id,
+            item_count=len(approved),
+        )
+        data = {
+            "planId": plan.id,
+            "officeId": office.id,
+            "year": plan.year,
+            "itemCount": len(approved),
+            "approverOfficeId": approver.id,
+        }
+        await events.record(conn, "plan.plan.approved", office.region, f"plan/{plan.id}", data)
+        for item in approved:
+            await events.record(
+                conn, "plan.item.approved", office.region, f"item/{item.id}", events.item_data(item, office)
+            )
+    return plan
+
+
+async def return_plan(
+    pool: asyncpg.Pool, caller: Caller, plan_id: str, reason: str
+) -> Plan | NotAllowed | Invalid | Conflict:
+    """The approving office sends the plan back with its reasons; the office revises and submits again."""
+    if problem := check_reason("reason", reason):
+        return problem
+    async with pool.acquire() as conn, conn.transaction():
+        found = await _decidable(conn, caller, plan_id)
+        if not isinstance(found, tuple):
+            return found
+        plan, office, approver = found
+        planned = await items.count_planned(conn, plan.id)
+        plan = await plans.record_step(
+            conn,
+            plan,
+            action=PlanStatus.RETURNED,
+            actor=caller.subject,
+            office_id=approver.id,
+            item_count=planned,
+            reason=reason.strip(),
+        )
+        data = {
+            "planId": plan.id,
+            "officeId": office.id,
+            "year": plan.year,
+            "reason": plan.return_reason,
+            "approverOfficeId": approver.id,
+        }
+        await events.record(conn, "plan.plan.returned", office.region, f"plan/{plan.id}", data)
+    return plan
+
+
+async def _decidable(
+    conn: asyncpg.Connection, caller: Caller, plan_id: str
+) -> tuple[Plan, Office, Office] | NotAllowed | Conflict:
+    found = await locked_plan(conn, caller, plan_id)
+    if isinstance(found, NotAllowed):
+        return found
+    plan, office = found
+    approver = await approving_office(conn, office)
+    if refused := access.check_decide(caller, approver, plan.authors):
+        return refused
+    if conflict := check_awaiting_decision(plan):
+        return conflict
+    return plan, office, approver

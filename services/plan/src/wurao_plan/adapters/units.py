@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from wurao_plan.domain.units import Unit, UnitKind
+
+Db = asyncpg.Connection | asyncpg.Pool
+
+
+def _unit(row: asyncpg.Record) -> Unit:
+    return Unit(id=row["id"], name=row["name"], kind=UnitKind(row["kind"]), region=row["region_code"])
+
+
+async def insert(conn: asyncpg.Connection, unit: Unit, created_by: str) -> bool:
+    """False when a unit of that name already exists in the region."""
+    inserted = await conn.fetchval(
+        """INSERT INTO units (id, name, kind, region_code, created_by) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT DO NOTHING RETURNING true""",
+        unit.id,
+        unit.name,
+        unit.kind,
+        unit.region,
+        created_by,
+    )
+    return bool(inserted)
+
+
+async def get_many(conn: Db, ids: Sequence[str]) -> dict[str, Unit]:
+    rows = await conn.fetch("SELECT * FROM units WHERE id = ANY($1::text[])", list(ids))
+    return {row["id"]: _unit(row) for row in rows}
+
+
+async def in_region(conn: Db, region: str, *, kind: UnitKind | None, name: str | None, limit: int) -> list[Unit]:
+    rows = await conn.fetch(
+        """SELECT * FROM units
+           WHERE region_code LIKE $1 || '%' AND ($2::text IS NULL OR kind = $2)
+             AND ($3::text IS NULL OR strpos(name, $3) > 0)
+           ORDER BY region_code, name LIMIT $4""",
+        region,
+        kind,
+        name,
+        limit,
+    )
+    return [_unit(row) for row in rows]

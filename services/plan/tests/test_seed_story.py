@@ -1,0 +1,59 @@
+"""The demo story of the source articles, played through the use cases: what it leaves, and that a second run
+changes nothing and announces nothing."""
+
+import pytest
+
+from wurao_plan.seed.demo import load_demo
+from wurao_plan.seed.story import play_story
+from wurao_plan.usecases.codes import code_item
+
+TABLES = ("offices", "units", "plans", "plan_steps", "items", "filings", "item_codes")
+
+
+@pytest.fixture
+async def play(plan, pool, plan_settings):
+    signing = plan_settings().codes
+
+    async def run() -> None:
+        async with pool.acquire() as conn:
+            await load_demo(conn)
+        await play_story(pool, 2026, lambda caller, item_id: code_item(pool, caller, item_id, signing))
+
+    return run
+
+
+async def snapshot(pool) -> dict[str, int]:
+    return {table: await pool.fetchval(f"SELECT count(*) FROM {table}") for table in TABLES}
+
+
+async def test_the_story_leaves_jiahe_and_changsha_coded_jiahes_filing_coded_and_hengyang_awaiting(play, pool):
+    await play()
+    rows = await pool.fetch(
+        """SELECT o.id AS office, p.status AS plan, i.title, i.status, i.code_number FROM items i
+           JOIN offices o ON o.id = i.office_id LEFT JOIN plans p ON p.id = i.plan_id ORDER BY o.id"""
+    )
+    found = {row["office"]: (row["plan"], row["title"], row["status"], row["code_number"]) for row in rows}
+    assert found["431024-dcs"][:3] == ("approved", "汛期防汛备汛专项督查", "coded")
+    assert found["431024-dcs"][3].startswith("DC43102426")
+    assert found["4301-dcs"][:3] == ("approved", "园区制造业提升行动专项督查", "coded")
+    assert found["431024-yjj"][:3] == (None, "汛后地质灾害隐患点复查", "coded")
+    assert found["431024-yjj"][3].startswith("BM43102426")
+    assert found["4304-dcs"][:3] == ("submitted", "村级组织减负事项落实情况检查", "draft")
+    jiahe_approver = await pool.fetchval(
+        "SELECT s.office_id FROM plan_steps s JOIN plans p ON p.id = s.plan_id "
+        "WHERE p.office_id = '431024-dcs' AND s.action = 'approved'"
+    )
+    assert jiahe_approver == "4310-dcs"
+
+
+async def test_a_second_run_of_the_story_changes_nothing_and_announces_nothing(play, pool, plan_events):
+    await play()
+    await plan_events.settle(pool)
+    before, announced = await snapshot(pool), len(plan_events.seen)
+    await play()
+    await plan_events.settle(pool)
+    assert await snapshot(pool) == before
+    assert len(plan_events.seen) == announced
+    assert {"plan.unit.registered", "plan.plan.approved", "plan.item.coded", "plan.filing.approved"} <= {
+        event.type for event in plan_events.seen
+    }
