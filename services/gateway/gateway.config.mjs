@@ -7,12 +7,14 @@
 //   GATEWAY_HOST (127.0.0.1), GATEWAY_PORT (4000)  note: the CLI's --host/--port and HOST/PORT win
 //   GATEWAY_MAX_DEPTH (12), GATEWAY_MAX_TOKENS (2000), GATEWAY_MAX_ALIASES (30), GATEWAY_MAX_BODY_BYTES (1 MiB)
 //   GATEWAY_QUERY_PLANNER=js                       fall back from the Rust planner to the JS one
-//   OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT   export spans over OTLP/HTTP
+//   OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT   export spans over OTLP/HTTP (JSON),
+//     batched for OTEL_BSP_SCHEDULE_DELAY ms (1000)
 //   OTEL_SERVICE_NAME (wurao-gateway), OTEL_SDK_DISABLED=true turns tracing off entirely
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { defineConfig, extractFromHeader } from '@graphql-hive/gateway';
-import { openTelemetrySetup } from '@graphql-hive/plugin-opentelemetry/setup';
+import { trace } from '@graphql-hive/gateway/opentelemetry/api';
+import { openTelemetrySetup } from '@graphql-hive/gateway/opentelemetry/setup';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
@@ -35,6 +37,14 @@ function positiveInt(name, fallback) {
   return n;
 }
 
+function nonNegativeNumber(name) {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`gateway: ${name} must be a non-negative number, got ${raw}`);
+  return n;
+}
+
 // Fail at start, not per request: a gateway without a (valid, EC P-256) key must never serve anything.
 // Parsed once into a KeyObject; given the PEM text, jsonwebtoken would re-parse it on every request.
 const publicKey = createPublicKey(readFileSync(required('JWT_PUBLIC_KEY_FILE'), 'utf8'));
@@ -49,22 +59,37 @@ const audience = required('JWT_AUDIENCE');
 // Spans leave the process only when an OTLP endpoint is configured; otherwise they are dropped (no exporter).
 const tracing = env.OTEL_SDK_DISABLED !== 'true';
 if (tracing) {
-  let traces = {};
-  const otlpEndpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  if (otlpEndpoint) {
-    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-    // No `url`: the exporter reads the OTEL_* variables itself and appends /v1/traces to the base endpoint.
-    traces = { exporter: new OTLPTraceExporter(), batching: true };
-  }
+  const exporter = await otlpTraceExporter();
   openTelemetrySetup({
     // No async-hooks context manager: the plugin then parents spans through the request context, which is
     // all that propagation needs and keeps AsyncLocalStorage off the hot path.
     contextManager: null,
     resource: { serviceName: env.OTEL_SERVICE_NAME || 'wurao-gateway' },
-    traces,
+    // The SDK's default batch delay is 5 s; spans should show up about a second after the request instead.
+    traces: exporter
+      ? { exporter, batching: { scheduledDelayMillis: nonNegativeNumber('OTEL_BSP_SCHEDULE_DELAY') ?? 1000 } }
+      : {},
     samplingRate: 1, // parent-based: a client's "not sampled" flag is honoured
   });
 }
+
+// OTLP/HTTP span exporter (JSON), or undefined without an endpoint: it reads OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT,
+// _HEADERS and _TIMEOUT itself and appends /v1/traces to the base endpoint. It streams its body (chunked).
+async function otlpTraceExporter() {
+  if (!env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT && !env.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+  return new OTLPTraceExporter();
+}
+
+// The plugin's own flush on shutdown calls forceFlush on the global tracer provider, which is the API's proxy
+// (no forceFlush), so it does nothing: flush the real provider here, or spans still batched at SIGTERM are lost.
+const flushSpansOnShutdown = {
+  onDispose() {
+    const provider = trace.getTracerProvider();
+    const real = typeof provider.getDelegate === 'function' ? provider.getDelegate() : provider;
+    if (typeof real.forceFlush === 'function') return real.forceFlush();
+  },
+};
 
 // WebSocket clients in browsers cannot set headers: they send {"authorization": "Bearer <jwt>"} as the
 // graphql-ws connectionParams instead. (Clients that can set headers may also put it on the upgrade request.)
@@ -183,6 +208,7 @@ export const gatewayConfig = defineConfig({
     // would hit the limit long before their selections are actually deep.
     maxDepthPlugin({ n: positiveInt('GATEWAY_MAX_DEPTH', 12), flattenFragments: true }),
     maxAliasesPlugin({ n: positiveInt('GATEWAY_MAX_ALIASES', 30) }),
+    ...(tracing ? [flushSpansOnShutdown] : []),
   ],
 
   graphiql: isDev,

@@ -26,7 +26,7 @@ class SpanSink:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                body = self._body()
                 if self.headers.get("content-type", "").startswith("application/json"):  # the Node exporter
                     sink._collect_json(json.loads(body))
                 else:  # the Python exporter sends protobuf
@@ -36,6 +36,16 @@ class SpanSink:
                 self.send_response(200)
                 self.send_header("content-type", "application/x-protobuf")
                 self.end_headers()
+
+            def _body(self) -> bytes:
+                if self.headers.get("transfer-encoding", "").lower() != "chunked":  # the Python exporter
+                    return self.rfile.read(int(self.headers.get("content-length", 0)))
+                body = b""  # the Node exporter streams its body
+                while size := int(self.rfile.readline().split(b";")[0], 16):
+                    body += self.rfile.read(size)
+                    self.rfile.readline()
+                self.rfile.readline()
+                return body
 
             def log_message(self, *_args) -> None:
                 return
@@ -78,6 +88,7 @@ def span_sink() -> Iterator[SpanSink]:
     sink.thread.start()
     yield sink
     sink.server.shutdown()
+    sink.server.server_close()
 
 
 @pytest.fixture(scope="session")

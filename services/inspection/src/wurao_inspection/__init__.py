@@ -1,0 +1,1 @@
+"""wurao inspection: scan verification, check-in under frequency caps, visits, findings, complaints, ratings."""

@@ -1,0 +1,105 @@
+"""Cap counters in Redis, driven by the Lua scripts in `lua/` (registered once; NOSCRIPT reloads them)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.resources import files
+
+from opentelemetry import trace
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from wurao_inspection.domain.caps import Counter
+
+tracer = trace.get_tracer("wurao.inspection.caps")
+
+
+def _script(name: str) -> str:
+    return (files("wurao_inspection") / "lua" / f"{name}.lua").read_text()
+
+
+@dataclass(frozen=True)
+class Admitted:
+    gens: tuple[str, ...]  # per counter: which rebuild of it holds this check-in's increment
+
+
+@dataclass(frozen=True)
+class Missing:
+    counters: tuple[Counter, ...]
+
+
+@dataclass(frozen=True)
+class Full:
+    counters: tuple[Counter, ...]
+
+
+class CapCounters:
+    def __init__(self, redis: Redis):
+        self.redis = redis
+        self._admit = redis.register_script(_script("admit"))
+        self._seed = redis.register_script(_script("seed"))
+        self._release = redis.register_script(_script("release"))
+
+    async def admit(self, counters: Sequence[Counter]) -> Admitted | Missing | Full:
+        with tracer.start_as_current_span("caps admit", attributes={"wurao.counters": len(counters)}):
+            status, *rest = await self._admit(keys=[c.key for c in counters], args=[c.limit for c in counters])
+        if status == "ok":
+            return Admitted(tuple(rest))
+        named = tuple(counters[int(index) - 1] for index in rest)
+        return Missing(named) if status == "missing" else Full(named)
+
+    async def seed(self, counters: Sequence[Counter], counts: dict[str, int], now: datetime) -> int:
+        args: list[str | int] = [uuid.uuid4().hex]
+        for counter in counters:
+            args += [counts[counter.key], counter.ttl(now)]
+        with tracer.start_as_current_span("caps rebuild", attributes={"wurao.counters": len(counters)}):
+            return await self._seed(keys=[c.key for c in counters], args=args)
+
+    async def release(self, counters: Sequence[Counter], gens: Sequence[str]) -> int:
+        return await self._release(keys=[c.key for c in counters], args=list(gens))
+
+    async def read(self, counters: Sequence[Counter]) -> dict[str, int | None]:
+        """Current values, None for a counter Redis does not hold. Changes nothing."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for counter in counters:
+                pipe.hget(counter.key, "n")
+            values = await pipe.execute()
+        return {c.key: None if v is None else int(v) for c, v in zip(counters, values, strict=True)}
+
+    async def problem(self) -> str | None:
+        try:
+            await self.redis.ping()
+        except Exception as error:
+            return f"redis: {type(error).__name__}"
+        return None
+
+
+@asynccontextmanager
+async def connect(url: str, *, max_connections: int = 64) -> AsyncIterator[CapCounters]:
+    """redis-py 8's plain asyncio pool raises at its limit; the blocking pool waits for a connection instead.
+
+    Few, fast retries: a check-in that cannot reach Redis is refused as unavailable, it does not hang.
+    """
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=max_connections,
+        timeout=5,
+        decode_responses=True,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
+    redis = Redis(connection_pool=pool)
+    try:
+        yield CapCounters(redis)
+    finally:
+        await redis.aclose()
+        await pool.aclose()

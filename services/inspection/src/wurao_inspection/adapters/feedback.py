@@ -1,0 +1,174 @@
+"""Refusals, findings, complaints and ratings in PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import asyncpg
+
+from wurao_inspection.domain.feedback import Complaint, ComplaintKind, Finding, Refusal, Route, Severity
+from wurao_inspection.domain.items import Level
+
+Conn = asyncpg.Connection | asyncpg.Pool
+
+
+def _uuid(text: str | None) -> uuid.UUID | None:
+    return uuid.UUID(text) if text else None
+
+
+def _str(value: uuid.UUID | None) -> str | None:
+    return str(value) if value else None
+
+
+async def insert_refusal(conn: asyncpg.Connection, refusal: Refusal, refused_by: str) -> None:
+    await conn.execute(
+        """INSERT INTO refusals (id, unit_id, unit_region, reason, item_id, office_id, verdict, negative_list_entry,
+                                 note, refused_at, refused_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+        uuid.UUID(refusal.id),
+        refusal.unit_id,
+        refusal.unit_region,
+        str(refusal.reason),
+        _uuid(refusal.item_id),
+        refusal.office_id,
+        refusal.verdict,
+        refusal.negative_list_entry,
+        refusal.note,
+        refusal.refused_at,
+        refused_by,
+    )
+
+
+def _finding(row: asyncpg.Record) -> Finding:
+    return Finding(
+        id=str(row["id"]),
+        visit_id=str(row["visit_id"]),
+        item_id=str(row["item_id"]),
+        office_id=row["office_id"],
+        office_region=row["office_region"],
+        severity=Severity(row["severity"]),
+        responsible_unit_id=row["responsible_unit_id"],
+        unit_region=row["unit_region"],
+        description=row["description"],
+        evidence=tuple(row["evidence"]),
+        proposed_deadline=row["proposed_deadline"],
+        recorded_at=row["recorded_at"],
+    )
+
+
+_FINDING_SELECT = (
+    """SELECT f.*, v.item_id, v.office_id, v.office_region FROM findings f JOIN visits v ON v.id = f.visit_id"""
+)
+
+
+async def insert_finding(conn: asyncpg.Connection, finding: Finding, recorded_by: str) -> None:
+    await conn.execute(
+        """INSERT INTO findings (id, visit_id, severity, responsible_unit_id, unit_region, description, evidence,
+                                 proposed_deadline, recorded_at, recorded_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+        uuid.UUID(finding.id),
+        uuid.UUID(finding.visit_id),
+        str(finding.severity),
+        finding.responsible_unit_id,
+        finding.unit_region,
+        finding.description,
+        list(finding.evidence),
+        finding.proposed_deadline,
+        finding.recorded_at,
+        recorded_by,
+    )
+
+
+async def findings(conn: Conn, finding_ids: Sequence[str]) -> dict[str, Finding]:
+    rows = await conn.fetch(f"{_FINDING_SELECT} WHERE f.id = ANY($1::uuid[])", list(finding_ids))
+    return {str(row["id"]): _finding(row) for row in rows}
+
+
+async def findings_of_visits(conn: Conn, visit_ids: Sequence[str]) -> dict[str, list[Finding]]:
+    rows = await conn.fetch(
+        f"{_FINDING_SELECT} WHERE f.visit_id = ANY($1::uuid[]) ORDER BY f.recorded_at", list(visit_ids)
+    )
+    found: dict[str, list[Finding]] = {visit_id: [] for visit_id in visit_ids}
+    for row in rows:
+        found[str(row["visit_id"])].append(_finding(row))
+    return found
+
+
+def _complaint(row: asyncpg.Record) -> Complaint:
+    return Complaint(
+        id=str(row["id"]),
+        unit_id=row["unit_id"],
+        unit_region=row["unit_region"],
+        kind=ComplaintKind(row["kind"]),
+        office_id=row["office_id"],
+        item_id=_str(row["item_id"]),
+        visit_id=_str(row["visit_id"]),
+        negative_list_entry=row["negative_list_entry"],
+        place=row["place"],
+        description=row["description"],
+        evidence=tuple(row["evidence"]),
+        route=Route(Level(row["routed_level"]), row["routed_region"]),
+        routed_office_id=row["routed_office_id"],
+        filed_at=row["filed_at"],
+    )
+
+
+async def insert_complaint(conn: asyncpg.Connection, complaint: Complaint) -> None:
+    await conn.execute(
+        """INSERT INTO complaints (id, unit_id, unit_region, kind, office_id, item_id, visit_id, negative_list_entry,
+                                   place, description, evidence, routed_level, routed_region, routed_office_id,
+                                   filed_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)""",
+        uuid.UUID(complaint.id),
+        complaint.unit_id,
+        complaint.unit_region,
+        str(complaint.kind),
+        complaint.office_id,
+        _uuid(complaint.item_id),
+        _uuid(complaint.visit_id),
+        complaint.negative_list_entry,
+        complaint.place,
+        complaint.description,
+        list(complaint.evidence),
+        str(complaint.route.level),
+        complaint.route.region,
+        complaint.routed_office_id,
+        complaint.filed_at,
+    )
+
+
+async def complaints_routed_within(conn: Conn, region: str, limit: int) -> list[Complaint]:
+    rows = await conn.fetch(
+        "SELECT * FROM complaints WHERE routed_region LIKE $1 || '%' ORDER BY filed_at DESC LIMIT $2", region, limit
+    )
+    return [_complaint(row) for row in rows]
+
+
+async def complaints_of_unit(conn: Conn, unit_id: str, limit: int) -> list[Complaint]:
+    rows = await conn.fetch(
+        "SELECT * FROM complaints WHERE unit_id = $1 ORDER BY filed_at DESC LIMIT $2", unit_id, limit
+    )
+    return [_complaint(row) for row in rows]
+
+
+async def mark_rated(conn: asyncpg.Connection, visit_id: str) -> bool:
+    """False when the visit was rated before."""
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO rated_visits (visit_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true", uuid.UUID(visit_id)
+        )
+    )
+
+
+async def insert_rating(conn: asyncpg.Connection, office_id: str, year: int, score: int) -> None:
+    await conn.execute("INSERT INTO ratings (office_id, year, score) VALUES ($1, $2, $3)", office_id, year, score)
+
+
+async def rating_totals(conn: Conn, office_id: str, year: int) -> tuple[int, int]:
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n, coalesce(sum(score), 0) AS total FROM ratings WHERE office_id = $1 AND year = $2",
+        office_id,
+        year,
+    )
+    return row["n"], row["total"]

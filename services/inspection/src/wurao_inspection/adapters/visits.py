@@ -1,0 +1,144 @@
+"""Visits in PostgreSQL, the truth every cap counter is rebuilt from, and the per-unit lock that keeps it so."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import asyncpg
+
+from wurao_inspection.domain.caps import Counter
+from wurao_inspection.domain.visits import Registration, Visit, VisitStatus
+
+Conn = asyncpg.Connection | asyncpg.Pool
+# Advisory lock namespace for "check-ins of one unit"; the unit id is hashed into the second key.
+_UNIT_LOCK = 0x7761_7572
+_REQUEST_LOCK = 0x7761_7573
+
+
+async def share_unit(conn: asyncpg.Connection, unit_id: str) -> None:
+    """Held by every check-in from before its counters move until its visit commits or rolls back.
+
+    A rebuild takes the lock exclusively, so it counts only settled visits: no increment it cannot see is
+    in flight when it writes a counter.
+    """
+    await conn.execute("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))", _UNIT_LOCK, unit_id)
+
+
+async def hold_unit(conn: asyncpg.Connection, unit_id: str) -> None:
+    """Waits until no check-in of the unit is in flight, and holds new ones off until the transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _UNIT_LOCK, unit_id)
+
+
+async def hold_request(conn: asyncpg.Connection, unit_id: str, request_id: str) -> None:
+    """Retries of one request run one after the other: the second finds the first's visit instead of racing it."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _REQUEST_LOCK, f"{unit_id}\n{request_id}")
+
+
+def _visit(row: asyncpg.Record) -> Visit:
+    return Visit(
+        id=str(row["id"]),
+        item_id=str(row["item_id"]),
+        code_number=row["code_number"],
+        office_id=row["office_id"],
+        office_level=row["office_level"],
+        office_region=row["office_region"],
+        unit_id=row["unit_id"],
+        unit_region=row["unit_region"],
+        inspected_at=row["inspected_at"],
+        registered_at=row["registered_at"],
+        counted=row["counted"],
+        registration=Registration(row["registration"]),
+        late=row["late"],
+        emergency_reason=row["emergency_reason"],
+        status=VisitStatus(row["status"]),
+        summary=row["summary"],
+        completed_at=row["completed_at"],
+    )
+
+
+async def insert(conn: asyncpg.Connection, visit: Visit, *, registered_by: str, request_id: str | None) -> None:
+    """Raises asyncpg.UniqueViolationError when the unit already used `request_id`."""
+    await conn.execute(
+        """INSERT INTO visits (id, item_id, code_number, office_id, office_level, office_region, unit_id,
+                               unit_region, inspected_at, registered_at, period_year, counted, registration,
+                               late, emergency_reason, request_id, registered_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)""",
+        uuid.UUID(visit.id),
+        uuid.UUID(visit.item_id),
+        visit.code_number,
+        visit.office_id,
+        visit.office_level,
+        visit.office_region,
+        visit.unit_id,
+        visit.unit_region,
+        visit.inspected_at,
+        visit.registered_at,
+        visit.period_year,
+        visit.counted,
+        str(visit.registration),
+        visit.late,
+        visit.emergency_reason,
+        request_id,
+        registered_by,
+    )
+
+
+async def get(conn: Conn, visit_id: str) -> Visit | None:
+    row = await conn.fetchrow("SELECT * FROM visits WHERE id = $1", uuid.UUID(visit_id))
+    return _visit(row) if row else None
+
+
+async def get_many(conn: Conn, visit_ids: Sequence[str]) -> dict[str, Visit]:
+    rows = await conn.fetch("SELECT * FROM visits WHERE id = ANY($1::uuid[])", list(visit_ids))
+    return {str(row["id"]): _visit(row) for row in rows}
+
+
+async def by_request(conn: Conn, unit_id: str, request_id: str) -> Visit | None:
+    row = await conn.fetchrow("SELECT * FROM visits WHERE unit_id = $1 AND request_id = $2", unit_id, request_id)
+    return _visit(row) if row else None
+
+
+async def exists(conn: Conn, visit_id: str) -> bool:
+    return bool(await conn.fetchval("SELECT true FROM visits WHERE id = $1", uuid.UUID(visit_id)))
+
+
+async def counted_groups(conn: Conn, unit_id: str, counters: Sequence[Counter]) -> list[tuple[int, str, str, int]]:
+    """The unit's counted visits that any of `counters` covers, grouped as (year, office level, item, how many)."""
+    years = sorted({c.year for c in counters if c.year is not None})
+    item_ids = sorted({c.item_id for c in counters if c.item_id is not None})
+    rows = await conn.fetch(
+        """SELECT period_year, office_level, item_id::text, count(*) AS n FROM visits
+           WHERE unit_id = $1 AND counted AND (period_year = ANY($2::int[]) OR item_id = ANY($3::uuid[]))
+           GROUP BY 1, 2, 3""",
+        unit_id,
+        years,
+        item_ids,
+    )
+    return [(row["period_year"], row["office_level"], row["item_id"], row["n"]) for row in rows]
+
+
+async def complete(conn: asyncpg.Connection, visit_id: str, summary: str, completed_by: str, at) -> Visit | None:
+    """None when the visit is not open (already completed)."""
+    row = await conn.fetchrow(
+        """UPDATE visits SET status = 'completed', summary = $2, completed_at = $3, completed_by = $4
+           WHERE id = $1 AND status = 'open' RETURNING *""",
+        uuid.UUID(visit_id),
+        summary,
+        at,
+        completed_by,
+    )
+    return _visit(row) if row else None
+
+
+async def in_region(conn: Conn, region: str, *, unit_id: str | None, item_id: str | None, limit: int) -> list[Visit]:
+    rows = await conn.fetch(
+        """SELECT * FROM visits WHERE unit_region LIKE $1 || '%'
+             AND ($2::text IS NULL OR unit_id = $2) AND ($3::uuid IS NULL OR item_id = $3)
+           ORDER BY inspected_at DESC LIMIT $4""",
+        region,
+        unit_id,
+        uuid.UUID(item_id) if item_id else None,
+        limit,
+    )
+    return [_visit(row) for row in rows]

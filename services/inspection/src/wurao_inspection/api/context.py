@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from strawberry.dataloader import DataLoader
+
+from wurao_common.auth import Caller
+from wurao_inspection.adapters import feedback, reference, visits
+from wurao_inspection.domain.feedback import Finding
+from wurao_inspection.domain.items import CodedItem
+from wurao_inspection.domain.visits import Visit
+from wurao_inspection.usecases.deps import Deps
+
+
+@dataclass
+class InspectionContext:
+    caller: Caller
+    deps: Deps
+    clock: Callable[[], datetime]
+    visit_loader: DataLoader[str, Visit | None] = field(init=False)
+    item_loader: DataLoader[str, CodedItem | None] = field(init=False)
+    finding_loader: DataLoader[str, Finding | None] = field(init=False)
+    findings_of_visit: DataLoader[str, list[Finding]] = field(init=False)
+    _negative_list: list[dict[str, str]] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        pool = self.deps.pool
+
+        async def load_visits(ids: list[str]) -> list[Visit | None]:
+            found = await visits.get_many(pool, ids)
+            return [found.get(visit_id) for visit_id in ids]
+
+        async def load_items(ids: list[str]) -> list[CodedItem | None]:
+            found = await reference.items(pool, ids)
+            return [found.get(item_id) for item_id in ids]
+
+        async def load_findings(ids: list[str]) -> list[Finding | None]:
+            found = await feedback.findings(pool, ids)
+            return [found.get(finding_id) for finding_id in ids]
+
+        async def load_findings_of_visits(ids: list[str]) -> list[list[Finding]]:
+            found = await feedback.findings_of_visits(pool, ids)
+            return [found[visit_id] for visit_id in ids]
+
+        self.visit_loader = DataLoader(load_fn=load_visits)
+        self.item_loader = DataLoader(load_fn=load_items)
+        self.finding_loader = DataLoader(load_fn=load_findings)
+        self.findings_of_visit = DataLoader(load_fn=load_findings_of_visits)
+
+    @property
+    def pool(self):
+        return self.deps.pool
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def negative_list(self) -> list[dict[str, str]]:
+        """Read once per request, however many results show it."""
+        if self._negative_list is None:
+            self._negative_list = await reference.negative_list(self.deps.pool)
+        return self._negative_list

@@ -1,0 +1,283 @@
+"""The inspection subgraph: thin resolvers over the use cases; every expected outcome is a typed result."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from wurao_common.errors import ClientError
+from wurao_common.outcomes import Conflict as ConflictModel
+from wurao_common.outcomes import Invalid as InvalidModel
+from wurao_common.outcomes import NotAllowed as NotAllowedModel
+from wurao_common.results import Conflict, InvalidInput, NotAllowed, refusal
+from wurao_common.web import build_schema
+from wurao_inspection.adapters import visits as visit_store
+from wurao_inspection.api.context import InspectionContext
+from wurao_inspection.api.types import (
+    CapReached,
+    CodedItem,
+    CodeExpired,
+    CodeForged,
+    CodeNotYetValid,
+    CodeRevoked,
+    CodeValid,
+    Complaint,
+    ComplaintKind,
+    Finding,
+    NegativeListRule,
+    OutOfScope,
+    RatingRecorded,
+    RatingSummary,
+    Refusal,
+    RefusalReason,
+    Severity,
+    Unavailable,
+    Visit,
+    scan_outcome,
+)
+from wurao_inspection.domain import access
+from wurao_inspection.domain import visits as visit_rules
+from wurao_inspection.domain.feedback import Complaint as ComplaintModel
+from wurao_inspection.domain.feedback import Finding as FindingModel
+from wurao_inspection.domain.feedback import Refusal as RefusalModel
+from wurao_inspection.domain.ids import is_uuid
+from wurao_inspection.usecases import complaints, findings, ratings, refusals, scan, visits
+
+Ctx = Info[InspectionContext, None]
+MAX_PAGE = 500
+
+VerifyCodeResult = Annotated[
+    CodeValid
+    | CodeForged
+    | CodeRevoked
+    | CodeExpired
+    | CodeNotYetValid
+    | OutOfScope
+    | CapReached
+    | Unavailable
+    | NotAllowed,
+    strawberry.union("VerifyCodeResult"),
+]
+VisitResult = Annotated[
+    Visit
+    | CodeForged
+    | CodeRevoked
+    | CodeExpired
+    | CodeNotYetValid
+    | OutOfScope
+    | CapReached
+    | Unavailable
+    | NotAllowed
+    | InvalidInput,
+    strawberry.union("VisitResult"),
+]
+CompleteVisitResult = Annotated[Visit | NotAllowed | InvalidInput | Conflict, strawberry.union("CompleteVisitResult")]
+RefuseResult = Annotated[Refusal | NotAllowed | InvalidInput, strawberry.union("RefuseResult")]
+RecordFindingResult = Annotated[Finding | NotAllowed | InvalidInput, strawberry.union("RecordFindingResult")]
+FileComplaintResult = Annotated[Complaint | NotAllowed | InvalidInput, strawberry.union("FileComplaintResult")]
+RateVisitResult = Annotated[RatingRecorded | NotAllowed | InvalidInput | Conflict, strawberry.union("RateVisitResult")]
+RatingSummaryResult = Annotated[RatingSummary | NotAllowed, strawberry.union("RatingSummaryResult")]
+
+
+def _visit_result(outcome):
+    if isinstance(outcome, visit_rules.Visit):
+        return Visit.of(outcome)
+    if isinstance(outcome, NotAllowedModel | InvalidModel | ConflictModel):
+        return refusal(outcome)
+    return scan_outcome(outcome)
+
+
+def _page(first: int) -> int:
+    return max(1, min(first, MAX_PAGE))
+
+
+@strawberry.input(description="A problem found on site.")
+class FindingInput:
+    visit_id: strawberry.ID
+    severity: Severity
+    responsible_unit_id: strawberry.ID
+    description: str
+    evidence: list[str] = strawberry.field(default_factory=list, description="File ids or links, never the files.")
+    proposed_deadline: date
+
+
+@strawberry.input(description="A burden report. Name the visit, the item or the office when you can.")
+class ComplaintInput:
+    kind: ComplaintKind
+    description: str
+    place: str
+    evidence: list[str] = strawberry.field(default_factory=list)
+    visit_id: strawberry.ID | None = None
+    item_id: strawberry.ID | None = None
+    office_id: strawberry.ID | None = None
+    negative_list_entry: str | None = None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="The unit scans a code (扫码): what it stands for and the unit's standing. Changes nothing."
+    )
+    async def verify_code(self, info: Ctx, code: str) -> VerifyCodeResult:
+        context = info.context
+        outcome = await scan.verify_code(context.deps, context.caller, code, now=context.now())
+        return refusal(outcome) if isinstance(outcome, NotAllowedModel) else scan_outcome(outcome)
+
+    @strawberry.field(description="A visit, if the caller may read it.")
+    async def visit(self, info: Ctx, id: strawberry.ID) -> Visit | None:
+        if not is_uuid(str(id)):
+            return None
+        return await Visit.resolve_reference(info, id)
+
+    @strawberry.field(
+        description="Visits the caller may read, newest first: a unit sees its own, others their region's."
+    )
+    async def visits(
+        self, info: Ctx, unit_id: strawberry.ID | None = None, item_id: strawberry.ID | None = None, first: int = 100
+    ) -> list[Visit]:
+        caller = info.context.caller
+        if item_id is not None and not is_uuid(str(item_id)):
+            raise ClientError("itemId is not an item id")
+        if access.acts_for_unit(caller):
+            unit_id = strawberry.ID(caller.unit_id or "")
+        found = await visit_store.in_region(
+            info.context.pool,
+            caller.region,
+            unit_id=str(unit_id) if unit_id else None,
+            item_id=str(item_id) if item_id else None,
+            limit=_page(first),
+        )
+        return [
+            Visit.of(visit)
+            for visit in found
+            if access.may_read_visit(caller, visit.unit_id, visit.unit_region, visit.office_id)
+        ]
+
+    @strawberry.field(description="The negative list in force (负面清单).")
+    async def negative_list(self, info: Ctx) -> list[NegativeListRule]:
+        return [NegativeListRule(code=e["code"], text=e["text"]) for e in await info.context.negative_list()]
+
+    @strawberry.field(
+        description="Complaints: a unit's own; for offices and observers, those routed within their region."
+    )
+    async def complaints(self, info: Ctx, first: int = 100) -> list[Complaint]:
+        found = await complaints.complaints_for(info.context.pool, info.context.caller, _page(first))
+        return [Complaint.of(complaint) for complaint in found]
+
+    @strawberry.field(description="An office's ratings for a year, aggregated: never who rated what.")
+    async def rating_summary(self, info: Ctx, office_id: strawberry.ID, year: int) -> RatingSummaryResult:
+        outcome = await ratings.rating_summary(info.context.pool, info.context.caller, str(office_id), year)
+        return refusal(outcome) if isinstance(outcome, NotAllowedModel) else RatingSummary.of(outcome)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="The unit admits the visit the shown code announces. Admitted only if every cap has room; "
+        "`requestId` makes retries safe (the same id never counts twice)."
+    )
+    async def check_in(self, info: Ctx, code: str, request_id: str | None = None) -> VisitResult:
+        context = info.context
+        outcome = await visits.check_in(context.deps, context.caller, code, now=context.now(), request_id=request_id)
+        return _visit_result(outcome)
+
+    @strawberry.mutation(
+        description="The inspecting office registers an emergency inspection made first (先督后报), with the reason. "
+        "Late registrations (after the grace period) count against the caps and are flagged."
+    )
+    async def register_emergency_visit(
+        self,
+        info: Ctx,
+        code: str,
+        unit_id: strawberry.ID,
+        inspected_at: datetime,
+        reason: str,
+        request_id: str | None = None,
+    ) -> VisitResult:
+        context = info.context
+        outcome = await visits.register_emergency_visit(
+            context.deps,
+            context.caller,
+            code,
+            unit_id=str(unit_id),
+            inspected_at=inspected_at,
+            reason=reason,
+            now=context.now(),
+            request_id=request_id,
+        )
+        return _visit_result(outcome)
+
+    @strawberry.mutation(description="The inspecting office completes a visit with a short summary.")
+    async def complete_visit(self, info: Ctx, visit_id: strawberry.ID, summary: str) -> CompleteVisitResult:
+        context = info.context
+        outcome = await visits.complete_visit(context.pool, context.caller, str(visit_id), summary, now=context.now())
+        return _visit_result(outcome)
+
+    @strawberry.mutation(description="The unit refuses an inspection; recorded with the reason and the code's verdict.")
+    async def refuse_inspection(
+        self,
+        info: Ctx,
+        reason: RefusalReason,
+        code: str | None = None,
+        negative_list_entry: str | None = None,
+        note: str = "",
+    ) -> RefuseResult:
+        context = info.context
+        outcome = await refusals.refuse(
+            context.deps,
+            context.caller,
+            reason,
+            now=context.now(),
+            code=code,
+            negative_list_entry=negative_list_entry,
+            note=note,
+        )
+        return Refusal.of(outcome) if isinstance(outcome, RefusalModel) else refusal(outcome)
+
+    @strawberry.mutation(description="The inspecting office records a finding; rectification opens a task for it.")
+    async def record_finding(self, info: Ctx, input: FindingInput) -> RecordFindingResult:
+        context = info.context
+        outcome = await findings.record_finding(
+            context.pool,
+            context.caller,
+            str(input.visit_id),
+            severity=input.severity,
+            responsible_unit_id=str(input.responsible_unit_id),
+            description=input.description,
+            evidence=input.evidence,
+            proposed_deadline=input.proposed_deadline,
+            now=context.now(),
+        )
+        return Finding.of(outcome) if isinstance(outcome, FindingModel) else refusal(outcome)
+
+    @strawberry.mutation(description="A unit reports a burden (码上减负).")
+    async def file_complaint(self, info: Ctx, input: ComplaintInput) -> FileComplaintResult:
+        context = info.context
+        outcome = await complaints.file_complaint(
+            context.pool,
+            context.caller,
+            input.kind,
+            description=input.description,
+            place=input.place,
+            evidence=input.evidence,
+            now=context.now(),
+            visit_id=str(input.visit_id) if input.visit_id else None,
+            item_id=str(input.item_id) if input.item_id else None,
+            office_id=str(input.office_id) if input.office_id else None,
+            negative_list_entry=input.negative_list_entry,
+        )
+        return Complaint.of(outcome) if isinstance(outcome, ComplaintModel) else refusal(outcome)
+
+    @strawberry.mutation(description="The visited unit rates the visit (1–5), anonymously to the inspecting office.")
+    async def rate_visit(self, info: Ctx, visit_id: strawberry.ID, score: int) -> RateVisitResult:
+        context = info.context
+        outcome = await ratings.rate_visit(context.pool, context.caller, str(visit_id), score, now=context.now())
+        if isinstance(outcome, ratings.RatingRecorded):
+            return RatingRecorded(visit_id=strawberry.ID(outcome.visit_id))
+        return refusal(outcome)
+
+
+schema = build_schema(query=Query, mutation=Mutation, types=[CodedItem])

@@ -1,0 +1,377 @@
+"""The GraphQL types of the inspection subgraph, each built from its domain value."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from strawberry.types import Info
+
+from wurao_inspection.api.context import InspectionContext
+from wurao_inspection.domain import access, caps, feedback, scan
+from wurao_inspection.domain import visits as visit_rules
+from wurao_inspection.domain.items import CodedItem as ItemModel
+from wurao_inspection.usecases.ratings import RatingSummary as RatingSummaryModel
+
+CapScope = strawberry.enum(caps.CapScope, name="CapScope")
+Severity = strawberry.enum(feedback.Severity, name="Severity")
+ComplaintKind = strawberry.enum(feedback.ComplaintKind, name="ComplaintKind")
+RefusalReason = strawberry.enum(feedback.RefusalReason, name="RefusalReason")
+VisitRegistration = strawberry.enum(visit_rules.Registration, name="VisitRegistration")
+VisitStatus = strawberry.enum(visit_rules.VisitStatus, name="VisitStatus")
+
+
+@strawberry.type(description="A member of the inspection group named on the code.")
+class ItemInspector:
+    name: str
+    title: str
+
+
+@strawberry.type(description="One entry of the negative list (负面清单): what an inspection may not demand.")
+class NegativeListRule:
+    code: str
+    text: str
+
+
+@strawberry.type(description="The coded item (督查事项) a code stands for, as the scanning unit sees it.")
+class CodedItem:
+    id: strawberry.ID
+    code_number: str
+    kind: str
+    title: str
+    basis: str = strawberry.field(description="The problem or lead that justifies the item (无问题不督).")
+    content: str
+    office_id: strawberry.ID
+    office_name: str
+    office_level: str
+    office_region: str
+    inspectors: list[ItemInspector]
+    window_start: date
+    window_end: date
+    valid_from: datetime
+    expires: datetime
+    scope_regions: list[str]
+    scope_unit_kinds: list[str]
+    exemption: str | None = strawberry.field(description="complaint, rectification_followup or emergency: not counted.")
+    exemption_reason: str | None
+    emergency: bool = strawberry.field(description="May inspect first and register afterwards, within a grace period.")
+
+    @classmethod
+    def of(cls, item: ItemModel) -> CodedItem:
+        return cls(
+            id=strawberry.ID(item.id),
+            code_number=item.code_number,
+            kind=item.kind,
+            title=item.title,
+            basis=item.basis,
+            content=item.content,
+            office_id=strawberry.ID(item.office.id),
+            office_name=item.office.name,
+            office_level=str(item.office.level),
+            office_region=item.office.region,
+            inspectors=[ItemInspector(name=i.name, title=i.title) for i in item.inspectors],
+            window_start=item.window_start,
+            window_end=item.window_end,
+            valid_from=item.not_before,
+            expires=item.expires,
+            scope_regions=list(item.scope_regions),
+            scope_unit_kinds=list(item.scope_unit_kinds),
+            exemption=item.exemption,
+            exemption_reason=item.exemption_reason,
+            emergency=item.emergency,
+        )
+
+
+@strawberry.type(description="How far one of the unit's caps is used. `applies`: this item's visits count against it.")
+class CapStanding:
+    scope: CapScope
+    level: str | None
+    period: str = strawberry.field(description="The year, or the item's code number for the per-item cap.")
+    used: int
+    allowed: int
+    applies: bool
+    full: bool
+
+    @classmethod
+    def of(cls, entry: caps.Standing, item: ItemModel) -> CapStanding:
+        counter = entry.counter
+        return cls(
+            scope=counter.scope,
+            level=str(counter.level) if counter.level else None,
+            period=str(counter.year) if counter.year else item.code_number,
+            used=entry.used,
+            allowed=counter.limit,
+            applies=entry.applies,
+            full=entry.full,
+        )
+
+
+def standing_of(standing: tuple[caps.Standing, ...], item: ItemModel) -> list[CapStanding]:
+    return [CapStanding.of(entry, item) for entry in standing]
+
+
+@strawberry.interface(description="What every scan shows beside its verdict.")
+class ScanOutcome:
+    @strawberry.field(description="The negative list in force, shown on every scan.")
+    async def negative_list(self, info: Info[InspectionContext, None]) -> list[NegativeListRule]:
+        return [NegativeListRule(code=e["code"], text=e["text"]) for e in await info.context.negative_list()]
+
+
+@strawberry.type(description="Genuine and in force: the visit may be admitted.")
+class CodeValid(ScanOutcome):
+    item: CodedItem
+    standing: list[CapStanding]
+
+
+@strawberry.type(description="Not a code plan signed: refuse the inspection (no code, no inspection).")
+class CodeForged(ScanOutcome):
+    reason: str
+
+
+@strawberry.type(description="The code was revoked.")
+class CodeRevoked(ScanOutcome):
+    item: CodedItem
+    reason: str
+
+
+@strawberry.type(description="The code or its item's window has ended.")
+class CodeExpired(ScanOutcome):
+    item: CodedItem
+    expired_at: datetime
+
+
+@strawberry.type(description="The code or its item's window has not begun.")
+class CodeNotYetValid(ScanOutcome):
+    item: CodedItem
+    valid_from: datetime
+
+
+@strawberry.type(description="The scanning unit lies outside the item's regions or kinds of unit.")
+class OutOfScope(ScanOutcome):
+    item: CodedItem
+    reason: str
+
+
+@strawberry.type(description="A cap that applies is reached: the unit may refuse, and the visit cannot be admitted.")
+class CapReached(ScanOutcome):
+    item: CodedItem
+    standing: list[CapStanding]
+    exhausted: list[CapStanding]
+
+
+@strawberry.type(description="No safe answer now (e.g. counters being rebuilt); nothing changed. Try again.")
+class Unavailable:
+    reason: str
+
+
+def scan_outcome(outcome: scan.Valid | scan.Refused):
+    match outcome:
+        case scan.Valid(item, standing):
+            return CodeValid(item=CodedItem.of(item), standing=standing_of(standing, item))
+        case scan.Forged(reason):
+            return CodeForged(reason=reason)
+        case scan.Revoked(item, reason):
+            return CodeRevoked(item=CodedItem.of(item), reason=reason)
+        case scan.Expired(item, expired_at):
+            return CodeExpired(item=CodedItem.of(item), expired_at=expired_at)
+        case scan.NotYetValid(item, valid_from):
+            return CodeNotYetValid(item=CodedItem.of(item), valid_from=valid_from)
+        case scan.OutOfScope(item, reason):
+            return OutOfScope(item=CodedItem.of(item), reason=reason)
+        case scan.CapReached(item, standing):
+            return CapReached(
+                item=CodedItem.of(item),
+                standing=standing_of(standing, item),
+                exhausted=standing_of(outcome.exhausted, item),
+            )
+        case scan.Unavailable(reason):
+            return Unavailable(reason=reason)
+    raise TypeError(f"not a scan outcome: {outcome!r}")
+
+
+@strawberry.federation.type(keys=["id"], description="A finding (问题) of a visit; it opens a rectification task.")
+class Finding:
+    id: strawberry.ID
+    visit_id: strawberry.ID
+    item_id: strawberry.ID
+    office_id: strawberry.ID
+    severity: Severity
+    responsible_unit_id: strawberry.ID
+    unit_region: str
+    description: str
+    evidence: list[str]
+    proposed_deadline: date
+    recorded_at: datetime
+
+    @classmethod
+    def of(cls, finding: feedback.Finding) -> Finding:
+        return cls(
+            id=strawberry.ID(finding.id),
+            visit_id=strawberry.ID(finding.visit_id),
+            item_id=strawberry.ID(finding.item_id),
+            office_id=strawberry.ID(finding.office_id),
+            severity=finding.severity,
+            responsible_unit_id=strawberry.ID(finding.responsible_unit_id),
+            unit_region=finding.unit_region,
+            description=finding.description,
+            evidence=list(finding.evidence),
+            proposed_deadline=finding.proposed_deadline,
+            recorded_at=finding.recorded_at,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[InspectionContext, None], id: strawberry.ID) -> Finding | None:
+        caller = info.context.caller
+        finding = await info.context.finding_loader.load(str(id))
+        if finding is None:
+            return None
+        visible = access.may_read_visit(caller, finding.responsible_unit_id, finding.unit_region, finding.office_id)
+        return cls.of(finding) if visible else None
+
+
+@strawberry.federation.type(
+    keys=["id"], description="A visit: an admitted check-in or a registered emergency inspection."
+)
+class Visit:
+    id: strawberry.ID
+    item_id: strawberry.ID
+    code_number: str
+    office_id: strawberry.ID
+    unit_id: strawberry.ID
+    unit_region: str
+    inspected_at: datetime
+    registered_at: datetime
+    counted: bool = strawberry.field(description="Whether the visit counts against the unit's caps.")
+    registration: VisitRegistration
+    late: bool = strawberry.field(description="An emergency registration after the grace period.")
+    emergency_reason: str | None
+    status: VisitStatus
+    summary: str | None
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, visit: visit_rules.Visit) -> Visit:
+        return cls(
+            id=strawberry.ID(visit.id),
+            item_id=strawberry.ID(visit.item_id),
+            code_number=visit.code_number,
+            office_id=strawberry.ID(visit.office_id),
+            unit_id=strawberry.ID(visit.unit_id),
+            unit_region=visit.unit_region,
+            inspected_at=visit.inspected_at,
+            registered_at=visit.registered_at,
+            counted=visit.counted,
+            registration=visit.registration,
+            late=visit.late,
+            emergency_reason=visit.emergency_reason,
+            status=visit.status,
+            summary=visit.summary,
+            completed_at=visit.completed_at,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[InspectionContext, None], id: strawberry.ID) -> Visit | None:
+        visit = await info.context.visit_loader.load(str(id))
+        if visit is None or not access.may_read_visit(
+            info.context.caller, visit.unit_id, visit.unit_region, visit.office_id
+        ):
+            return None
+        return cls.of(visit)
+
+    @strawberry.field
+    async def item(self, info: Info[InspectionContext, None]) -> CodedItem | None:
+        item = await info.context.item_loader.load(str(self.item_id))
+        return CodedItem.of(item) if item else None
+
+    @strawberry.field
+    async def findings(self, info: Info[InspectionContext, None]) -> list[Finding]:
+        return [Finding.of(finding) for finding in await info.context.findings_of_visit.load(str(self.id))]
+
+
+@strawberry.type(description="A unit's refusal of an inspection, with what the shown code verified as.")
+class Refusal:
+    id: strawberry.ID
+    unit_id: strawberry.ID
+    reason: RefusalReason
+    item_id: strawberry.ID | None
+    office_id: strawberry.ID | None
+    verdict: str | None = strawberry.field(description="valid, forged, revoked, expired, cap_reached… or null.")
+    negative_list_entry: str | None
+    note: str
+    refused_at: datetime
+
+    @classmethod
+    def of(cls, refusal: feedback.Refusal) -> Refusal:
+        return cls(
+            id=strawberry.ID(refusal.id),
+            unit_id=strawberry.ID(refusal.unit_id),
+            reason=refusal.reason,
+            item_id=strawberry.ID(refusal.item_id) if refusal.item_id else None,
+            office_id=strawberry.ID(refusal.office_id) if refusal.office_id else None,
+            verdict=refusal.verdict,
+            negative_list_entry=refusal.negative_list_entry,
+            note=refusal.note,
+            refused_at=refusal.refused_at,
+        )
+
+
+@strawberry.type(description="A burden report (码上减负), routed to the office supervising the one complained about.")
+class Complaint:
+    id: strawberry.ID
+    unit_id: strawberry.ID
+    kind: ComplaintKind
+    office_id: strawberry.ID | None
+    item_id: strawberry.ID | None
+    visit_id: strawberry.ID | None
+    negative_list_entry: str | None
+    place: str
+    description: str
+    evidence: list[str]
+    routed_to_level: str
+    routed_to_region: str
+    routed_to_office_id: strawberry.ID | None
+    filed_at: datetime
+
+    @classmethod
+    def of(cls, complaint: feedback.Complaint) -> Complaint:
+        def optional_id(value: str | None) -> strawberry.ID | None:
+            return strawberry.ID(value) if value else None
+
+        return cls(
+            id=strawberry.ID(complaint.id),
+            unit_id=strawberry.ID(complaint.unit_id),
+            kind=complaint.kind,
+            office_id=optional_id(complaint.office_id),
+            item_id=optional_id(complaint.item_id),
+            visit_id=optional_id(complaint.visit_id),
+            negative_list_entry=complaint.negative_list_entry,
+            place=complaint.place,
+            description=complaint.description,
+            evidence=list(complaint.evidence),
+            routed_to_level=str(complaint.route.level),
+            routed_to_region=complaint.route.region,
+            routed_to_office_id=optional_id(complaint.routed_office_id),
+            filed_at=complaint.filed_at,
+        )
+
+
+@strawberry.type(description="The rating was recorded; the inspecting office will only ever see an aggregate.")
+class RatingRecorded:
+    visit_id: strawberry.ID
+
+
+@strawberry.type(description="An office's ratings for a year. The average is withheld until enough units rated.")
+class RatingSummary:
+    office_id: strawberry.ID
+    year: int
+    ratings: int
+    average: float | None
+
+    @classmethod
+    def of(cls, summary: RatingSummaryModel) -> RatingSummary:
+        return cls(
+            office_id=strawberry.ID(summary.office_id),
+            year=summary.year,
+            ratings=summary.ratings,
+            average=summary.average,
+        )

@@ -1,0 +1,1 @@
+"""The inspection service's rules, in plain Python with no I/O."""

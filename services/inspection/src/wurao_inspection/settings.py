@@ -1,0 +1,27 @@
+"""Inspection's own settings, beside the common ones; a missing REDIS_URL stops the service from starting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from wurao_common import config
+
+
+@dataclass(frozen=True)
+class InspectionSettings:
+    redis_url: config.Secret
+    redis_max_connections: int
+    emergency_grace: timedelta
+
+    @classmethod
+    def from_env(cls, env: config.Config | None = None) -> InspectionSettings:
+        env = env or config.Config(environ=config.environ)
+        grace_days = config.read(env, "EMERGENCY_GRACE_DAYS", int, 10)
+        if not 0 < grace_days <= 90:
+            raise config.SettingsError("setting EMERGENCY_GRACE_DAYS: must be between 1 and 90")
+        return cls(
+            redis_url=config.read(env, "REDIS_URL", config.Secret),
+            redis_max_connections=config.read(env, "REDIS_MAX_CONNECTIONS", int, 64),
+            emergency_grace=timedelta(days=grace_days),
+        )

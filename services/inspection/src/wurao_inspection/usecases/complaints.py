@@ -1,0 +1,125 @@
+"""Complaints (码上减负): a unit reports a burden, routed to the office that supervises the one complained about."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+from wurao_common.auth import Caller, Role
+from wurao_common.bus import outbox
+from wurao_common.bus.envelope import Event
+from wurao_common.outcomes import Invalid, NotAllowed
+from wurao_inspection.adapters import feedback, reference, visits
+from wurao_inspection.domain import access
+from wurao_inspection.domain.feedback import (
+    MAX_PLACE,
+    Complaint,
+    ComplaintKind,
+    evidence_problem,
+    route_complaint,
+    text_problem,
+)
+from wurao_inspection.domain.ids import is_uuid
+from wurao_inspection.domain.items import Office
+from wurao_inspection.usecases.scan import unit_of
+
+
+async def file_complaint(
+    pool: asyncpg.Pool,
+    caller: Caller,
+    kind: ComplaintKind,
+    *,
+    description: str,
+    place: str,
+    evidence: list[str],
+    now: datetime,
+    visit_id: str | None = None,
+    item_id: str | None = None,
+    office_id: str | None = None,
+    negative_list_entry: str | None = None,
+) -> Complaint | NotAllowed | Invalid:
+    if not access.acts_for_unit(caller):
+        return NotAllowed("complaints are filed by the burdened unit itself")
+    for field, problem in (
+        ("description", text_problem(description)),
+        ("place", text_problem(place, MAX_PLACE)),
+        ("evidence", evidence_problem(evidence)),
+        ("visitId", "not a visit id" if visit_id and not is_uuid(visit_id) else None),
+        ("itemId", "not an item id" if item_id and not is_uuid(item_id) else None),
+        (
+            "negativeListEntry",
+            "cite the negative-list entry that was breached"
+            if kind is ComplaintKind.NEGATIVE_LIST_BREACH and not negative_list_entry
+            else None,
+        ),
+    ):
+        if problem:
+            return Invalid(field, problem)
+    async with pool.acquire() as conn, conn.transaction():
+        unit = await unit_of(conn, caller)
+        if isinstance(unit, NotAllowed):
+            return unit
+        about = await _office_complained_about(conn, unit.id, visit_id, item_id, office_id)
+        if isinstance(about, Invalid):
+            return about
+        if negative_list_entry and negative_list_entry not in {e["code"] for e in await reference.negative_list(conn)}:
+            return Invalid("negativeListEntry", "no such entry in the negative list in force")
+        route = route_complaint(about, unit.region)
+        routed_to = await reference.supervision_office(conn, route.level, route.region)
+        complaint = Complaint(
+            id=str(uuid.uuid4()),
+            unit_id=unit.id,
+            unit_region=unit.region,
+            kind=kind,
+            office_id=about.id if about else office_id,
+            item_id=item_id,
+            visit_id=visit_id,
+            negative_list_entry=negative_list_entry,
+            place=place.strip(),
+            description=description.strip(),
+            evidence=tuple(ref.strip() for ref in evidence),
+            route=route,
+            routed_office_id=routed_to.id if routed_to else None,
+            filed_at=now,
+        )
+        await feedback.insert_complaint(conn, complaint)
+        await outbox.record(
+            conn,
+            Event(
+                type="inspection.complaint.filed",
+                region=unit.region,
+                subject=f"complaint/{complaint.id}",
+                data=complaint.event_data(),
+            ),
+        )
+    return complaint
+
+
+async def _office_complained_about(
+    conn: asyncpg.Connection, unit_id: str, visit_id: str | None, item_id: str | None, office_id: str | None
+) -> Office | Invalid | None:
+    """The office behind the named visit, item or office; None when the unit cannot name a known one."""
+    if visit_id:
+        visit = await visits.get(conn, visit_id)
+        if visit is None or visit.unit_id != unit_id:
+            return Invalid("visitId", "not a visit to your unit")
+        return await reference.office(conn, visit.office_id)
+    if item_id:
+        item = await reference.item(conn, item_id)
+        if item is None:
+            return Invalid("itemId", "no such coded item")
+        return item.office
+    if office_id:
+        return await reference.office(conn, office_id)
+    return None
+
+
+async def complaints_for(pool: asyncpg.Pool, caller: Caller, limit: int) -> list[Complaint]:
+    """A unit sees its own complaints; offices and observers those routed within their region."""
+    if caller.role is Role.UNIT:
+        return await feedback.complaints_of_unit(pool, caller.unit_id or "", limit)
+    if caller.role is Role.INSPECTOR:
+        return []
+    return await feedback.complaints_routed_within(pool, caller.region, limit)

@@ -1,0 +1,67 @@
+"""Ratings of a visit by the inspected unit, anonymous to the inspecting office: it only sees an aggregate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from wurao_common.auth import Caller, Role
+from wurao_common.bus import outbox
+from wurao_common.bus.envelope import Event
+from wurao_common.outcomes import Conflict, Invalid, NotAllowed
+from wurao_inspection.adapters import feedback, reference, visits
+from wurao_inspection.domain import access
+from wurao_inspection.domain.feedback import score_problem, shown_average
+from wurao_inspection.domain.ids import is_uuid
+
+
+@dataclass(frozen=True)
+class RatingRecorded:
+    visit_id: str
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    office_id: str
+    year: int
+    ratings: int
+    average: float | None  # withheld below domain.feedback.MIN_RATINGS_SHOWN
+
+
+async def rate_visit(
+    pool: asyncpg.Pool, caller: Caller, visit_id: str, score: int, *, now: datetime
+) -> RatingRecorded | NotAllowed | Invalid | Conflict:
+    if not access.acts_for_unit(caller):
+        return NotAllowed("only the visited unit rates a visit")
+    if not is_uuid(visit_id):
+        return Invalid("visitId", "not a visit id")
+    problem = score_problem(score)
+    if problem:
+        return Invalid("score", problem)
+    async with pool.acquire() as conn, conn.transaction():
+        visit = await visits.get(conn, visit_id)
+        if visit is None or visit.unit_id != caller.unit_id or not caller.can_reach(visit.unit_region):
+            return NotAllowed("only the visited unit rates a visit")
+        if not await feedback.mark_rated(conn, visit_id):
+            return Conflict("this visit is already rated")
+        # The score row keeps no visit, unit or time: nothing can join it back to who gave it.
+        await feedback.insert_rating(conn, visit.office_id, visit.period_year, score)
+        await outbox.record(
+            conn,
+            Event(
+                type="inspection.rating.recorded",
+                region=visit.office_region,
+                data={"officeId": visit.office_id, "year": visit.period_year, "score": score},
+            ),
+        )
+    return RatingRecorded(visit_id)
+
+
+async def rating_summary(pool: asyncpg.Pool, caller: Caller, office_id: str, year: int) -> RatingSummary | NotAllowed:
+    office = await reference.office(pool, office_id)
+    if office is None or not caller.can_reach(office.region) or caller.role is Role.UNIT:
+        return NotAllowed("ratings are summarised for offices and observers over the office's region")
+    count, total = await feedback.rating_totals(pool, office_id, year)
+    return RatingSummary(office_id, year, count, shown_average(count, total))

@@ -1,0 +1,86 @@
+"""The unit refuses an inspection: recorded with its reason, and with what the shown code verified as."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from wurao_common.auth import Caller
+from wurao_common.bus import outbox
+from wurao_common.bus.envelope import Event
+from wurao_common.outcomes import Invalid, NotAllowed
+from wurao_inspection.adapters import feedback, reference
+from wurao_inspection.domain import access, scan
+from wurao_inspection.domain.feedback import MAX_NOTE, Refusal, RefusalReason, text_problem
+from wurao_inspection.usecases.deps import Deps
+from wurao_inspection.usecases.scan import unit_of, verify_code
+
+# The verification outcome each refusal stores, by the outcome's type.
+VERDICTS = {
+    scan.Valid: "valid",
+    scan.Forged: "forged",
+    scan.Revoked: "revoked",
+    scan.Expired: "expired",
+    scan.NotYetValid: "not_yet_valid",
+    scan.OutOfScope: "out_of_scope",
+    scan.CapReached: "cap_reached",
+    scan.Unavailable: "unavailable",
+}
+
+
+async def refuse(
+    deps: Deps,
+    caller: Caller,
+    reason: RefusalReason,
+    *,
+    now: datetime,
+    code: str | None = None,
+    negative_list_entry: str | None = None,
+    note: str = "",
+) -> Refusal | NotAllowed | Invalid:
+    if not access.acts_for_unit(caller):
+        return NotAllowed("only the inspected unit refuses an inspection")
+    if reason.needs_code and not code:
+        return Invalid("code", "give the code that was shown, so the refusal can be checked against it")
+    if note and text_problem(note, MAX_NOTE):
+        return Invalid("note", f"at most {MAX_NOTE} characters")
+    if reason is RefusalReason.NEGATIVE_LIST_BREACH and not negative_list_entry:
+        return Invalid("negativeListEntry", "cite the negative-list entry the inspection breaches")
+    verdict = item = None
+    if code:
+        outcome = await verify_code(deps, caller, code, now=now)
+        if isinstance(outcome, NotAllowed):
+            return outcome
+        verdict = VERDICTS[type(outcome)]
+        item = getattr(outcome, "item", None)
+    async with deps.pool.acquire() as conn, conn.transaction():
+        unit = await unit_of(conn, caller)
+        if isinstance(unit, NotAllowed):
+            return unit
+        if negative_list_entry and negative_list_entry not in {
+            entry["code"] for entry in await reference.negative_list(conn)
+        }:
+            return Invalid("negativeListEntry", "no such entry in the negative list in force")
+        refusal = Refusal(
+            id=str(uuid.uuid4()),
+            unit_id=unit.id,
+            unit_region=unit.region,
+            reason=reason,
+            item_id=item.id if item else None,
+            office_id=item.office.id if item else None,
+            verdict=verdict,
+            negative_list_entry=negative_list_entry,
+            note=note.strip(),
+            refused_at=now,
+        )
+        await feedback.insert_refusal(conn, refusal, caller.subject)
+        await outbox.record(
+            conn,
+            Event(
+                type="inspection.refusal.recorded",
+                region=unit.region,
+                subject=f"refusal/{refusal.id}",
+                data=refusal.event_data(),
+            ),
+        )
+    return refusal

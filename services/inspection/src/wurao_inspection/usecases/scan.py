@@ -1,0 +1,109 @@
+"""Verify (扫码): what the scanning unit must see at a glance, and whether the code admits a visit now."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+from redis.exceptions import RedisError
+
+from wurao_common.auth import Caller
+from wurao_common.codes import CodeClaims, ForgedCode
+from wurao_common.outcomes import NotAllowed
+from wurao_inspection.adapters import reference
+from wurao_inspection.domain import access, caps, scan
+from wurao_inspection.domain.caps import CapPolicy, Counter
+from wurao_inspection.domain.items import CodedItem, Unit
+from wurao_inspection.domain.periods import china_date
+from wurao_inspection.domain.scan import CapReached, Forged, Unavailable, Valid
+from wurao_inspection.usecases import counting
+from wurao_inspection.usecases.deps import Deps
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A genuine, live code for an item in scope of this unit: what the caps are judged on."""
+
+    item: CodedItem
+    unit: Unit
+    policy: CapPolicy | None
+
+    def applicable(self, inspected_at: datetime, *, counted: bool) -> tuple[Counter, ...] | Unavailable:
+        """The counters a visit must find room in; none when it is not counted."""
+        if not counted:
+            return ()
+        if self.policy is None:
+            return Unavailable("no frequency-cap policy is in effect, so no visit can be counted")
+        return caps.counters_for(self.unit.id, self.item, self.policy, inspected_at)
+
+    def shown(self, at: datetime) -> tuple[Counter, ...]:
+        if self.policy is None:
+            return ()
+        return caps.shown_counters(self.unit.id, self.item, self.policy, at)
+
+
+async def read_code(deps: Deps, code: str) -> CodeClaims | Forged:
+    try:
+        return await deps.keys.verify(code)
+    except ForgedCode as error:
+        return Forged(str(error))
+
+
+async def scene(
+    conn: asyncpg.Connection,
+    claims: CodeClaims,
+    unit: Unit,
+    at: datetime,
+    *,
+    may_use: Callable[[CodedItem], bool] = lambda _item: True,
+) -> Scene | scan.Refused | NotAllowed:
+    """Loads the coded item and the cap policy, and judges everything but the caps at moment `at`.
+
+    `may_use` is asked before anything about the item is told.
+    """
+    item = await reference.item(conn, claims.item_id)
+    if item is None:
+        return Unavailable("this code's item has not reached the inspection service yet; try again shortly")
+    if not may_use(item):
+        return NotAllowed("this code belongs to another office")
+    verdict = scan.judge(item, claims, unit, at)
+    if verdict is not None:
+        return verdict
+    return Scene(item, unit, await reference.policy_in_effect(conn, china_date(at)))
+
+
+async def unit_of(conn: asyncpg.Connection, caller: Caller) -> Unit | NotAllowed:
+    unit = await reference.unit(conn, caller.unit_id or "")
+    if unit is None or not access.is_the_unit(caller, unit):
+        return NotAllowed("only a registered unit, signed in as itself, can scan a code")
+    return unit
+
+
+async def verify_code(deps: Deps, caller: Caller, code: str, *, now: datetime) -> Valid | scan.Refused | NotAllowed:
+    """Changes nothing: the unit's standing is read, never counted."""
+    if not access.acts_for_unit(caller):
+        return NotAllowed("only an inspected unit scans codes")
+    claims = await read_code(deps, code)
+    if isinstance(claims, Forged):
+        return claims
+    async with deps.pool.acquire() as conn:
+        unit = await unit_of(conn, caller)
+        if isinstance(unit, NotAllowed):
+            return unit
+        found = await scene(conn, claims, unit, now)
+        if not isinstance(found, Scene):
+            return found
+        applicable = found.applicable(now, counted=not found.item.exempt)
+        if isinstance(applicable, Unavailable):
+            return applicable
+        shown = found.shown(now)
+        try:
+            used = await counting.current(conn, deps.counters, unit.id, shown)
+        except RedisError:
+            return Unavailable("the cap counters cannot be read right now; try again")
+    standing = caps.standing(shown, applicable, used)
+    if any(entry.full for entry in standing):
+        return CapReached(found.item, standing)
+    return Valid(found.item, standing)

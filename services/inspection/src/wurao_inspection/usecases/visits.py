@@ -1,0 +1,274 @@
+"""Visits: check-in at the gate, emergency registration afterwards, completion.
+
+The check-in hot path is one PostgreSQL transaction and one Lua call: inside the transaction the unit's
+shared lock is taken, admit.lua checks and increments every counter, and the visit and its event are written.
+PostgreSQL is the truth: if the visit does not commit, its increments are taken back (counting.settle); if
+Redis lost a counter, it is rebuilt from the visits before any decision (counting.rebuild), else the check-in
+is refused as unavailable. Nothing is ever admitted on a guess.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+from redis.exceptions import RedisError
+
+from wurao_common.auth import Caller, Role
+from wurao_common.bus import outbox
+from wurao_common.bus.envelope import Event
+from wurao_common.outcomes import Conflict, Invalid, NotAllowed
+from wurao_inspection.adapters import reference, visits
+from wurao_inspection.adapters.counters import Admitted, Full, Missing
+from wurao_inspection.domain import access, caps
+from wurao_inspection.domain.caps import Counter
+from wurao_inspection.domain.ids import is_uuid
+from wurao_inspection.domain.scan import CapReached, Forged, Refused, Unavailable
+from wurao_inspection.domain.visits import (
+    Registration,
+    Visit,
+    emergency_problem,
+    is_late,
+    new_visit,
+    summary_problem,
+)
+from wurao_inspection.usecases import counting
+from wurao_inspection.usecases.deps import Deps
+from wurao_inspection.usecases.scan import Scene, read_code, scene, unit_of
+
+log = logging.getLogger("wurao.inspection.visits")
+# A rebuild per attempt: Redis flushed again and again (or a unit under heavy churn) ends as "unavailable".
+ATTEMPTS = 3
+MAX_REQUEST_ID = 100
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A visit judged admissible but for the caps, and the counters it must find room in."""
+
+    scene: Scene
+    visit: Visit
+    counters: tuple[Counter, ...]
+
+
+Outcome = Visit | Refused | Forged | NotAllowed | Invalid
+Prepare = Callable[[asyncpg.Connection], Awaitable[Admission | Outcome]]
+
+
+async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, request_id: str | None = None) -> Outcome:
+    """The unit admits the visit the shown code announces (the visit starts now)."""
+    if not access.acts_for_unit(caller):
+        return NotAllowed("only the inspected unit admits a visit")
+    problem = _request_id_problem(request_id)
+    if problem:
+        return problem
+    claims = await read_code(deps, code)
+    if isinstance(claims, Forged):
+        return claims
+    visit_id = str(uuid.uuid4())
+
+    async def prepare(conn: asyncpg.Connection) -> Admission | Outcome:
+        unit = await unit_of(conn, caller)
+        if isinstance(unit, NotAllowed):
+            return unit
+        if request_id and (earlier := await _earlier(conn, unit.id, request_id)):
+            return earlier  # a retried request: the visit it already admitted, counted once
+        found = await scene(conn, claims, unit, now)
+        if not isinstance(found, Scene):
+            return found
+        visit = new_visit(visit_id, found.item, unit, inspected_at=now, registered_at=now)
+        return _admission(found, visit)
+
+    return await _record(deps, prepare, registered_by=caller.subject, request_id=request_id, now=now)
+
+
+async def register_emergency_visit(
+    deps: Deps,
+    caller: Caller,
+    code: str,
+    *,
+    unit_id: str,
+    inspected_at: datetime,
+    reason: str,
+    now: datetime,
+    request_id: str | None = None,
+) -> Outcome:
+    """The inspecting office registers an emergency inspection it made first (先督后报)."""
+    if caller.role is not Role.INSPECTOR or not caller.office_id:
+        return NotAllowed("only an inspector of the inspecting office registers an emergency inspection")
+    if inspected_at.tzinfo is None:
+        return Invalid("inspectedAt", "give a time with its offset, e.g. 2026-03-01T09:30:00+08:00")
+    problem = _request_id_problem(request_id)
+    if problem:
+        return problem
+    claims = await read_code(deps, code)
+    if isinstance(claims, Forged):
+        return claims
+    visit_id = str(uuid.uuid4())
+
+    async def prepare(conn: asyncpg.Connection) -> Admission | Outcome:
+        unit = await reference.unit(conn, unit_id)
+        if unit is None or not caller.can_reach(unit.region):
+            return Invalid("unitId", "no such unit in your region")
+        if request_id and (earlier := await _earlier(conn, unit.id, request_id)):
+            return earlier
+        found = await scene(
+            conn,
+            claims,
+            unit,
+            inspected_at,
+            may_use=lambda item: access.inspects_for(caller, item.office.id, unit.region),
+        )
+        if not isinstance(found, Scene):
+            return found
+        problem = emergency_problem(found.item, inspected_at, now, reason)
+        if problem:
+            return Invalid(*problem)
+        visit = new_visit(
+            visit_id,
+            found.item,
+            unit,
+            inspected_at=inspected_at,
+            registered_at=now,
+            registration=Registration.EMERGENCY,
+            late=is_late(inspected_at, now, deps.emergency_grace),
+            emergency_reason=reason.strip(),
+        )
+        return _admission(found, visit)
+
+    return await _record(deps, prepare, registered_by=caller.subject, request_id=request_id, now=now)
+
+
+async def _earlier(conn: asyncpg.Connection, unit_id: str, request_id: str) -> Visit | None:
+    await visits.hold_request(conn, unit_id, request_id)
+    return await visits.by_request(conn, unit_id, request_id)
+
+
+def _admission(found: Scene, visit: Visit) -> Admission | Unavailable:
+    counters = found.applicable(visit.inspected_at, counted=visit.counted)
+    if isinstance(counters, Unavailable):
+        return counters
+    return Admission(found, visit, counters)
+
+
+def _request_id_problem(request_id: str | None) -> Invalid | None:
+    if request_id is not None and not 1 <= len(request_id) <= MAX_REQUEST_ID:
+        return Invalid("requestId", f"1 to {MAX_REQUEST_ID} characters, the same for every retry of one request")
+    return None
+
+
+async def _record(
+    deps: Deps, prepare: Prepare, *, registered_by: str, request_id: str | None, now: datetime
+) -> Outcome:
+    # One connection throughout: a rebuild and its retry never queue again behind other check-ins.
+    async with deps.pool.acquire() as conn:
+        for _ in range(ATTEMPTS):
+            outcome = await _attempt(deps, conn, prepare, registered_by=registered_by, request_id=request_id, now=now)
+            if not isinstance(outcome, Missing):
+                return outcome
+            try:
+                await counting.rebuild(conn, deps.counters, outcome.counters[0].unit_id, outcome.counters, now)
+            except RedisError as error:
+                log.warning("cap counters cannot be rebuilt: %s", error)
+                break
+    return Unavailable("the cap counters are being rebuilt; nothing was counted, try again")
+
+
+async def _attempt(
+    deps: Deps,
+    conn: asyncpg.Connection,
+    prepare: Prepare,
+    *,
+    registered_by: str,
+    request_id: str | None,
+    now: datetime,
+) -> Outcome | Missing:
+    admission: Admission | Outcome | None = None
+    admitted: Admitted | None = None
+    try:
+        async with conn.transaction():
+            admission = await prepare(conn)
+            if not isinstance(admission, Admission):
+                return admission
+            visit = admission.visit
+            if admission.counters:
+                await visits.share_unit(conn, visit.unit_id)
+                result = await deps.counters.admit(admission.counters)
+                if isinstance(result, Missing):
+                    return result
+                if isinstance(result, Full):
+                    return await _cap_reached(conn, deps, admission, now)
+                admitted = result
+            await visits.insert(conn, visit, registered_by=registered_by, request_id=request_id)
+            await outbox.record(
+                conn,
+                Event(
+                    type="inspection.visit.checked_in",
+                    region=visit.unit_region,
+                    subject=f"visit/{visit.id}",
+                    data=visit.event_data(),
+                ),
+            )
+        return visit
+    except RedisError as error:  # before any increment: admit.lua either ran whole or not at all
+        log.warning("cap counters unreachable: %s", error)
+        return Unavailable("the cap counters cannot be reached; nothing was counted, try again")
+    except Exception:
+        log.exception("a check-in failed after it was judged")
+        if admitted is not None and isinstance(admission, Admission):
+            await counting.settle(
+                conn,
+                deps.counters,
+                visit_id=admission.visit.id,
+                unit_id=admission.visit.unit_id,
+                incremented=admission.counters,
+                gens=admitted.gens,
+            )
+        return Unavailable("the visit could not be recorded; nothing was counted, try again")
+
+
+async def _cap_reached(conn: asyncpg.Connection, deps: Deps, admission: Admission, now: datetime) -> CapReached:
+    found = admission.scene
+    shown = found.shown(now)
+    used = await counting.current(conn, deps.counters, found.unit.id, shown)
+    return CapReached(found.item, caps.standing(shown, admission.counters, used))
+
+
+async def complete_visit(
+    pool: asyncpg.Pool, caller: Caller, visit_id: str, summary: str, *, now: datetime
+) -> Visit | NotAllowed | Invalid | Conflict:
+    """The inspecting office closes the visit with a short summary."""
+    if not is_uuid(visit_id):
+        return Invalid("visitId", "not a visit id")
+    problem = summary_problem(summary)
+    if problem:
+        return Invalid("summary", problem)
+    async with pool.acquire() as conn, conn.transaction():
+        visit = await visits.get(conn, visit_id)
+        if visit is None or not access.inspects_for(caller, visit.office_id, visit.unit_region):
+            return NotAllowed("only an inspector of the inspecting office completes its visit")
+        completed = await visits.complete(conn, visit_id, summary.strip(), caller.subject, now)
+        if completed is None:
+            return Conflict("the visit is already completed")
+        await outbox.record(
+            conn,
+            Event(
+                type="inspection.visit.completed",
+                region=completed.unit_region,
+                subject=f"visit/{visit_id}",
+                data={
+                    "visitId": visit_id,
+                    "itemId": completed.item_id,
+                    "officeId": completed.office_id,
+                    "unitId": completed.unit_id,
+                    "unitRegion": completed.unit_region,
+                    "completedAt": now.isoformat(),
+                    "summary": completed.summary,
+                },
+            ),
+        )
+    return completed

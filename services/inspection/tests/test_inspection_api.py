@@ -1,0 +1,422 @@
+"""The inspection subgraph over HTTP, in process, on real PostgreSQL, Redis and NATS.
+
+Plan's facts arrive the way they do in production: as events on JetStream, applied by inspection's consumer.
+"""
+
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from redis.asyncio import Redis
+
+from wurao_common import codes
+from wurao_common.auth import Role
+from wurao_common.bus.envelope import Event
+from wurao_common.config import Config, SettingsError
+from wurao_common.testing import graphql, serving, settings_from
+from wurao_inspection.app import create_app
+from wurao_inspection.domain.periods import CHINA
+from wurao_inspection.settings import InspectionSettings
+
+NOW = datetime(2026, 3, 10, 10, 0, tzinfo=CHINA)
+VILLAGE = ("431024106201-cwh", "431024106201")
+TOWN = ("431024106-zf", "431024106")
+
+VERIFY = """query($code: String!) { verifyCode(code: $code) { __typename
+  ... on ScanOutcome { negativeList { code text } }
+  ... on CodeValid { item { title basis officeName inspectors { name } windowEnd }
+                     standing { scope level used allowed applies full } }
+  ... on CapReached { exhausted { scope used allowed } }
+  ... on CodeRevoked { reason } ... on CodeForged { reason } ... on NotAllowed { reason } } }"""
+CHECK_IN = """mutation($code: String!, $requestId: String) { checkIn(code: $code, requestId: $requestId) { __typename
+  ... on Visit { id counted status registration item { codeNumber } }
+  ... on CapReached { exhausted { scope } } ... on NotAllowed { reason } ... on Unavailable { reason } } }"""
+FINDING = """mutation($input: FindingInput!) { recordFinding(input: $input) { __typename
+  ... on Finding { id severity responsibleUnitId } ... on NotAllowed { reason }
+  ... on InvalidInput { field reason } } }"""
+
+
+class Plan:
+    """Publishes plan's events on JetStream, as the plan service's outbox relay would."""
+
+    def __init__(self, nats_client):
+        self.js = nats_client.jetstream()
+        self.key = Ed25519PrivateKey.generate()
+        self.key_id = 40_000 + uuid.uuid4().int % 20_000  # unique in the session's shared stream
+
+    async def publish(self, event_type: str, data: dict, region: str = "43") -> None:
+        event = Event(type=event_type, region=region, data=data)
+        await self.js.publish(event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id})
+
+    async def basics(self) -> None:
+        await self.publish(
+            "plan.signing_key.published",
+            {
+                "keyId": self.key_id,
+                "publicKey": codes.public_key_text(self.key.public_key()),
+                "publishedAt": datetime.now(UTC).isoformat(),
+            },
+        )
+        await self.publish(
+            "plan.cap_policy.published",
+            {
+                "version": 1,
+                "effectiveFrom": "2020-01-01",
+                "perLevelPerYear": {"province": 2, "city": 2, "county": 2},
+                "acrossLevelsPerYear": 4,
+                "defaultPerItemPerUnit": 1,
+            },
+        )
+        await self.publish(
+            "plan.negative_list.published",
+            {
+                "version": 1,
+                "publishedAt": datetime.now(UTC).isoformat(),
+                "entries": [{"code": "N04", "text": "不要求陪同"}, {"code": "N05", "text": "不要求汇报"}],
+            },
+        )
+        for unit_id, region in (VILLAGE, TOWN):
+            await self.publish(
+                "plan.unit.registered",
+                {"unitId": unit_id, "name": unit_id, "kind": "village_committee", "region": region},
+            )
+
+    async def item(self, *, office=("431024-dcs", "county", "431024"), emergency=False) -> tuple[str, str]:
+        item_id = uuid.uuid4()
+        not_before, expires = datetime(2026, 1, 1, tzinfo=CHINA), datetime(2027, 1, 1, tzinfo=CHINA)
+        await self.publish(
+            "plan.item.coded",
+            {
+                "itemId": str(item_id),
+                "codeNumber": f"DCS-{office[2]}-2026-{item_id.hex[:4]}",
+                "keyId": self.key_id,
+                "officeId": office[0],
+                "officeName": "嘉禾县委督查室",
+                "officeLevel": office[1],
+                "officeKind": "supervision",
+                "officeRegion": office[2],
+                "kind": "supervision",
+                "title": "农村人居环境整治督查",
+                "basis": "群众反映村道垃圾清运不及时",
+                "content": "实地查看清运情况",
+                "scopeRegions": ["431024"],
+                "scopeUnitKinds": [],
+                "windowStart": "2026-01-01",
+                "windowEnd": "2026-12-31",
+                "notBefore": not_before.isoformat(),
+                "expires": expires.isoformat(),
+                "inspectors": [{"name": "李四", "title": "督查组长"}],
+                "perUnitCap": 1,
+                "exemption": None,
+                "exemptionReason": None,
+                "emergency": emergency,
+                "year": 2026,
+            },
+            region=office[2],
+        )
+        claims = codes.CodeClaims(key_id=self.key_id, item_id=item_id, not_before=not_before, expires=expires)
+        return str(item_id), codes.sign(self.key, self.key_id, claims)
+
+
+async def until(check, timeout: float = 10.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def service(service_env, servers, nats_client, pool):
+    env = service_env()
+    app = create_app(settings_from(env), InspectionSettings.from_env(Config(environ=env)), clock=lambda: NOW)
+    async with serving(app) as client:
+        async with Redis.from_url(servers.redis.url) as redis:
+            await redis.flushall()
+        plan = Plan(nats_client)
+        await plan.basics()
+        await until(lambda: pool.fetchval("SELECT count(*) = 2 FROM units"))
+        yield client, plan
+
+
+async def coded_item(plan, pool, **kwargs) -> tuple[str, str]:
+    item_id, code = await plan.item(**kwargs)
+    await until(lambda: pool.fetchval("SELECT true FROM items WHERE id = $1::uuid", item_id))
+    await until(lambda: pool.fetchval("SELECT true FROM signing_keys WHERE key_id = $1", plan.key_id))
+    return item_id, code
+
+
+def village(jwt_keys):
+    return jwt_keys.bearer(Role.UNIT, VILLAGE[1], unit_id=VILLAGE[0])
+
+
+def county_inspector(jwt_keys, office="431024-dcs"):
+    return jwt_keys.bearer(Role.INSPECTOR, "431024", office_id=office)
+
+
+async def test_a_scan_shows_the_item_the_negative_list_and_the_units_standing(service, jwt_keys, pool):
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    body = await graphql(client, VERIFY, {"code": code}, headers=village(jwt_keys))
+    result = body["data"]["verifyCode"]
+    assert result["__typename"] == "CodeValid"
+    assert result["item"]["basis"] == "群众反映村道垃圾清运不及时"
+    assert result["item"]["inspectors"] == [{"name": "李四"}]
+    assert [rule["code"] for rule in result["negativeList"]] == ["N04", "N05"]
+    county = next(s for s in result["standing"] if s["scope"] == "LEVEL" and s["level"] == "county")
+    assert county == {"scope": "LEVEL", "level": "county", "used": 0, "allowed": 2, "applies": True, "full": False}
+    assert len(result["standing"]) == 5
+
+
+async def test_check_in_counts_the_visit_and_the_next_scan_shows_the_item_cap_reached(service, jwt_keys, pool):
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    body = await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys))
+    assert body["data"]["checkIn"]["__typename"] == "Visit"
+    assert body["data"]["checkIn"]["counted"] is True
+
+    again = await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys))
+    assert again["data"]["checkIn"] == {"__typename": "CapReached", "exhausted": [{"scope": "ITEM"}]}
+    scan = await graphql(client, VERIFY, {"code": code}, headers=village(jwt_keys))
+    assert scan["data"]["verifyCode"]["__typename"] == "CapReached"
+    assert await pool.fetchval("SELECT count(*) FROM visits") == 1
+
+
+async def test_a_retried_check_in_with_the_same_request_id_counts_once(service, jwt_keys, pool):
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    first, second = await asyncio.gather(
+        *(graphql(client, CHECK_IN, {"code": code, "requestId": "r-1"}, headers=village(jwt_keys)) for _ in range(2))
+    )
+    assert first["data"]["checkIn"]["id"] == second["data"]["checkIn"]["id"]
+    assert await pool.fetchval("SELECT count(*) FROM visits") == 1
+
+
+async def test_a_forged_code_is_typed_and_shows_the_negative_list(service, jwt_keys):
+    client, _ = service
+    body = await graphql(client, VERIFY, {"code": "x" * 122}, headers=village(jwt_keys))
+    assert body["data"]["verifyCode"]["__typename"] == "CodeForged"
+    assert body["data"]["verifyCode"]["negativeList"]
+
+
+async def test_a_revoked_code_is_refused_at_the_gate(service, jwt_keys, pool):
+    client, plan = service
+    item_id, code = await coded_item(plan, pool)
+    await plan.publish("plan.item.revoked", {"itemId": item_id, "codeNumber": "", "reason": "计划调整"}, "431024")
+    await until(lambda: pool.fetchval("SELECT true FROM revocations WHERE item_id = $1::uuid", item_id))
+    body = await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys))
+    assert body["data"]["checkIn"]["__typename"] == "CodeRevoked"
+
+
+async def test_only_a_unit_scans_and_checks_in(service, jwt_keys, pool):
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    body = await graphql(client, CHECK_IN, {"code": code}, headers=county_inspector(jwt_keys))
+    assert body["data"]["checkIn"]["__typename"] == "NotAllowed"
+    other_unit = jwt_keys.bearer(Role.UNIT, VILLAGE[1], unit_id="not-registered")
+    body = await graphql(client, VERIFY, {"code": code}, headers=other_unit)
+    assert body["data"]["verifyCode"]["__typename"] == "NotAllowed"
+
+
+async def test_a_finding_is_recorded_by_the_inspecting_office_and_published_for_rectification(
+    service, jwt_keys, pool, nats_client
+):
+    client, plan = service
+    item_id, code = await coded_item(plan, pool)
+    visit = (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]
+    finding = {
+        "visitId": visit["id"],
+        "severity": "HIGH",
+        "responsibleUnitId": TOWN[0],
+        "description": "垃圾清运点长期未清理",
+        "evidence": ["photo:2026-03-10-01"],
+        "proposedDeadline": "2026-04-10",
+    }
+
+    refused = await graphql(client, FINDING, {"input": finding}, headers=county_inspector(jwt_keys, "431024-yjj"))
+    assert refused["data"]["recordFinding"]["__typename"] == "NotAllowed"
+    body = await graphql(client, FINDING, {"input": finding}, headers=county_inspector(jwt_keys))
+    recorded = body["data"]["recordFinding"]
+    assert recorded["__typename"] == "Finding"
+
+    subject = Event(type="inspection.finding.recorded", region=TOWN[1], data={}).nats_subject
+    js = nats_client.jetstream()
+
+    async def published():
+        try:
+            message = await js.get_last_msg("WURAO", subject)
+        except Exception:
+            return None
+        data = json.loads(message.data)["data"]
+        return data if data["findingId"] == recorded["id"] else None
+
+    data = await until(published)
+    assert data["itemId"] == item_id
+    assert data["officeId"] == "431024-dcs"
+    assert data["unitRegion"] == TOWN[1]
+    assert data["severity"] == "high"
+    assert data["proposedDeadline"] == "2026-04-10"
+
+
+async def test_a_finding_with_a_deadline_in_the_past_is_invalid_input(service, jwt_keys, pool):
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    visit = (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]
+    finding = {
+        "visitId": visit["id"],
+        "severity": "LOW",
+        "responsibleUnitId": VILLAGE[0],
+        "description": "x",
+        "proposedDeadline": "2026-01-01",
+    }
+    body = await graphql(client, FINDING, {"input": finding}, headers=county_inspector(jwt_keys))
+    assert body["data"]["recordFinding"]["__typename"] == "InvalidInput"
+    assert body["data"]["recordFinding"]["field"] == "proposedDeadline"
+
+
+async def test_completing_a_visit_twice_is_a_conflict(service, jwt_keys, pool):
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    visit = (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]
+    complete = """mutation($id: ID!) { completeVisit(visitId: $id, summary: "清运已到位") { __typename
+      ... on Visit { status summary } } }"""
+    body = await graphql(client, complete, {"id": visit["id"]}, headers=county_inspector(jwt_keys))
+    assert body["data"]["completeVisit"] == {"__typename": "Visit", "status": "COMPLETED", "summary": "清运已到位"}
+    body = await graphql(client, complete, {"id": visit["id"]}, headers=county_inspector(jwt_keys))
+    assert body["data"]["completeVisit"]["__typename"] == "Conflict"
+
+
+async def test_a_complaint_about_a_county_office_goes_to_the_city_above_it(service, jwt_keys, pool):
+    client, plan = service
+    await plan.publish(
+        "plan.office.registered",
+        {
+            "officeId": "4310-dcs",
+            "name": "郴州市委督查室",
+            "level": "city",
+            "kind": "supervision",
+            "region": "4310",
+            "approverOfficeId": "43-dcs",
+            "yearlyBaseline": 30,
+        },
+        region="4310",
+    )
+    await until(lambda: pool.fetchval("SELECT true FROM offices WHERE id = '4310-dcs'"))
+    _, code = await coded_item(plan, pool)
+    visit = (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]
+    file = """mutation($input: ComplaintInput!) { fileComplaint(input: $input) { __typename
+      ... on Complaint { id routedToLevel routedToRegion routedToOfficeId } ... on InvalidInput { field } } }"""
+    complaint = {
+        "kind": "NEGATIVE_LIST_BREACH",
+        "description": "要求村里安排专人陪同",
+        "place": "村部",
+        "visitId": visit["id"],
+        "negativeListEntry": "N04",
+    }
+    body = await graphql(client, file, {"input": complaint}, headers=village(jwt_keys))
+    assert body["data"]["fileComplaint"] | {"id": None} == {
+        "__typename": "Complaint",
+        "id": None,
+        "routedToLevel": "city",
+        "routedToRegion": "4310",
+        "routedToOfficeId": "4310-dcs",
+    }
+    seen_by = {
+        "city": jwt_keys.bearer(Role.CITY_OFFICE, "4310", office_id="4310-dcs"),
+        "county": jwt_keys.bearer(Role.COUNTY_OFFICE, "431024", office_id="431024-dcs"),
+    }
+    query = "{ complaints { id } }"
+    city = await graphql(client, query, headers=seen_by["city"])
+    county = await graphql(client, query, headers=seen_by["county"])
+    assert [c["id"] for c in city["data"]["complaints"]] == [body["data"]["fileComplaint"]["id"]]
+    assert county["data"]["complaints"] == [], "the office complained about does not see the complaint"
+
+    complaint["negativeListEntry"] = "N99"
+    body = await graphql(client, file, {"input": complaint}, headers=village(jwt_keys))
+    assert body["data"]["fileComplaint"] == {"__typename": "InvalidInput", "field": "negativeListEntry"}
+
+
+async def test_ratings_are_summarised_without_who_rated_and_withheld_until_three(service, jwt_keys, pool):
+    client, plan = service
+    rate = "mutation($id: ID!, $score: Int!) { rateVisit(visitId: $id, score: $score) { __typename } }"
+    summary = """{ ratingSummary(officeId: "431024-dcs", year: 2026) { __typename
+      ... on RatingSummary { ratings average } } }"""
+    office = jwt_keys.bearer(Role.COUNTY_OFFICE, "431024", office_id="431024-dcs")
+    visits = []
+    for _ in range(2):
+        _, code = await coded_item(plan, pool)
+        body = await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys))
+        visits.append(body["data"]["checkIn"]["id"])
+    for visit_id, score in zip(visits, (4, 5), strict=True):
+        body = await graphql(client, rate, {"id": visit_id, "score": score}, headers=village(jwt_keys))
+        assert body["data"]["rateVisit"]["__typename"] == "RatingRecorded"
+    again = await graphql(client, rate, {"id": visits[0], "score": 1}, headers=village(jwt_keys))
+    assert again["data"]["rateVisit"]["__typename"] == "Conflict"
+
+    body = await graphql(client, summary, headers=office)
+    assert body["data"]["ratingSummary"] == {"__typename": "RatingSummary", "ratings": 2, "average": None}
+    columns = {
+        row["column_name"]
+        for row in await pool.fetch("SELECT column_name FROM information_schema.columns WHERE table_name = 'ratings'")
+    }
+    assert columns == {"office_id", "year", "score"}, "nothing in a rating may point back to the visit or unit"
+
+
+async def test_a_refusal_is_recorded_with_the_codes_verdict(service, jwt_keys, pool):
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    refuse = """mutation($code: String) { refuseInspection(reason: NEGATIVE_LIST_BREACH, code: $code,
+      negativeListEntry: "N05", note: "要求专门汇报") { __typename ... on Refusal { verdict reason itemId } } }"""
+    body = await graphql(client, refuse, {"code": code}, headers=village(jwt_keys))
+    assert body["data"]["refuseInspection"]["verdict"] == "valid"
+    assert body["data"]["refuseInspection"]["reason"] == "NEGATIVE_LIST_BREACH"
+    assert await pool.fetchval("SELECT count(*) FROM refusals") == 1
+
+
+async def test_readiness_includes_redis(service):
+    client, _ = service
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+
+
+async def test_a_replica_whose_redis_is_unreachable_is_not_ready(service_env):
+    env = service_env(REDIS_URL="redis://127.0.0.1:1/0")
+    app = create_app(settings_from(env), InspectionSettings.from_env(Config(environ=env)))
+    async with serving(app) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert any(problem.startswith("redis") for problem in response.json()["problems"])
+
+
+def test_the_service_refuses_to_start_without_redis_url(service_env):
+    env = service_env()
+    del env["REDIS_URL"]
+    with pytest.raises(SettingsError, match="REDIS_URL"):
+        InspectionSettings.from_env(Config(environ=env))
+
+
+async def test_visits_resolve_as_federation_entities_only_for_those_who_may_read_them(service, jwt_keys, pool):
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    visit = (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]
+    query = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Visit { id unitId } } }"""
+    reps = {"r": [{"__typename": "Visit", "id": visit["id"]}]}
+    mine = await graphql(client, query, reps, headers=village(jwt_keys))
+    other = await graphql(client, query, reps, headers=jwt_keys.bearer(Role.CITY_OFFICE, "4301", office_id="4301-dcs"))
+    assert mine["data"]["_entities"] == [{"id": visit["id"], "unitId": VILLAGE[0]}]
+    assert other["data"]["_entities"] == [None]
+
+
+async def test_the_committed_sdl_matches_the_code():
+    from pathlib import Path
+
+    from wurao_common.sdl import subgraph_sdl
+    from wurao_inspection.api.schema import schema
+
+    committed = Path(__file__).parents[1] / "schema.graphql"
+    assert committed.read_text() == subgraph_sdl(schema), "run the SDL export (see CONTRIBUTING / preamble)"
