@@ -99,6 +99,7 @@ class Stack:
     servers: list[embedded.Server] = field(default_factory=list)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     service_urls: dict[str, str] = field(default_factory=dict)
+    server_urls: dict[str, str] = field(default_factory=dict)  # DATABASE_URL, REDIS_URL, NATS_URL in use
     keys: Keys = field(init=False)
 
     def __post_init__(self) -> None:
@@ -165,20 +166,17 @@ class Stack:
 
     def _servers(self) -> tuple[str, str, str]:
         """External servers when their URL is set, else embedded ones under the data folder."""
-        urls = []
         for variable, start in (
             ("DATABASE_URL", embedded.start_postgres),
             ("REDIS_URL", embedded.start_redis),
             ("NATS_URL", embedded.start_nats),
         ):
             external = self.external.get(variable) or os.environ.get(variable)
-            if external:
-                urls.append(external)
-                continue
-            server = start(self.data_dir / variable.split("_")[0].lower())
-            self.servers.append(server)
-            urls.append(server.url)
-        return urls[0], urls[1], urls[2]
+            if not external:
+                server = start(self.data_dir / variable.split("_")[0].lower())
+                self.servers.append(server)
+            self.server_urls[variable] = external or server.url
+        return self.server_urls["DATABASE_URL"], self.server_urls["REDIS_URL"], self.server_urls["NATS_URL"]
 
     async def _databases(self, server_url: str) -> dict[str, str]:
         return {name: await db.ensure_database(server_url, f"wurao_{name}") for name in SERVICES}

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from wurao_common import embedded
+from wurao_devstack.bench.load import GraphQLWorker
 from wurao_devstack.bench.scenarios import SCENARIOS
 from wurao_devstack.stack import Stack
 
@@ -33,6 +34,9 @@ def main() -> None:
             for name in chosen:
                 print(f"{name}: {SCENARIOS[name].__doc__.strip().splitlines()[0]}")
                 asyncio.run(SCENARIOS[name](stack, seconds=args.seconds, concurrency=args.concurrency))
+                for failure in GraphQLWorker.failures:
+                    print(f"  a failed answer: {failure}")
+                GraphQLWorker.failures.clear()
                 print()
         finally:
             stack.stop()

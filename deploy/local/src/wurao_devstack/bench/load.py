@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar, Protocol
 
-import httpx
+from wurao_devstack.bench.http import Connection
 
 
 @dataclass(frozen=True)
@@ -36,32 +38,79 @@ class Result:
         )
 
 
+class Worker(Protocol):
+    """One simulated client: sends request number n and says whether it succeeded."""
+
+    async def __call__(self, n: int) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
 async def run(
     name: str,
-    call: Callable[[httpx.AsyncClient, int], Awaitable[bool]],
+    new_worker: Callable[[], Worker],
     *,
     concurrency: int,
     seconds: float,
     warmup: float = 1.0,
+    limit: int | None = None,
 ) -> Result:
-    """`call(client, n)` sends request number n and says whether it succeeded; n varies the variables."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        counter = iter(range(10**9))
-        latencies: list[float] = []
-        errors = 0
+    """`concurrency` workers send requests back to back; n (shared, increasing) varies their variables.
 
-        async def worker(until: float, record: bool) -> None:
-            nonlocal errors
-            while time.perf_counter() < until:
-                started = time.perf_counter()
-                ok = await call(client, next(counter))
-                if record:
-                    latencies.append(time.perf_counter() - started)
-                    errors += 0 if ok else 1
+    With `limit`, the run also stops after that many requests (warm-up included).
+    """
+    workers = [new_worker() for _ in range(concurrency)]
+    counter = iter(range(10**9))
+    latencies: list[float] = []
+    errors = 0
 
-        await asyncio.gather(*(worker(time.perf_counter() + warmup, False) for _ in range(concurrency)))
+    async def drive(worker: Worker, until: float, record: bool) -> None:
+        nonlocal errors
+        while time.perf_counter() < until:
+            n = next(counter)
+            if limit is not None and n >= limit:
+                return
+            started = time.perf_counter()
+            ok = await worker(n)
+            if record:
+                latencies.append(time.perf_counter() - started)
+                errors += 0 if ok else 1
+
+    try:
+        await asyncio.gather(*(drive(worker, time.perf_counter() + warmup, False) for worker in workers))
         started = time.perf_counter()
-        await asyncio.gather(*(worker(started + seconds, True) for _ in range(concurrency)))
+        await asyncio.gather(*(drive(worker, started + seconds, True) for worker in workers))
         elapsed = time.perf_counter() - started
+    finally:
+        for worker in workers:
+            await worker.close()
     return Result(name, len(latencies), errors, elapsed, latencies)
+
+
+class GraphQLWorker:
+    """POSTs `query` with variables(n) as the caller of headers(n); `ok(data)` judges the answer."""
+
+    def __init__(
+        self,
+        url: str,
+        query: str,
+        variables: Callable[[int], dict],
+        headers: Callable[[int], dict],
+        ok: Callable[[dict], bool] = lambda _data: True,
+    ):
+        self._connection = Connection(url)
+        self._query, self._variables, self._headers, self._ok = query, variables, headers, ok
+
+    failures: ClassVar[list[str]] = []  # a few failed answers, to say what went wrong
+
+    async def __call__(self, n: int) -> bool:
+        status, body = await self._connection.post_json(
+            {"query": self._query, "variables": self._variables(n)}, self._headers(n)
+        )
+        ok = status == 200 and "errors" not in body and self._ok(body.get("data") or {})
+        if not ok and len(self.failures) < 3:
+            self.failures.append(f"{status} {json.dumps(body, ensure_ascii=False)[:300]}")
+        return ok
+
+    async def close(self) -> None:
+        await self._connection.close()

@@ -107,7 +107,8 @@ class OutboxRelay:
                 )
             if any(ack.stream is None for ack in acks):
                 raise RuntimeError("JetStream did not acknowledge a publish")
-            await conn.execute("DELETE FROM outbox WHERE seq <= $1", rows[-1]["seq"])
+            # Exactly the rows published: a lower seq whose transaction commits meanwhile is not among them.
+            await conn.execute("DELETE FROM outbox WHERE seq = ANY($1::bigint[])", [row["seq"] for row in rows])
             return len(rows)
 
     async def _publish(self, subject: str, payload: bytes, event_id: str):
