@@ -300,4 +300,7 @@ def graphql_service(
         ],
         lifespan=lifespan,
     )
-    return OpenTelemetryMiddleware(metrics.middleware(app), excluded_urls="healthz,readyz,metrics")
+    # One server span per request: the per-message receive/send spans cost more than they tell.
+    return OpenTelemetryMiddleware(
+        metrics.middleware(app), excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"]
+    )
