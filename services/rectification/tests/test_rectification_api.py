@@ -5,7 +5,6 @@ import json
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,9 +12,7 @@ from wurao_common.auth import Role
 from wurao_common.bus.consumer import Consumer
 from wurao_common.bus.envelope import Event
 from wurao_common.config import Config
-from wurao_common.sdl import subgraph_sdl
 from wurao_common.testing import graphql, serving, settings_from
-from wurao_rectification.api.schema import schema
 from wurao_rectification.app import create_app
 from wurao_rectification.consumers import SUBSCRIPTIONS
 from wurao_rectification.domain.tasks import china_today
@@ -266,10 +263,3 @@ async def test_the_running_service_escalates_overdue_tasks_on_its_own(fast_sweep
         await eventually(escalated_twice)
         await asyncio.sleep(0.2)  # a few more sweeps
         assert await pool.fetchval("SELECT array_agg(level ORDER BY level) FROM task_notices") == [1, 2]
-
-
-def test_the_committed_sdl_matches_the_code():
-    committed = Path(__file__).parents[1] / "schema.graphql"
-    assert committed.read_text() == subgraph_sdl(schema), (
-        "re-export: python -m wurao_common.sdl wurao_rectification.api.schema:schema <this file>"
-    )

@@ -52,7 +52,7 @@ def main() -> int:
             + f"\nA development token (嘉禾县委督查室, 12 h):\n\n  export TOKEN={token}\n\n"
             f'A first query:\n\n  curl -s {stack.gateway_url} -H "authorization: Bearer $TOKEN" '
             f"-H 'content-type: application/json' -d '{body}'\n\n"
-            "More tokens: uv run python -m wurao_devstack.token --help.  Ctrl-C stops everything.",
+            "More tokens: .tools/bin/uv run --no-sync python -m wurao_devstack.token --help.  Ctrl-C stops everything.",
             flush=True,
         )
         while not stopping:
