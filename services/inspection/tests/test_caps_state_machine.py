@@ -42,6 +42,7 @@ class World:
         self.run(self._plan())
         self.deps: Deps | None = None
         self._counters = None
+        self.admitted = 0  # check-ins admitted over all examples
 
     async def _plan(self) -> None:
         plan = PlanFacts(self.pool)
@@ -106,7 +107,8 @@ class CapsMachine(RuleBasedStateMachine):
                 *(check_in(deps, caller, world.items[item].code, now=self.now) for _ in range(concurrent))
             )
 
-        world.run(scans())
+        outcomes = world.run(scans())
+        world.admitted += sum(type(outcome).__name__ == "Visit" for outcome in outcomes)
 
     @rule(unit=st.integers(0, 2), item=st.sampled_from([0, 3]), days_ago=st.integers(0, 30))
     def register_emergency(self, unit, item, days_ago):
@@ -188,7 +190,7 @@ def test_no_sequence_of_scans_clock_changes_and_redis_losses_breaks_a_cap(databa
                 suppress_health_check=[HealthCheck.too_slow],
             ),
         )
-        visits = world.run(world.pool.fetchval("SELECT count(*) FROM visits"))
-        assert visits > 0, "the last example admitted some visits"
+        # Any one example may admit nothing (all its steps flush or restart); the run as a whole must.
+        assert world.admitted > 0, "no example admitted a visit: the machine tested nothing"
     finally:
         world.close()

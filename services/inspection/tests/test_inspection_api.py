@@ -410,3 +410,20 @@ async def test_visits_resolve_as_federation_entities_only_for_those_who_may_read
     other = await graphql(client, query, reps, headers=jwt_keys.bearer(Role.CITY_OFFICE, "4301", office_id="4301-dcs"))
     assert mine["data"]["_entities"] == [{"id": visit["id"], "unitId": VILLAGE[0]}]
     assert other["data"]["_entities"] == [None]
+
+
+async def test_a_malformed_entity_id_resolves_to_null_without_spoiling_the_rest_of_the_batch(service, jwt_keys, pool):
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    visit = (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]
+    query = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Visit { id } ... on Finding { id } } }"""
+    reps = {
+        "r": [
+            {"__typename": "Visit", "id": "nope"},
+            {"__typename": "Visit", "id": visit["id"]},
+            {"__typename": "Finding", "id": "nope"},
+        ]
+    }
+    body = await graphql(client, query, reps, headers=village(jwt_keys))
+    assert "errors" not in body, body
+    assert body["data"]["_entities"] == [None, {"id": visit["id"]}, None]

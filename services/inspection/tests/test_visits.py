@@ -159,7 +159,18 @@ async def test_taking_back_skips_a_counter_rebuilt_since_the_increment(deps, pla
 
     await deps.counters.redis.delete(counter.key)
     await deps.counters.seed([counter], {counter.key: 2}, now)  # rebuilt from PostgreSQL, without the lost visit
-    assert await deps.counters.release([counter], admitted.gens) == 0
+    assert await deps.counters.release([counter], admitted.gens, "lost-visit") == 0
+    assert await deps.counters.redis.hget(counter.key, "n") == "2"
+
+
+async def test_taking_back_twice_for_one_visit_decrements_once(deps, plan, now):
+    """The Redis client retries a call whose reply timed out: the second run must not decrement again."""
+    unit_id = await plan.unit()
+    counter = caps.across_counter(unit_id, caps.CapPolicy(1, date(2020, 1, 1), {}, 5, 1), 2026)
+    await deps.counters.seed([counter], {counter.key: 2}, now)
+    admitted = await deps.counters.admit([counter])
+    assert await deps.counters.release([counter], admitted.gens, "lost-visit") == 1
+    assert await deps.counters.release([counter], admitted.gens, "lost-visit") == 0
     assert await deps.counters.redis.hget(counter.key, "n") == "2"
 
 

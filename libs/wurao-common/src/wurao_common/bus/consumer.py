@@ -35,7 +35,6 @@ class Subscription:
     durable: str
     event_types: tuple[str, ...]
     handler: Handler
-    max_deliver: int = 20
 
     def filter_subjects(self) -> list[str]:
         return [f"{SUBJECT_ROOT}.{event_type}.>" for event_type in self.event_types]
@@ -57,7 +56,9 @@ class Consumer:
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             filter_subjects=self._sub.filter_subjects(),
-            max_deliver=self._sub.max_deliver,
+            # Unlimited: a capped count would drop an event for good after a long database outage. A failing
+            # event is retried with backoff (at most every 30 s) and logged each time.
+            max_deliver=-1,
             ack_wait=30.0,
         )
         await js.add_consumer(STREAM, config)
@@ -68,7 +69,7 @@ class Consumer:
         """Finishes the batch in hand, then stops fetching."""
         self._stopping.set()
         if self._task:
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(self._task, timeout=15)
             # An open pull subscription would hold the connection's drain until its timeout.
             with contextlib.suppress(Exception):
@@ -103,7 +104,10 @@ class Consumer:
             if messages is None:
                 return
             for message in messages:
-                await self._handle(message)
+                try:
+                    await self._handle(message)
+                except Exception:  # an ack or nak on a closed connection: the message is redelivered later
+                    log.exception("consumer %s: could not settle a message", self._sub.durable)
 
     async def _handle(self, message: Msg) -> None:
         try:

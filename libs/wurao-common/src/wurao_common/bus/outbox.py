@@ -1,9 +1,11 @@
 """The transactional outbox and the relay that publishes it to JetStream.
 
 `record` writes an event inside the caller's transaction, so the state change and its event commit together.
-The relay is woken by NOTIFY (and a slow poll as a safety net), publishes in order with `Nats-Msg-Id` =
-event id so JetStream drops duplicates, and deletes what the stream acknowledged. Replicas take turns through
-an advisory lock, which keeps the order and never publishes a row twice at the same time.
+The relay is woken by NOTIFY (and a slow poll as a safety net), publishes batches in commit-visible sequence
+order with `Nats-Msg-Id` = event id so JetStream drops duplicates, and deletes what the stream acknowledged.
+Replicas take turns through an advisory lock, so no row is published by two relays at once. Order is best
+effort: a transaction that commits late, or a publish retried after a partial failure, lands after later
+events, so consumers judge each event on its own (and the inbox makes redeliveries harmless).
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class OutboxRelay:
         self._stopping = True
         self._wake.set()
         if self._task:
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(self._task, timeout=10)
         if self._listener is not None:
             with contextlib.suppress(Exception):

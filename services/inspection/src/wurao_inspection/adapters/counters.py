@@ -62,8 +62,8 @@ class CapCounters:
         with tracer.start_as_current_span("caps rebuild", attributes={"wurao.counters": len(counters)}):
             return await self._seed(keys=[c.key for c in counters], args=args)
 
-    async def release(self, counters: Sequence[Counter], gens: Sequence[str]) -> int:
-        return await self._release(keys=[c.key for c in counters], args=list(gens))
+    async def release(self, counters: Sequence[Counter], gens: Sequence[str], visit_id: str) -> int:
+        return await self._release(keys=[c.key for c in counters], args=[*gens, visit_id])
 
     async def read(self, counters: Sequence[Counter]) -> dict[str, int | None]:
         """Current values, None for a counter Redis does not hold. Changes nothing."""

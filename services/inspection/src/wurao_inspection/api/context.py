@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 from wurao_common.auth import Caller
 from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain.feedback import Finding
+from wurao_inspection.domain.ids import is_uuid
 from wurao_inspection.domain.items import CodedItem
 from wurao_inspection.domain.visits import Visit
 from wurao_inspection.usecases.deps import Deps
@@ -28,21 +29,23 @@ class InspectionContext:
     def __post_init__(self) -> None:
         pool = self.deps.pool
 
-        async def load_visits(ids: list[str]) -> list[Visit | None]:
-            found = await visits.get_many(pool, ids)
-            return [found.get(visit_id) for visit_id in ids]
+        def by_uuid(get_many):
+            """A batch loader that answers None for ids that are not UUIDs instead of sending them to PostgreSQL
+            (asyncpg would fail the whole batch, and so every other entity of the request)."""
 
-        async def load_items(ids: list[str]) -> list[CodedItem | None]:
-            found = await reference.items(pool, ids)
-            return [found.get(item_id) for item_id in ids]
+            async def load(ids: list[str]) -> list:
+                found = await get_many(pool, [key for key in ids if is_uuid(key)])
+                return [found.get(key) for key in ids]
 
-        async def load_findings(ids: list[str]) -> list[Finding | None]:
-            found = await feedback.findings(pool, ids)
-            return [found.get(finding_id) for finding_id in ids]
+            return load
 
         async def load_findings_of_visits(ids: list[str]) -> list[list[Finding]]:
-            found = await feedback.findings_of_visits(pool, ids)
-            return [found[visit_id] for visit_id in ids]
+            found = await feedback.findings_of_visits(pool, [key for key in ids if is_uuid(key)])
+            return [found.get(visit_id, []) for visit_id in ids]
+
+        load_visits = by_uuid(visits.get_many)
+        load_items = by_uuid(reference.items)
+        load_findings = by_uuid(feedback.findings)
 
         self.visit_loader = DataLoader(load_fn=load_visits)
         self.item_loader = DataLoader(load_fn=load_items)

@@ -51,7 +51,7 @@ async def settle(
             await visits.hold_unit(conn, unit_id)
             if await visits.exists(conn, visit_id):
                 return
-            await counters.release(incremented, gens)
+            await counters.release(incremented, gens, visit_id)
     except Exception:
         log.exception("visit %s: could not take back its cap increments; they over-count until rebuilt", visit_id)
 

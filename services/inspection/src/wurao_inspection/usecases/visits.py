@@ -9,6 +9,7 @@ is refused as unavailable. Nothing is ever admitted on a guess.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -217,17 +218,21 @@ async def _attempt(
     except RedisError as error:  # before any increment: admit.lua either ran whole or not at all
         log.warning("cap counters unreachable: %s", error)
         return Unavailable("the cap counters cannot be reached; nothing was counted, try again")
-    except Exception:
-        log.exception("a check-in failed after it was judged")
+    except BaseException as error:  # a cancelled request (client gone) must give its increments back too
+        log.warning("a check-in failed after it was judged", exc_info=isinstance(error, Exception))
         if admitted is not None and isinstance(admission, Admission):
-            await counting.settle(
-                conn,
-                deps.counters,
-                visit_id=admission.visit.id,
-                unit_id=admission.visit.unit_id,
-                incremented=admission.counters,
-                gens=admitted.gens,
+            await asyncio.shield(
+                counting.settle(
+                    conn,
+                    deps.counters,
+                    visit_id=admission.visit.id,
+                    unit_id=admission.visit.unit_id,
+                    incremented=admission.counters,
+                    gens=admitted.gens,
+                )
             )
+        if not isinstance(error, Exception):
+            raise
         return Unavailable("the visit could not be recorded; nothing was counted, try again")
 
 
