@@ -219,3 +219,23 @@ def plan_keys(pool):
     from wurao_inspection.adapters.keys import SigningKeys
 
     return SigningKeys(pool)
+
+
+async def test_a_request_id_reused_by_another_caller_never_returns_the_first_callers_visit(
+    deps, plan, as_unit, as_inspector, now
+):
+    unit_id = await plan.unit()
+    emergency = await plan.item(exemption="emergency", emergency=True, per_unit_cap=9)
+    by_unit = await check_in(deps, as_unit(unit_id), emergency.code, now=now, request_id="same")
+    by_inspector = await register_emergency_visit(
+        deps,
+        as_inspector(),
+        emergency.code,
+        unit_id=unit_id,
+        inspected_at=now - timedelta(days=1),
+        reason="汛期堤坝险情",
+        now=now,
+        request_id="same",
+    )
+    assert type(by_unit).__name__ == type(by_inspector).__name__ == "Visit"
+    assert by_inspector.id != by_unit.id

@@ -67,6 +67,7 @@ async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, requ
     problem = _request_id_problem(request_id)
     if problem:
         return problem
+    request_id = _callers_own(caller, request_id)
     claims = await read_code(deps, code)
     if isinstance(claims, Forged):
         return claims
@@ -106,6 +107,7 @@ async def register_emergency_visit(
     problem = _request_id_problem(request_id)
     if problem:
         return problem
+    request_id = _callers_own(caller, request_id)
     claims = await read_code(deps, code)
     if isinstance(claims, Forged):
         return claims
@@ -154,6 +156,11 @@ def _admission(found: Scene, visit: Visit) -> Admission | Unavailable:
     if isinstance(counters, Unavailable):
         return counters
     return Admission(found, visit, counters)
+
+
+def _callers_own(caller: Caller, request_id: str | None) -> str | None:
+    """Request ids are the client's: scoped to the caller, a reused one never returns somebody else's visit."""
+    return f"{caller.subject}\x1f{request_id}" if request_id else None
 
 
 def _request_id_problem(request_id: str | None) -> Invalid | None:
