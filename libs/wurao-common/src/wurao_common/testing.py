@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from starlette.types import ASGIApp
@@ -110,14 +109,6 @@ def service_env(servers: Servers, jwt_keys: Keys, database_url: str) -> Callable
         }
 
     return make
-
-
-async def count_rows(url: str, table: str) -> int:
-    conn = await asyncpg.connect(url)
-    try:
-        return await conn.fetchval(f"SELECT count(*) FROM {table}")
-    finally:
-        await conn.close()
 
 
 @contextlib.asynccontextmanager
