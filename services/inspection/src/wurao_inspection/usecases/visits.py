@@ -159,8 +159,12 @@ def _admission(found: Scene, visit: Visit) -> Admission | Unavailable:
 
 
 def _callers_own(caller: Caller, request_id: str | None) -> str | None:
-    """Request ids are the client's: scoped to the caller, a reused one never returns somebody else's visit."""
-    return f"{caller.subject}\x1f{request_id}" if request_id else None
+    """Request ids are the client's: scoped to whom the caller acts for (its unit, or its office), a reused one
+    never returns another party's visit, while a retry by anyone of the same unit or office finds its own."""
+    if not request_id:
+        return None
+    party = f"unit:{caller.unit_id}" if caller.unit_id else f"office:{caller.office_id}"
+    return f"{party}\x1f{request_id}"
 
 
 def _request_id_problem(request_id: str | None) -> Invalid | None:
