@@ -7,9 +7,9 @@ from datetime import datetime
 from strawberry.dataloader import DataLoader
 
 from wurao_common.auth import Caller
+from wurao_common.ids import is_uuid
 from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain.feedback import Finding
-from wurao_inspection.domain.ids import is_uuid
 from wurao_inspection.domain.items import CodedItem
 from wurao_inspection.domain.visits import Visit
 from wurao_inspection.usecases.deps import Deps

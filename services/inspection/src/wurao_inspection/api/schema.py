@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from wurao_common.errors import ClientError
+from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Conflict as ConflictModel
 from wurao_common.outcomes import Invalid as InvalidModel
 from wurao_common.outcomes import NotAllowed as NotAllowedModel
@@ -43,7 +44,6 @@ from wurao_inspection.domain import visits as visit_rules
 from wurao_inspection.domain.feedback import Complaint as ComplaintModel
 from wurao_inspection.domain.feedback import Finding as FindingModel
 from wurao_inspection.domain.feedback import Refusal as RefusalModel
-from wurao_inspection.domain.ids import is_uuid
 from wurao_inspection.usecases import complaints, findings, ratings, refusals, scan, visits
 
 Ctx = Info[InspectionContext, None]

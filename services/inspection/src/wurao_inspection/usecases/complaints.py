@@ -10,6 +10,7 @@ import asyncpg
 from wurao_common.auth import Caller, Role
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
+from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Invalid, NotAllowed
 from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain import access
@@ -21,7 +22,6 @@ from wurao_inspection.domain.feedback import (
     route_complaint,
     text_problem,
 )
-from wurao_inspection.domain.ids import is_uuid
 from wurao_inspection.domain.items import Office
 from wurao_inspection.usecases.scan import unit_of
 

@@ -10,11 +10,11 @@ import asyncpg
 from wurao_common.auth import Caller, within_region
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
+from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Invalid, NotAllowed
 from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain import access
 from wurao_inspection.domain.feedback import Finding, Severity, deadline_problem, evidence_problem, text_problem
-from wurao_inspection.domain.ids import is_uuid
 from wurao_inspection.domain.periods import china_date
 
 

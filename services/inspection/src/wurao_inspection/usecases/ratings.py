@@ -10,11 +10,11 @@ import asyncpg
 from wurao_common.auth import Caller, Role
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
+from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain import access
 from wurao_inspection.domain.feedback import score_problem, shown_average
-from wurao_inspection.domain.ids import is_uuid
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ from redis.exceptions import RedisError
 from wurao_common.auth import Caller, Role
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
+from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_inspection.adapters import reference, visits
 from wurao_inspection.adapters.counters import Admitted, Full, Missing
 from wurao_inspection.domain import access, caps
 from wurao_inspection.domain.caps import Counter
-from wurao_inspection.domain.ids import is_uuid
 from wurao_inspection.domain.scan import CapReached, Forged, Refused, Unavailable
 from wurao_inspection.domain.visits import (
     Registration,

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from wurao_plan.adapters.ids import uuids
+from wurao_common.ids import uuids
 from wurao_plan.domain.filings import Filing, FilingStatus
 
 Db = asyncpg.Connection | asyncpg.Pool

@@ -6,7 +6,7 @@ from datetime import date
 
 import asyncpg
 
-from wurao_plan.adapters.ids import uuids
+from wurao_common.ids import uuids
 from wurao_plan.domain.items import Exemption, Inspector, Item, ItemDetails, ItemKind, ItemStatus
 from wurao_plan.domain.units import UnitKind
 

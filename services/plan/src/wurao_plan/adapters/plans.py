@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from wurao_plan.adapters.ids import uuids
+from wurao_common.ids import uuids
 from wurao_plan.domain.plans import Plan, PlanStatus
 
 Db = asyncpg.Connection | asyncpg.Pool

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -85,11 +84,3 @@ def china_today(now: datetime) -> date:
 def is_region_code(code: str) -> bool:
     """GB/T 2260 codes (2, 4, 6 digits) extended to townships (9) and villages (12)."""
     return bool(_REGION.match(code))
-
-
-def is_task_id(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

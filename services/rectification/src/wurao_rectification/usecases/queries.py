@@ -10,17 +10,18 @@ import asyncpg
 
 from wurao_common.auth import Caller
 from wurao_common.errors import ClientError
+from wurao_common.ids import is_uuid
 from wurao_rectification.adapters import tasks
 from wurao_rectification.adapters.tasks import Cursor, TaskFilter
 from wurao_rectification.domain import access
-from wurao_rectification.domain.tasks import Task, TaskStatus, china_today, is_region_code, is_task_id
+from wurao_rectification.domain.tasks import Task, TaskStatus, china_today, is_region_code
 
 MAX_PAGE = 200
 
 
 async def visible(pool: asyncpg.Pool, caller: Caller, task_ids: Sequence[str]) -> list[Task | None]:
     """The tasks, in order; None for an id that is malformed, unknown or outside what the caller may read."""
-    canonical = [str(uuid.UUID(task_id)) if is_task_id(task_id) else None for task_id in task_ids]
+    canonical = [str(uuid.UUID(task_id)) if is_uuid(task_id) else None for task_id in task_ids]
     wellformed = [task_id for task_id in canonical if task_id]
     found = await tasks.get_many(pool, wellformed) if wellformed else {}
     return [

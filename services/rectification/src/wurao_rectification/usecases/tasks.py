@@ -11,11 +11,12 @@ import asyncpg
 
 from wurao_common.auth import Caller
 from wurao_common.bus import outbox
+from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_rectification.adapters import history, items, tasks
 from wurao_rectification.domain import access, workflow
 from wurao_rectification.domain.findings import task_for_finding
-from wurao_rectification.domain.tasks import Task, TaskStatus, is_task_id
+from wurao_rectification.domain.tasks import Task, TaskStatus
 from wurao_rectification.usecases import events
 
 NO_SUCH_TASK = Invalid("id", "no task with this id is visible to you")
@@ -40,7 +41,7 @@ async def move(
     pool: asyncpg.Pool, caller: Caller, task_id: str, command: workflow.Command, *, now: datetime | None = None
 ) -> Task | NotAllowed | Invalid | Conflict:
     """Applies one workflow command; state, history and events commit together or not at all."""
-    if not is_task_id(task_id):
+    if not is_uuid(task_id):
         return NO_SUCH_TASK
     now = now or datetime.now(UTC)
     async with pool.acquire() as conn, conn.transaction():
