@@ -198,6 +198,9 @@ export const gatewayConfig = defineConfig({
 
   ...(tracing ? { openTelemetry: { traces: true } } : {}),
 
+  // Subgraphs serve GraphQL by POST only; the HTTP transport would open subscriptions' event streams by GET.
+  transportEntries: { '*.http': { options: { method: 'POST' } } },
+
   maxTokens: positiveInt('GATEWAY_MAX_TOKENS', 2000),
   blockFieldSuggestions: !isDev,
   plugins: () => [

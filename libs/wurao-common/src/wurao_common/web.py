@@ -29,6 +29,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.federation import Schema as FederationSchema
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL
 
 from wurao_common.auth import AuthError, Caller, TokenVerifier
 from wurao_common.errors import ClientError
@@ -80,7 +81,13 @@ class _QuietSchema(FederationSchema):
 
 
 def build_schema(
-    *, query: type, mutation: type | None = None, types: Iterable[type] = (), max_depth: int = 12, max_aliases: int = 30
+    *,
+    query: type,
+    mutation: type | None = None,
+    subscription: type | None = None,
+    types: Iterable[type] = (),
+    max_depth: int = 12,
+    max_aliases: int = 30,
 ) -> FederationSchema:
     # The limiters' rule classes are made once: ValidationCache keys on them, and a fresh limiter per request
     # would make fresh classes, so every request would miss the cache and validate again (~1 ms each).
@@ -91,6 +98,7 @@ def build_schema(
     return _QuietSchema(
         query=query,
         mutation=mutation,
+        subscription=subscription,
         types=list(types),
         federation_version=FEDERATION_VERSION,
         extensions=[
@@ -213,7 +221,10 @@ def _body_problem(body: bytes) -> str | None:
 
 class _GraphQLView(GraphQL):
     def __init__(self, schema, make_context: Callable[[Request, Caller], Any]):
-        super().__init__(schema, graphql_ide=None, allow_queries_via_get=False)
+        # Subscriptions are served as server-sent events on POST (how the gateway forwards them); no WebSocket.
+        super().__init__(
+            schema, graphql_ide=None, allow_queries_via_get=False, subscription_protocols=(GRAPHQL_SSE_PROTOCOL,)
+        )
         self._make_context = make_context
 
     async def get_context(self, request, response) -> Any:

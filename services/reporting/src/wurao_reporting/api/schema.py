@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import strawberry
 from strawberry.types import Info
 
 from wurao_common.web import build_schema
 from wurao_reporting.api.context import ReportingContext
+from wurao_reporting.api.figures import Figures, ScopeKind
+from wurao_reporting.api.timeline import Item
+from wurao_reporting.usecases import read_figures
 
 
 @strawberry.type(description="How much supervision an office generates (一目了然).")
@@ -12,7 +17,15 @@ class OfficeLoad:
     plans_drafted: int
 
 
-@strawberry.federation.type(keys=["id"], description="An office, as reporting sees it: its load.")
+async def readable_figures(
+    info: Info[ReportingContext, None], kind: ScopeKind, scope: str, year: int
+) -> Figures | None:
+    context = info.context
+    counts = await read_figures.readable_counts(context.pool, context.caller, kind.value, scope, year)
+    return None if counts is None else Figures.of(kind, scope, year, counts)
+
+
+@strawberry.federation.type(keys=["id"], description="An office, as reporting sees it: its load and figures.")
 class Office:
     id: strawberry.ID
 
@@ -29,6 +42,10 @@ class Office:
             return None
         return OfficeLoad(plans_drafted=found.plans_drafted)
 
+    @strawberry.field(description="What the office did in a year, if it lies in the caller's region.")
+    async def figures(self, info: Info[ReportingContext, None], year: int) -> Figures | None:
+        return await readable_figures(info, ScopeKind.OFFICE, str(self.id), year)
+
 
 @strawberry.type
 class Query:
@@ -36,5 +53,46 @@ class Query:
     async def office_load(self, info: Info[ReportingContext, None], office_id: strawberry.ID) -> OfficeLoad | None:
         return await Office(id=office_id).load(info)
 
+    @strawberry.field(
+        description="A region's figures for a year, its sub-regions included (province '43', a city, county, "
+        "township or village); null when the region lies outside the caller's."
+    )
+    async def region_figures(self, info: Info[ReportingContext, None], region: str, year: int) -> Figures | None:
+        return await readable_figures(info, ScopeKind.REGION, region, year)
 
-schema = build_schema(query=Query, types=[Office])
+    @strawberry.field(description="An office's figures for a year; null outside the caller's region.")
+    async def office_figures(
+        self, info: Info[ReportingContext, None], office_id: strawberry.ID, year: int
+    ) -> Figures | None:
+        return await readable_figures(info, ScopeKind.OFFICE, str(office_id), year)
+
+    @strawberry.field(description="A unit's figures for a year; null outside the caller's region.")
+    async def unit_figures(
+        self, info: Info[ReportingContext, None], unit_id: strawberry.ID, year: int
+    ) -> Figures | None:
+        return await readable_figures(info, ScopeKind.UNIT, str(unit_id), year)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="A region's figures for a year now, and again each time an event changes them; a single null "
+        "when the region lies outside the caller's."
+    )
+    async def region_figures(
+        self, info: Info[ReportingContext, None], region: str, year: int
+    ) -> AsyncGenerator[Figures | None, None]:
+        context = info.context
+        async with context.changes.watch(region) as changed:
+            counts = await read_figures.readable_counts(context.pool, context.caller, "region", region, year)
+            yield None if counts is None else Figures.of(ScopeKind.REGION, region, year, counts)
+            while counts is not None:
+                await changed.wait()
+                changed.clear()
+                fresh = await read_figures.counts(context.pool, "region", region, year)
+                if fresh != counts:
+                    counts = fresh
+                    yield Figures.of(ScopeKind.REGION, region, year, counts)
+
+
+schema = build_schema(query=Query, subscription=Subscription, types=[Office, Item])

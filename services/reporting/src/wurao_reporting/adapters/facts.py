@@ -1,0 +1,59 @@
+"""The `facts` table: each applied event's place in an item's story."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from wurao_common.bus.envelope import Event
+
+
+@dataclass(frozen=True)
+class Fact:
+    event_type: str
+    at: datetime
+    item_id: str
+    office_id: str | None
+    unit_id: str | None
+    detail: dict
+
+
+async def record(
+    conn: asyncpg.Connection,
+    event: Event,
+    *,
+    item_id: str | None,
+    office_id: str | None,
+    unit_id: str | None,
+    detail: dict,
+    at: datetime,
+) -> None:
+    await conn.execute(
+        """INSERT INTO facts (event_id, type, at, item_id, region, office_id, unit_id, detail)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING""",
+        event.id,
+        event.type,
+        at,
+        item_id,
+        event.region,
+        office_id,
+        unit_id,
+        detail,
+    )
+
+
+async def of_items(pool: asyncpg.Pool, item_ids: Sequence[str]) -> dict[str, list[Fact]]:
+    rows = await pool.fetch(
+        """SELECT type, at, item_id, office_id, unit_id, detail FROM facts
+           WHERE item_id = ANY($1::text[]) ORDER BY item_id, at, seq""",
+        list(item_ids),
+    )
+    found: dict[str, list[Fact]] = {}
+    for row in rows:
+        found.setdefault(row["item_id"], []).append(
+            Fact(row["type"], row["at"], row["item_id"], row["office_id"], row["unit_id"], row["detail"])
+        )
+    return found

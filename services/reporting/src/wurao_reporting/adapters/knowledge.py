@@ -1,0 +1,72 @@
+"""What reporting learns from events and keeps to place later events: items, offices, units, tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class KnownItem:
+    item_id: str
+    office_id: str
+    region: str
+    year: int
+
+
+async def remember_item(conn: asyncpg.Connection, item_id: str, office_id: str, region: str, year: int) -> None:
+    await conn.execute(
+        """INSERT INTO items (item_id, office_id, region, year) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (item_id) DO UPDATE SET year = excluded.year""",
+        item_id,
+        office_id,
+        region,
+        year,
+    )
+
+
+async def items(db: asyncpg.Pool | asyncpg.Connection, ids: Sequence[str]) -> dict[str, KnownItem]:
+    rows = await db.fetch("SELECT * FROM items WHERE item_id = ANY($1::text[])", list(ids))
+    return {row["item_id"]: KnownItem(**row) for row in rows}
+
+
+async def remember_region(conn: asyncpg.Connection, table: str, entity_id: str, region: str) -> None:
+    """`table`: offices or units."""
+    key = {"offices": "office_id", "units": "unit_id"}[table]
+    await conn.execute(
+        f"INSERT INTO {table} ({key}, region) VALUES ($1, $2) ON CONFLICT ({key}) DO UPDATE SET region = $2",
+        entity_id,
+        region,
+    )
+
+
+async def regions(pool: asyncpg.Pool, table: str, ids: Sequence[str]) -> dict[str, str]:
+    key = {"offices": "office_id", "units": "unit_id"}[table]
+    rows = await pool.fetch(f"SELECT {key} AS id, region FROM {table} WHERE {key} = ANY($1::text[])", list(ids))
+    return {row["id"]: row["region"] for row in rows}
+
+
+async def open_task(conn: asyncpg.Connection, data: dict, *, region: str, at: datetime, year: int, month: int) -> None:
+    await conn.execute(
+        """INSERT INTO tasks (task_id, item_id, office_id, unit_id, region, year, month, opened_at, deadline)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (task_id) DO NOTHING""",
+        data["taskId"],
+        data["itemId"],
+        data["officeId"],
+        data["responsibleUnitId"],
+        region,
+        year,
+        month,
+        at,
+        date.fromisoformat(data["deadline"]),
+    )
+
+
+async def close_task(conn: asyncpg.Connection, task_id: str, at: datetime) -> datetime | None:
+    """Marks the task closed; returns when it opened, or None if reporting never saw it open."""
+    return await conn.fetchval(
+        "UPDATE tasks SET closed_at = $2 WHERE task_id = $1 AND closed_at IS NULL RETURNING opened_at", task_id, at
+    )

@@ -1,0 +1,1 @@
+"""Reporting's rules, without I/O: which period and scopes an event counts in, what it adds, how figures compare."""

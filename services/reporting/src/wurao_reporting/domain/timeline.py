@@ -1,0 +1,76 @@
+"""An item's story (全流程跟踪): which events belong to it, what each step is called and what it may show.
+
+Each step keeps a few named fields of its event and nothing else: never the identity of a complainant or a
+rater, never a person's token subject, never free text a unit wrote about itself.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+_ITEM = ("title", "kind", "emergency", "codeNumber", "reason")
+_TASK = ("taskId", "findingId", "severity", "deadline", "onTime", "level", "timesSentBack")
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    keeps: tuple[str, ...]
+    says: str  # what the step was, filled from the fields it keeps
+    shows_unit: bool = True
+
+
+STEPS: dict[str, Step] = {
+    "plan.item.drafted": Step("drafted", _ITEM, "列入年度计划：{title}"),
+    "plan.item.revised": Step("revised", _ITEM, "修改：{title}"),
+    "plan.item.removed": Step("removed", (), "移出计划"),
+    "plan.filing.submitted": Step("filed", (*_ITEM, "filingId"), "一事一报备案：{title}"),
+    "plan.filing.approved": Step("filing_approved", ("filingId", "approverOfficeId"), "备案获批"),
+    "plan.filing.rejected": Step("filing_rejected", ("filingId", "approverOfficeId", "reason"), "备案被驳回：{reason}"),
+    "plan.item.approved": Step("approved", _ITEM, "审批通过：{title}"),
+    "plan.item.cancelled": Step("cancelled", ("reason",), "撤销：{reason}"),
+    "plan.item.coded": Step(
+        "coded", ("codeNumber", "windowStart", "windowEnd"), "赋码 {codeNumber}（{windowStart} 至 {windowEnd}）"
+    ),
+    "plan.item.revoked": Step("revoked", ("codeNumber", "reason"), "督查码 {codeNumber} 作废：{reason}"),
+    "plan.item.activated": Step("activated", ("codeNumber",), "督查码 {codeNumber} 生效"),
+    "plan.item.completed": Step("completed", ("codeNumber",), "办结"),
+    "inspection.visit.checked_in": Step(
+        "visited", ("visitId", "codeNumber", "counted", "registration", "late"), "现场督查（{registration}）"
+    ),
+    "inspection.visit.completed": Step("visit_completed", ("visitId", "summary"), "督查完成：{summary}"),
+    "inspection.refusal.recorded": Step(
+        "refused", ("refusalId", "reason", "verdict", "negativeListEntry"), "拒绝检查：{reason}"
+    ),
+    "inspection.finding.recorded": Step(
+        "finding",
+        ("findingId", "visitId", "severity", "proposedDeadline"),
+        "发现问题（{severity}），建议整改期限 {proposedDeadline}",
+    ),
+    "inspection.complaint.filed": Step(
+        "complaint", ("kind", "negativeListEntry"), "减负投诉：{kind}", shows_unit=False
+    ),
+    "rectification.task.opened": Step("task_opened", _TASK, "下达整改任务，期限 {deadline}"),
+    "rectification.task.started": Step("task_started", _TASK, "开始整改"),
+    "rectification.task.submitted": Step("task_submitted", _TASK, "提交整改"),
+    "rectification.task.sent_back": Step("task_sent_back", _TASK, "整改退回（第 {timesSentBack} 次）"),
+    "rectification.task.verified": Step("task_verified", _TASK, "整改验收通过"),
+    "rectification.task.closed": Step("task_closed", _TASK, "整改销号"),
+    "rectification.task.reminded": Step("task_reminded", _TASK, "整改到期提醒"),
+    "rectification.task.escalated": Step("task_escalated", (*_TASK, "escalatedToRegion"), "逾期上报（第 {level} 级）"),
+    "rectification.item.settled": Step("settled", (), "整改全部完成"),
+}
+
+
+def detail(event_type: str, data: dict) -> dict:
+    step = STEPS[event_type]
+    return {key: data[key] for key in step.keeps if data.get(key) is not None}
+
+
+def says(event_type: str, detail: dict) -> str:
+    return STEPS[event_type].says.format_map(defaultdict(str, detail))
+
+
+def unit_shown(event_type: str, unit_id: str | None) -> str | None:
+    return unit_id if STEPS[event_type].shows_unit else None

@@ -1,0 +1,138 @@
+"""Applies one event to the read models: its fact in the item's story, what it teaches, and its figures.
+
+Runs inside the inbox transaction, so each event applies once. `FIGURES_CHANGED` is notified with the event's
+region in the same transaction: every replica's live subscriptions hear of it when, and only if, it commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import asyncpg
+
+from wurao_common.bus.envelope import Event
+from wurao_reporting.adapters import facts, figures, knowledge
+from wurao_reporting.domain import tallies, timeline
+from wurao_reporting.domain.periods import month_of, month_within_year
+from wurao_reporting.domain.tallies import Tally
+
+FIGURES_CHANGED = "reporting_figures"
+
+_ITEM_STEPS = {
+    "plan.item.drafted": "planned",
+    "plan.item.approved": "approved",
+    "plan.item.coded": "coded",
+    "plan.item.completed": "completed",
+    "plan.item.cancelled": "cancelled",
+}
+
+
+async def _item_tally(conn: asyncpg.Connection, event: Event) -> Tally | None:
+    data = event.data
+    if event.type == "plan.item.drafted" and data.get("planId") is None:
+        return None  # a filed item is counted as a filing, not as planned
+    if "year" in data:
+        await knowledge.remember_item(conn, data["itemId"], data["officeId"], event.region, data["year"])
+    known = (await knowledge.items(conn, [data["itemId"]])).get(data["itemId"])
+    if event.type == "plan.item.removed":
+        if known is None:
+            return None
+        return tallies.item_step(
+            "planned",
+            month=month_within_year(known.year, event.time),
+            region=known.region,
+            office_id=known.office_id,
+            delta=-1,
+        )
+    month = month_within_year(known.year, event.time) if known else month_of(event.time)
+    return tallies.item_step(_ITEM_STEPS[event.type], month=month, region=event.region, office_id=data["officeId"])
+
+
+async def _filing_tally(conn: asyncpg.Connection, event: Event) -> Tally:
+    data = event.data
+    await knowledge.remember_item(conn, data["itemId"], data["officeId"], event.region, data["year"])
+    return tallies.filing(data, month=month_within_year(data["year"], event.time), region=event.region)
+
+
+async def _visit_tally(conn: asyncpg.Connection, event: Event) -> Tally:
+    await knowledge.remember_region(conn, "offices", event.data["officeId"], event.data["officeRegion"])
+    await knowledge.remember_region(conn, "units", event.data["unitId"], event.data["unitRegion"])
+    return tallies.visit(event.data)
+
+
+async def _task_opened_tally(conn: asyncpg.Connection, event: Event) -> Tally:
+    data = event.data
+    month = month_of(event.time)
+    await knowledge.open_task(conn, data, region=event.region, at=event.time, year=month.year, month=month.month)
+    return tallies.task_opened({**data, "unitRegion": event.region}, event.time)
+
+
+async def _task_closed_tally(conn: asyncpg.Connection, event: Event) -> Tally:
+    opened_at = await knowledge.close_task(conn, event.data["taskId"], event.time)
+    return tallies.task_closed(event.data, at=event.time, region=event.region, opened_at=opened_at)
+
+
+async def _directory(conn: asyncpg.Connection, event: Event) -> None:
+    table, key = ("offices", "officeId") if event.type == "plan.office.registered" else ("units", "unitId")
+    await knowledge.remember_region(conn, table, event.data[key], event.data["region"])
+
+
+TallyOf = Callable[[asyncpg.Connection, Event], Awaitable[Tally | None]]
+
+
+def _from_data(make: Callable[[dict], Tally]) -> TallyOf:
+    async def tally(_conn: asyncpg.Connection, event: Event) -> Tally:
+        return make(event.data)
+
+    return tally
+
+
+def _from_data_at(make: Callable[[dict, datetime], Tally]) -> TallyOf:
+    async def tally(_conn: asyncpg.Connection, event: Event) -> Tally:
+        return make(event.data, event.time)
+
+    return tally
+
+
+TALLIES: dict[str, TallyOf] = {
+    **{event_type: _item_tally for event_type in (*_ITEM_STEPS, "plan.item.removed")},
+    "plan.filing.submitted": _filing_tally,
+    "inspection.visit.checked_in": _visit_tally,
+    "inspection.refusal.recorded": _from_data(tallies.refusal),
+    "inspection.finding.recorded": _from_data_at(tallies.finding),
+    "inspection.complaint.filed": _from_data(tallies.complaint),
+    "rectification.task.opened": _task_opened_tally,
+    "rectification.task.closed": _task_closed_tally,
+}
+DIRECTORY = ("plan.office.registered", "plan.unit.registered")
+EVENT_TYPES = tuple(sorted({*TALLIES, *timeline.STEPS, *DIRECTORY}))
+
+
+def _when(event: Event) -> datetime:
+    """When the step happened: the visit's inspection time (an emergency is registered later), else the event's."""
+    moment = event.data.get("inspectedAt") or event.data.get("refusedAt")
+    return datetime.fromisoformat(moment) if moment else event.time
+
+
+async def apply_event(conn: asyncpg.Connection, event: Event) -> None:
+    if event.type in DIRECTORY:
+        await _directory(conn, event)
+        return
+    data = event.data
+    if event.type in timeline.STEPS and data.get("itemId"):
+        unit_id = data.get("unitId") or data.get("responsibleUnitId")
+        await facts.record(
+            conn,
+            event,
+            item_id=data["itemId"],
+            office_id=data.get("officeId"),
+            unit_id=timeline.unit_shown(event.type, unit_id),
+            detail=timeline.detail(event.type, data),
+            at=_when(event),
+        )
+    make_tally = TALLIES.get(event.type)
+    tally = await make_tally(conn, event) if make_tally else None
+    if tally is not None:
+        await figures.add(conn, tally)
+        await conn.execute("SELECT pg_notify($1, $2)", FIGURES_CHANGED, tally.region)

@@ -1,0 +1,50 @@
+"""Reading a scope's figures for a year (and the year before), after checking the caller may see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from wurao_common.auth import Caller
+from wurao_common.errors import ClientError
+from wurao_reporting.adapters import figures, knowledge
+from wurao_reporting.domain.figures import Counts
+from wurao_reporting.domain.periods import CHINA, is_region, year_problem
+
+
+def check_year(year: int) -> None:
+    problem = year_problem(year)
+    if problem:
+        raise ClientError(problem)
+
+
+def check_region(region: str) -> None:
+    if not is_region(region):
+        raise ClientError("region must be a GB/T 2260 code of 2, 4, 6, 9 or 12 digits, e.g. '43' or '431024'")
+
+
+async def counts(pool: asyncpg.Pool, kind: str, scope_id: str, year: int) -> Counts:
+    years = [year, year - 1]
+    found = await figures.read(pool, kind, scope_id, years)
+    today = datetime.now(CHINA).date()
+    return {**found, **await figures.unclosed_tasks(pool, kind, scope_id, years, today)}
+
+
+async def scope_region(pool: asyncpg.Pool, kind: str, scope_id: str) -> str | None:
+    """The region a scope lies in: a region is its own; an office's or unit's as events told reporting."""
+    if kind == "region":
+        return scope_id
+    table = {"office": "offices", "unit": "units"}[kind]
+    return (await knowledge.regions(pool, table, [scope_id])).get(scope_id)
+
+
+async def readable_counts(pool: asyncpg.Pool, caller: Caller, kind: str, scope_id: str, year: int) -> Counts | None:
+    """The scope's counts, or None when it lies outside the caller's region (or reporting does not know it)."""
+    check_year(year)
+    if kind == "region":
+        check_region(scope_id)
+    region = await scope_region(pool, kind, scope_id)
+    if region is None or not caller.can_reach(region):
+        return None
+    return await counts(pool, kind, scope_id, year)

@@ -1,0 +1,33 @@
+import pytest
+
+from wurao_common import db
+from wurao_common.bus.consumer import Consumer
+from wurao_common.service import BUS_MIGRATIONS
+from wurao_common.testing import serving, settings_from
+from wurao_reporting.app import MIGRATIONS, create_app
+from wurao_reporting.consumers import FIGURES
+
+
+@pytest.fixture
+async def migrated(pool):
+    """The test's database with the bus tables and reporting's read models."""
+    await db.migrate(pool, {"bus": BUS_MIGRATIONS, "reporting": MIGRATIONS})
+    return pool
+
+
+@pytest.fixture
+def apply(migrated, nats_client):
+    """`await apply(event, ...)`: each event through the figures consumer's inbox, as if NATS delivered it."""
+    consumer = Consumer(migrated, nats_client, FIGURES)
+
+    async def apply_all(*events) -> list[bool]:
+        return [await consumer.apply(event) for event in events]
+
+    return apply_all
+
+
+@pytest.fixture
+async def reporting(service_env, migrated):
+    """The reporting service on the test's database, its lifespan (consumers, listener) running."""
+    async with serving(create_app(settings_from(service_env()))) as client:
+        yield client

@@ -1,0 +1,159 @@
+"""regionFigures, officeFigures, unitFigures: every event counted once in every scope it concerns, compared with
+the year before, and shown only to callers whose region reaches the scope."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from wurao_common.auth import Role
+from wurao_common.testing import graphql
+from wurao_reporting import testing as t
+
+FIGURES = """query($region: String!, $year: Int!) {
+  regionFigures(region: $region, year: $year) {
+    scopeKind scope year visits visitsLastYear changeFromLastYear changePercentFromLastYear
+    wholeYear { period visits { counted { value } exempt { value } emergency { value } late { value } }
+      items { planned { value } approved { value } coded { value } completed { value } filed { value }
+              emergencyFiled { value } }
+      refusals { total { value } parts { key value } }
+      findings { total { value } parts { key value } }
+      complaints { total { value } parts { key value } }
+      rectification { opened { value } stillOpen { value } overdue { value } closedOnTime { value }
+                      closedLate { value } meanDaysToClose { value lastYear } } }
+    quarters { period visits { counted { value lastYear change changePercent } } }
+    months { period visits { counted { value } } }
+  }
+}"""
+LAST_YEAR = datetime(2025, 3, 9, 2, 0, tzinfo=UTC)
+
+
+def headers(jwt_keys, role=Role.COUNTY_OFFICE, region=t.OFFICE_REGION, **claims):
+    return jwt_keys.bearer(role, region, **({"office_id": t.OFFICE} | claims))
+
+
+async def figures_of(reporting, jwt_keys, scope, year=2026, **who) -> dict | None:
+    body = await graphql(reporting, FIGURES, {"region": scope, "year": year}, headers=headers(jwt_keys, **who))
+    assert "errors" not in body, body
+    return body["data"]["regionFigures"]
+
+
+def parts(breakdown: dict) -> dict[str, int]:
+    return {part["key"]: part["value"] for part in breakdown["parts"]}
+
+
+async def test_visits_count_in_every_region_above_the_unit_and_compare_with_last_year(apply, reporting, jwt_keys):
+    await apply(t.visit(), t.visit(), t.visit(counted=False), t.visit(at=LAST_YEAR))
+    for region in ("4399", t.OFFICE_REGION, "439901101", t.UNIT_REGION):
+        found = await figures_of(reporting, jwt_keys, region, role=Role.CITY_OFFICE, region=t.CITY)
+        assert found["visits"] == 2, region
+        assert (found["visitsLastYear"], found["changeFromLastYear"], found["changePercentFromLastYear"]) == (
+            1,
+            1,
+            100.0,
+        )
+        assert found["wholeYear"]["visits"]["exempt"]["value"] == 1
+    neighbour = await figures_of(reporting, jwt_keys, "439902", role=Role.CITY_OFFICE, region=t.CITY)
+    assert neighbour["visits"] == 0  # a county next door
+
+
+async def test_a_redelivered_event_counts_once(apply, reporting, jwt_keys):
+    visit = t.visit()
+    assert await apply(visit, visit) == [True, False]
+    assert (await figures_of(reporting, jwt_keys, t.UNIT_REGION))["visits"] == 1
+
+
+async def test_quarters_and_months_split_the_year_in_china_time(apply, reporting, jwt_keys):
+    new_year_morning = datetime(2025, 12, 31, 17, 0, tzinfo=UTC)  # 1 January 2026, 01:00 in China
+    await apply(t.visit(at=new_year_morning), t.visit(at=datetime(2026, 5, 1, 2, 0, tzinfo=UTC)))
+    found = await figures_of(reporting, jwt_keys, t.OFFICE_REGION)
+    assert [q["visits"]["counted"]["value"] for q in found["quarters"]] == [1, 1, 0, 0]
+    assert [m["period"] for m in found["months"]][:2] == ["2026-01", "2026-02"]
+    assert [m["visits"]["counted"]["value"] for m in found["months"]][:5] == [1, 0, 0, 0, 1]
+    assert found["quarters"][0]["visits"]["counted"] == {"value": 1, "lastYear": 0, "change": 1, "changePercent": None}
+
+
+async def test_items_refusals_findings_complaints_and_tasks_are_counted(apply, reporting, jwt_keys):
+    item = str(uuid.uuid4())
+    filed = str(uuid.uuid4())
+    task, late_task = str(uuid.uuid4()), str(uuid.uuid4())
+    closed_at = datetime(2026, 3, 12, 2, 0, tzinfo=UTC)
+    await apply(
+        t.item_event("plan.item.drafted", item),
+        t.item_event("plan.item.approved", item),
+        t.item_event("plan.item.coded", item),
+        t.item_event("plan.filing.submitted", filed, planId=None, emergency=True, filingId=str(uuid.uuid4())),
+        t.refusal("no_code"),
+        t.refusal("cap_reached", item_id=item),
+        t.refusal("cap_reached", item_id=item),
+        t.finding(item_id=item, severity="high"),
+        t.complaint("over_cap", item_id=item),
+        t.task_opened(task, item_id=item),
+        t.task_opened(late_task, item_id=item, deadline="2026-03-05"),
+        t.task_step("closed", task, item_id=item, at=closed_at, onTime=True, deadline="2026-03-31"),
+        t.item_event("plan.item.completed", item, at=closed_at),
+    )
+    year = (await figures_of(reporting, jwt_keys, t.OFFICE_REGION))["wholeYear"]
+    items = {name: figure["value"] for name, figure in year["items"].items()}
+    assert items == {"planned": 1, "approved": 1, "coded": 1, "completed": 1, "filed": 1, "emergencyFiled": 1}
+    assert year["refusals"]["total"]["value"] == 3
+    assert parts(year["refusals"]) == {
+        "no_code": 1,
+        "code_invalid": 0,
+        "cap_reached": 2,
+        "out_of_scope": 0,
+        "negative_list_breach": 0,
+    }
+    assert parts(year["findings"]) == {"low": 0, "medium": 0, "high": 1}
+    assert parts(year["complaints"])["over_cap"] == 1
+    tasks = year["rectification"]
+    assert (tasks["opened"]["value"], tasks["stillOpen"]["value"], tasks["overdue"]["value"]) == (2, 1, 1)
+    assert (tasks["closedOnTime"]["value"], tasks["closedLate"]["value"]) == (1, 0)
+    assert tasks["meanDaysToClose"] == {"value": 10.0, "lastYear": None}
+
+
+async def test_complaints_are_not_shown_below_the_county(apply, reporting, jwt_keys):
+    await apply(t.complaint("other"))
+    assert (await figures_of(reporting, jwt_keys, t.OFFICE_REGION))["wholeYear"]["complaints"]["total"]["value"] == 1
+    village = await figures_of(reporting, jwt_keys, t.UNIT_REGION)
+    assert village["wholeYear"]["complaints"]["total"]["value"] == 0
+
+
+@pytest.mark.parametrize("role", list(t.CALLERS))
+async def test_every_role_sees_figures_of_its_own_region_and_none_elsewhere(role, apply, reporting, jwt_keys):
+    await apply(t.visit())
+    caller = t.CALLERS[role]
+    claims = {"office_id": caller.office_id} if caller.office_id else {"unit_id": caller.unit_id}
+    who = {"role": role, "region": caller.region, **claims}
+    own = await graphql(reporting, FIGURES, {"region": caller.region, "year": 2026}, headers=jwt_keys.bearer(**who))
+    assert own["data"]["regionFigures"]["visits"] >= 1
+    above = (
+        caller.region[:-2] if len(caller.region) in (4, 6) else caller.region[:-3] if len(caller.region) > 2 else None
+    )
+    for outside in filter(None, ("4301", above)):
+        if caller.can_reach(outside):
+            continue
+        refused = await graphql(reporting, FIGURES, {"region": outside, "year": 2026}, headers=jwt_keys.bearer(**who))
+        assert refused == {"data": {"regionFigures": None}}, (role, outside)
+
+
+async def test_office_and_unit_figures_follow_the_same_region_rule(apply, reporting, jwt_keys):
+    await apply(t.visit())
+    query = """query($o: ID!, $u: ID!) { officeFigures(officeId: $o, year: 2026) { visits }
+                                        unitFigures(unitId: $u, year: 2026) { visits } }"""
+    ids = {"o": t.OFFICE, "u": t.UNIT}
+    mine = await graphql(reporting, query, ids, headers=headers(jwt_keys))
+    assert mine["data"] == {"officeFigures": {"visits": 1}, "unitFigures": {"visits": 1}}
+    outside = await graphql(reporting, query, ids, headers=headers(jwt_keys, region="430112", office_id="430112-dcs"))
+    assert outside["data"] == {"officeFigures": None, "unitFigures": None}
+
+
+@pytest.mark.parametrize(
+    ("region", "year", "message"),
+    [("4", 2026, "region must be a GB/T 2260 code"), ("43a0", 2026, "region must"), ("43", 1900, "year must")],
+)
+async def test_a_malformed_region_or_year_is_a_clear_client_error(reporting, jwt_keys, region, year, message):
+    body = await graphql(reporting, FIGURES, {"region": region, "year": year}, headers=headers(jwt_keys, region="43"))
+    assert body["data"] == {"regionFigures": None}
+    assert message in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
