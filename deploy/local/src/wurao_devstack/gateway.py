@@ -33,6 +33,7 @@ __all__ = [
     "compose",
     "ensure_installed",
     "node_and_npm",
+    "run_npm",
     "start",
     "stop",
     "wait_ready",
@@ -97,10 +98,10 @@ def _npm(*args: str) -> list[str]:
     return [node, npm, *args]
 
 
-def ensure_installed() -> None:
-    """`npm ci` in services/gateway when node_modules is missing or older than package-lock.json."""
-    lock = GATEWAY_DIR / "package-lock.json"
-    marker = GATEWAY_DIR / "node_modules" / ".package-lock.json"  # npm rewrites it on every install
+def ensure_installed(folder: Path = GATEWAY_DIR) -> None:
+    """`npm ci` in `folder` (the gateway's by default) when node_modules is missing or older than its lock file."""
+    lock = folder / "package-lock.json"
+    marker = folder / "node_modules" / ".package-lock.json"  # npm rewrites it on every install
 
     def fresh() -> bool:
         return marker.is_file() and marker.stat().st_mtime >= lock.stat().st_mtime
@@ -110,21 +111,21 @@ def ensure_installed() -> None:
     import fcntl  # POSIX only, and only needed on the slow path
 
     # Parallel test workers may all get here; one installs, the others wait and then see it fresh.
-    with open(GATEWAY_DIR / ".install.lock", "w") as lockfile:
+    with open(folder / ".install.lock", "w") as lockfile:
         fcntl.flock(lockfile, fcntl.LOCK_EX)
         if fresh():
             return
-        proc = subprocess.run(  # noqa: S603 - argv built from our own binaries
-            _npm("ci", "--no-audit", "--no-fund", "--loglevel=error"),
-            cwd=GATEWAY_DIR,
-            env=_node_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"npm ci failed in {GATEWAY_DIR} (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
+        run_npm(folder, "ci", "--no-audit", "--no-fund", "--loglevel=error")
         marker.touch()  # stamp this install as matching the current lock file
+
+
+def run_npm(folder: Path, *args: str) -> None:
+    """`npm <args>` in `folder` with the chosen Node; RuntimeError with npm's output when it fails."""
+    proc = subprocess.run(  # noqa: S603 - argv built from our own binaries
+        _npm(*args), cwd=folder, env=_node_env(), capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"npm {' '.join(args)} failed in {folder} (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
 
 
 def compose(subgraphs: dict[str, tuple[str, Path]], out: Path) -> None:

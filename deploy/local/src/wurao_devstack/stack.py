@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from wurao_common import db, embedded
 from wurao_common.auth import Role, generate_signing_key, issue_token
-from wurao_devstack import gateway
+from wurao_devstack import gateway, web
 
 REPO = Path(__file__).resolve().parents[4]
 SERVICES = ("plan", "inspection", "rectification", "reporting")
@@ -93,6 +93,7 @@ class Keys:
 class Stack:
     data_dir: Path
     gateway_port: int = 4000
+    web_port: int = 0  # 0: a free port
     extra_env: dict[str, str] = field(default_factory=dict)
     # Servers to use instead of embedded ones, by variable; unset ones fall back to the environment.
     external: dict[str, str] = field(default_factory=dict)
@@ -110,6 +111,10 @@ class Stack:
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}/graphql"
 
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}/"
+
     def start(self) -> None:
         try:
             self._start()
@@ -120,6 +125,8 @@ class Stack:
     def _start(self) -> None:
         started = time.monotonic()
         self.keys.ensure()
+        self.web_port = self.web_port or embedded.free_port()
+        web.ensure_built()  # the gateway needs the app's persisted documents
         postgres_url, redis_url, nats_url = self._servers()
         database_urls = asyncio.run(self._databases(postgres_url))
         common = {
@@ -149,10 +156,25 @@ class Stack:
             supergraph,
         )
         self.processes["gateway"] = gateway.start(
-            supergraph, port=self.gateway_port, env={**common}, log_file=self.data_dir / "logs" / "gateway.log"
+            supergraph,
+            port=self.gateway_port,
+            env={**common, "GATEWAY_PERSISTED_DOCUMENTS": str(web.PERSISTED_DOCUMENTS)},
+            log_file=self.data_dir / "logs" / "gateway.log",
         )
         gateway.wait_ready(self.gateway_port, timeout=60)
+        self._start_web(common)
         self.started_in = time.monotonic() - started
+
+    def _start_web(self, common: dict[str, str]) -> None:
+        """The web origin (front end, JWKS, public code summary) in front of the gateway and plan."""
+        self.processes["web"] = web.start(
+            self.web_port,
+            gateway_url=self.gateway_url,
+            plan_url=self.service_urls["plan"].removesuffix("/graphql"),
+            env={**common, "JWT_PRIVATE_KEY_FILE": str(self.keys.jwt_private)},
+            log_file=self.data_dir / "logs" / "web.log",
+        )
+        _wait_ready(self.web_url, self.processes["web"], "web")
 
     def _own_env(self, name: str) -> dict[str, str]:
         """Settings only one service reads: plan signs inspection codes and points their QR codes here."""
@@ -161,7 +183,7 @@ class Stack:
         return {
             "CODE_SIGNING_KEY_FILE": str(self.keys.code_signing),
             "CODE_SIGNING_KEY_ID": "1",
-            "SCAN_BASE_URL": f"http://127.0.0.1:{self.gateway_port}/s/",
+            "SCAN_BASE_URL": f"{self.web_url}s/",
         }
 
     def _servers(self) -> tuple[str, str, str]:
@@ -213,7 +235,7 @@ class Stack:
 
     def stop(self) -> None:
         """Gateway first, then services (they drain their consumers and relay), then the servers."""
-        for name in ["gateway", *reversed(SERVICES)]:
+        for name in ["web", "gateway", *reversed(SERVICES)]:
             process = self.processes.pop(name, None)
             if process is not None:
                 _terminate(process)

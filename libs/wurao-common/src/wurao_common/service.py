@@ -16,6 +16,7 @@ import strawberry
 from nats.aio.client import Client
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from wurao_common import config, db
@@ -91,6 +92,8 @@ class Runtime:
 
 # A plain GET endpoint given the runtime and the authenticated caller.
 RuntimeEndpoint = Callable[[Request, Runtime, Caller], Awaitable[Response]]
+# A GET endpoint that answers without a token: each one is a documented exception in its service's README.
+PublicEndpoint = Callable[[Request, Runtime], Awaitable[Response]]
 
 
 @asynccontextmanager
@@ -131,11 +134,13 @@ def service_app(
     subscriptions: Sequence[Subscription] = (),
     extend_runtime: Callable[[Runtime], AbstractAsyncContextManager[None]] | None = None,
     extra_routes: Sequence[tuple[str, RuntimeEndpoint]] = (),
+    public_routes: Sequence[tuple[str, PublicEndpoint]] = (),
 ) -> ASGIApp:
     """A service's whole ASGI app: settings read now, connections opened in the lifespan.
 
     `extend_runtime` opens what only this service needs (Redis for inspection) on top of the common runtime.
     `extra_routes` are (path, endpoint) pairs served by GET, authenticated like /graphql.
+    `public_routes` are served by GET without a token: keep them few, and document each as an exception.
     """
     settings = settings or CommonSettings.from_env()
     state: dict[str, Runtime] = {}
@@ -170,5 +175,13 @@ def service_app(
                 verifier=lambda: settings.verifier,
             )
             for path, endpoint in extra_routes
-        ],
+        ]
+        + [_public_get(path, endpoint, state) for path, endpoint in public_routes],
     )
+
+
+def _public_get(path: str, endpoint: PublicEndpoint, state: dict[str, Runtime]) -> Route:
+    async def serve(request: Request) -> Response:
+        return await endpoint(request, state["runtime"])
+
+    return Route(path, serve, methods=["GET"])

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp
 from wurao_common.service import Runtime, service_app
 from wurao_plan.api.code_images import qr_image_route
 from wurao_plan.api.context import PlanContext
+from wurao_plan.api.public import public_routes
 from wurao_plan.api.schema import schema
 from wurao_plan.consumers import SUBSCRIPTIONS
 from wurao_plan.settings import PlanSettings
@@ -42,4 +43,5 @@ def create_app(settings: PlanSettings | None = None) -> ASGIApp:
         make_context=lambda runtime, caller: PlanContext(caller=caller, pool=runtime.pool, codes=settings.codes),
         extend_runtime=_extend(settings),
         extra_routes=[qr_image_route(settings.codes.scan_base_url)],
+        public_routes=public_routes(),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 
@@ -110,21 +110,53 @@ async def get_many(conn: Connection, item_ids: Sequence[uuid.UUID]) -> dict[str,
            WHERE c.item_id = ANY($1::uuid[])""",
         list(item_ids),
     )
-    return {
-        str(row["item_id"]): ItemCode(
-            item_id=str(row["item_id"]),
-            number=row["number"],
-            token=row["token"],
-            key_id=row["key_id"],
-            not_before=row["not_before"],
-            expires=row["expires"],
-            coded_at=row["coded_at"],
-            office_region=row["office_region"],
-            revoked_at=row["revoked_at"],
-            revoke_reason=row["revoke_reason"],
-        )
-        for row in rows
-    }
+    return {str(row["item_id"]): _code(row) for row in rows}
+
+
+def _code(row: asyncpg.Record) -> ItemCode:
+    return ItemCode(
+        item_id=str(row["item_id"]),
+        number=row["number"],
+        token=row["token"],
+        key_id=row["key_id"],
+        not_before=row["not_before"],
+        expires=row["expires"],
+        coded_at=row["coded_at"],
+        office_region=row["office_region"],
+        revoked_at=row["revoked_at"],
+        revoke_reason=row["revoke_reason"],
+    )
+
+
+@dataclass(frozen=True)
+class PublicSummary:
+    """What anyone holding a code may read: nothing about any unit."""
+
+    code: ItemCode
+    title: str
+    office_name: str
+    window_start: date
+    window_end: date
+
+
+async def public_summary(conn: Connection, item_id: uuid.UUID, token: str) -> PublicSummary | None:
+    """The code issued with exactly this token, with its item's title and window and its office's name."""
+    row = await conn.fetchrow(
+        """SELECT c.*, o.region_code AS office_region, o.name AS office_name, i.title, i.window_start, i.window_end
+           FROM item_codes c JOIN items i ON i.id = c.item_id JOIN offices o ON o.id = i.office_id
+           WHERE c.item_id = $1 AND c.token = $2""",
+        item_id,
+        token,
+    )
+    if row is None:
+        return None
+    return PublicSummary(
+        code=_code(row),
+        title=row["title"],
+        office_name=row["office_name"],
+        window_start=row["window_start"],
+        window_end=row["window_end"],
+    )
 
 
 async def publish_key(conn: asyncpg.Connection, key_id: int, public_key: str) -> SigningKey | None:

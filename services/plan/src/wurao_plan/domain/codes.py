@@ -136,6 +136,17 @@ def coded_event_data(item: CodableItem, code: ItemCode) -> dict[str, Any]:
     }
 
 
+def public_status(code: ItemCode, now: datetime) -> str:
+    """What the public summary says of a genuine code: revoked before anything else, then its window."""
+    if code.revoked_at is not None:
+        return "revoked"
+    if now < code.not_before:
+        return "not_yet_valid"
+    if now >= code.expires:
+        return "expired"
+    return "valid"
+
+
 def reason_problem(reason: str) -> str | None:
     if not reason.strip():
         return "give a reason"

@@ -1,0 +1,184 @@
+"""The web origin: builds the front end (web/) with the gateway's Node and serves it the way the edge does.
+
+What the web origin serves (the contract a production edge, e.g. an ingress or a CDN, implements alike):
+  /graphql                      the gateway (POST; subscriptions stream back as server-sent events)
+  /.well-known/code-keys.json   plan's code-signing keys (JWKS), public
+  /public/...                   plan's public code summary, public and rate-limited per client
+  /dev/people                   development only: demo people with fresh tokens, for the sign-in chooser
+  everything else               web/dist: hashed assets cached for a year, the app's index.html for any page
+
+Run as its own process: `uvicorn --factory wurao_devstack.web:create_app` with WEB_GATEWAY_URL, WEB_PLAN_URL,
+WURAO_ENV and, in development, JWT_PRIVATE_KEY_FILE, JWT_ISSUER, JWT_AUDIENCE (the demo people's tokens).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from wurao_common.auth import Role, issue_token
+from wurao_devstack import gateway
+
+REPO = Path(__file__).resolve().parents[4]
+WEB_DIR = REPO / "web"
+DIST = WEB_DIR / "dist"
+# The operations the app may send, by hash: the gateway serves these (and, in production, only these).
+PERSISTED_DOCUMENTS = WEB_DIR / "src" / "gql" / "persisted-documents.json"
+# What the build reads: a change to any of these makes `ensure_built` build again.
+_SOURCES = ("src", "public", "scripts", "index.html", "package-lock.json", "vite.config.ts", "codegen.ts")
+
+# The demo people of the story (seeded by plan), for the development sign-in chooser.
+DEMO_PEOPLE = [
+    ("chen-yuehui", "陈跃辉 · 嘉禾县委督查室", Role.COUNTY_OFFICE, "431024", {"office": "431024-dcs"}),
+    ("hu-guojun", "胡国军 · 嘉禾县督查组（督查员）", Role.INSPECTOR, "431024", {"office": "431024-dcs"}),
+    ("chenzhou-review", "郴州市委督查室（审批）", Role.CITY_OFFICE, "4310", {"office": "4310-dcs"}),
+    ("province-review", "湖南省委督查室", Role.PROVINCE_OFFICE, "43", {"office": "43-dcs"}),
+    ("dafangyuan", "大方元村村民委员会", Role.UNIT, "431024106201", {"unit": "431024106201-cwh"}),
+    ("longtan", "龙潭镇人民政府", Role.UNIT, "431024106", {"unit": "431024106-zf"}),
+    ("observer", "省级观察员", Role.OBSERVER, "43", {}),
+]
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for name in _SOURCES:
+        path = WEB_DIR / name
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file() and "gql" not in p.parts]
+        newest = max([newest, *(p.stat().st_mtime for p in files)])
+    for sdl in REPO.glob("services/*/schema.graphql"):
+        newest = max(newest, sdl.stat().st_mtime)
+    return newest
+
+
+def ensure_built() -> None:
+    """npm ci in web/ when needed, then `npm run build` (schema, codegen, type check, vite) when dist is stale."""
+    gateway.ensure_installed(WEB_DIR)
+    index = DIST / "index.html"
+    if index.is_file() and PERSISTED_DOCUMENTS.is_file() and index.stat().st_mtime >= _newest_source_mtime():
+        return
+    gateway.run_npm(WEB_DIR, "run", "build")
+
+
+def start(
+    port: int, *, gateway_url: str, plan_url: str, env: dict[str, str], log_file: Path
+) -> subprocess.Popen:
+    """The web origin on 127.0.0.1:`port`, in its own process group."""
+    ensure_built()
+    full_env = {**os.environ, **env, "WEB_GATEWAY_URL": gateway_url, "WEB_PLAN_URL": plan_url}
+    with log_file.open("ab") as log:
+        return subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "uvicorn", "wurao_devstack.web:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(port), "--no-access-log"],
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+# Headers passed through each way; hop-by-hop ones and cookies never are.
+_REQUEST_HEADERS = ("authorization", "content-type", "accept", "traceparent", "tracestate")
+_RESPONSE_HEADERS = ("content-type", "cache-control", "retry-after", "www-authenticate")
+_PAGE_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",  # the scan URL carries the code: never leak it to another site
+}
+
+
+def create_app() -> Starlette:
+    gateway_url = os.environ["WEB_GATEWAY_URL"]
+    plan_url = os.environ["WEB_PLAN_URL"].rstrip("/")
+    development = os.environ.get("WURAO_ENV") == "development"
+    client = httpx.AsyncClient(timeout=httpx.Timeout(30, read=None), limits=httpx.Limits(max_connections=200))
+
+    async def forward(request: Request, url: str) -> Response:
+        headers = {name: request.headers[name] for name in _REQUEST_HEADERS if name in request.headers}
+        headers["x-forwarded-for"] = request.client.host if request.client else ""
+        upstream = client.build_request(request.method, url, headers=headers, content=await request.body())
+        try:
+            response = await client.send(upstream, stream=True)
+        except httpx.TransportError:
+            return JSONResponse({"error": "the service behind this address is not reachable"}, status_code=502)
+        kept = {name: response.headers[name] for name in _RESPONSE_HEADERS if name in response.headers}
+        return StreamingResponse(
+            response.aiter_raw(), status_code=response.status_code, headers=kept, background=BackgroundTask(response.aclose)
+        )
+
+    async def graphql(request: Request) -> Response:
+        return await forward(request, gateway_url)
+
+    async def code_keys(request: Request) -> Response:
+        return await forward(request, f"{plan_url}/.well-known/code-keys.json")
+
+    async def public(request: Request) -> Response:
+        return await forward(request, f"{plan_url}/public/{request.path_params['rest']}")
+
+    async def people(_: Request) -> Response:
+        return JSONResponse(demo_people(Path(os.environ["JWT_PRIVATE_KEY_FILE"])), headers={"cache-control": "no-store"})
+
+    async def page(request: Request) -> Response:
+        path = (DIST / request.path_params["path"]).resolve()
+        if path.is_relative_to(DIST.resolve()) and path.is_file() and path.name != "index.html":
+            immutable = path.is_relative_to((DIST / "assets").resolve())
+            cache = "public, max-age=31536000, immutable" if immutable else "public, max-age=300"
+            return FileResponse(path, headers={"cache-control": cache})
+        if request.path_params["path"].startswith(("assets/", "public/", "graphql")):
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return FileResponse(DIST / "index.html", headers={"cache-control": "no-cache", **_PAGE_HEADERS})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await client.aclose()
+
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/.well-known/code-keys.json", code_keys),
+        Route("/public/{rest:path}", public),
+        *([Route("/dev/people", people)] if development else []),
+        Route("/{path:path}", page),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def demo_people(jwt_private_key: Path) -> list[dict]:
+    """The demo people with a token each (12 h), signed like `wurao_devstack.token` signs."""
+    pem = jwt_private_key.read_bytes()
+    return [
+        {
+            "id": person,
+            "name": name,
+            "role": role.value,
+            "region": region,
+            **({"officeId": ids["office"]} if "office" in ids else {}),
+            **({"unitId": ids["unit"]} if "unit" in ids else {}),
+            "token": issue_token(
+                pem,
+                issuer=os.environ["JWT_ISSUER"],
+                audience=os.environ["JWT_AUDIENCE"],
+                role=role,
+                region=region,
+                office_id=ids.get("office"),
+                unit_id=ids.get("unit"),
+                subject=f"demo:{person}",
+                ttl_seconds=12 * 3600,
+            ),
+        }
+        for person, name, role, region, ids in DEMO_PEOPLE
+    ]

@@ -1,0 +1,31 @@
+// Chinese first, English on request; the choice is remembered on this device. Small on purpose: the scan page
+// must stay light on a weak connection.
+import { Locale } from 'vant';
+import enUS from 'vant/es/locale/lang/en-US';
+import zhCN from 'vant/es/locale/lang/zh-CN';
+import { computed, ref } from 'vue';
+import { messages, type MessageKey } from './messages';
+
+export type Lang = 'zh' | 'en';
+const stored = typeof localStorage !== 'undefined' ? localStorage.getItem('wurao.lang') : null;
+export const lang = ref<Lang>(stored === 'en' ? 'en' : 'zh');
+
+function apply(value: Lang): void {
+  document.documentElement.lang = value === 'zh' ? 'zh-CN' : 'en';
+  Locale.use(value === 'zh' ? 'zh-CN' : 'en-US', value === 'zh' ? zhCN : enUS);
+}
+apply(lang.value);
+
+export function setLang(value: Lang): void {
+  lang.value = value;
+  localStorage.setItem('wurao.lang', value);
+  apply(value);
+}
+
+/** The message in the current language; `{name}` placeholders are filled from `vars`. */
+export function t(key: MessageKey, vars: Record<string, string | number> = {}): string {
+  const text: string = messages[lang.value][key] ?? messages.zh[key];
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ''));
+}
+
+export const otherLang = computed(() => (lang.value === 'zh' ? { code: 'en' as Lang, label: 'English' } : { code: 'zh' as Lang, label: '中文' }));

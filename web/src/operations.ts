@@ -1,0 +1,244 @@
+// Every GraphQL operation the app sends. GraphQL Code Generator types them (src/gql/) and lists them as the
+// persisted documents the gateway accepts.
+import { graphql } from './gql';
+
+
+export const VerifyCode = graphql(`
+  query VerifyCode($code: String!) {
+    verifyCode(code: $code) {
+      __typename
+      ... on ScanOutcome { negativeList { code text } }
+      ... on CodeValid {
+        item { id codeNumber title officeName windowStart windowEnd basis content inspectors { name title } }
+        standing { scope level period used allowed applies full }
+      }
+      ... on CapReached {
+        item { id codeNumber title officeName windowStart windowEnd basis content inspectors { name title } }
+        standing { scope level period used allowed applies full }
+        exhausted { scope level period used allowed applies full }
+      }
+      ... on CodeRevoked { item { id codeNumber title officeName } reason }
+      ... on CodeExpired { item { id codeNumber title officeName } expiredAt }
+      ... on CodeNotYetValid { item { id codeNumber title officeName } validFrom }
+      ... on OutOfScope { item { id codeNumber title officeName } reason }
+      ... on CodeForged { reason }
+      ... on Unavailable { reason }
+      ... on NotAllowed { reason }
+    }
+  }
+`);
+
+export const CheckIn = graphql(`
+  mutation CheckIn($code: String!, $requestId: String!) {
+    checkIn(code: $code, requestId: $requestId) {
+      __typename
+      ... on Visit { id itemId inspectedAt }
+      ... on CapReached { exhausted { scope level period used allowed } }
+      ... on CodeForged { reason }
+      ... on CodeRevoked { reason }
+      ... on OutOfScope { reason }
+      ... on Unavailable { reason }
+      ... on NotAllowed { reason }
+      ... on InvalidInput { field reason }
+    }
+  }
+`);
+
+export const RefuseInspection = graphql(`
+  mutation RefuseInspection($reason: RefusalReason!, $code: String, $entry: String, $note: String!) {
+    refuseInspection(reason: $reason, code: $code, negativeListEntry: $entry, note: $note) {
+      __typename
+      ... on Refusal { id refusedFor: reason verdict }
+      ... on NotAllowed { reason }
+      ... on InvalidInput { field reason }
+    }
+  }
+`);
+
+export const FileComplaint = graphql(`
+  mutation FileComplaint($input: ComplaintInput!) {
+    fileComplaint(input: $input) {
+      __typename
+      ... on Complaint { id routedToLevel }
+      ... on NotAllowed { reason }
+      ... on InvalidInput { field reason }
+    }
+  }
+`);
+
+export const RateVisit = graphql(`
+  mutation RateVisit($visitId: ID!, $score: Int!) {
+    rateVisit(visitId: $visitId, score: $score) {
+      __typename
+      ... on NotAllowed { reason }
+      ... on InvalidInput { field reason }
+      ... on Conflict { reason }
+    }
+  }
+`);
+
+export const UnitVisits = graphql(`
+  query UnitVisits($itemId: ID) {
+    visits(itemId: $itemId, first: 20) { id itemId codeNumber inspectedAt status }
+  }
+`);
+
+export const Tasks = graphql(`
+  query Tasks($region: String, $status: TaskStatus, $overdue: Boolean!) {
+    tasks(region: $region, status: $status, overdue: $overdue, first: 100) {
+      tasks {
+        id itemId officeId responsibleUnitId unitRegion severity description deadline status overdue
+        escalationLevel submissionNote sentBackReason timesSentBack
+      }
+    }
+  }
+`);
+
+export const StartTask = graphql(`
+  mutation StartTask($id: ID!) {
+    startTask(id: $id) { __typename ... on Task { id status } ... on NotAllowed { reason } ... on Conflict { reason } }
+  }
+`);
+
+export const SubmitTask = graphql(`
+  mutation SubmitTask($id: ID!, $note: String!) {
+    submitTask(id: $id, note: $note) {
+      __typename ... on Task { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+    }
+  }
+`);
+
+export const VerifyTask = graphql(`
+  mutation VerifyTask($id: ID!, $note: String!) {
+    verifyTask(id: $id, note: $note) { __typename ... on Task { id status } ... on NotAllowed { reason } ... on Conflict { reason } }
+  }
+`);
+
+export const SendBackTask = graphql(`
+  mutation SendBackTask($id: ID!, $reason: String!) {
+    sendBackTask(id: $id, reason: $reason) {
+      __typename ... on Task { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+    }
+  }
+`);
+
+export const Plans = graphql(`
+  query Plans($officeId: ID, $year: Int) {
+    plans(officeId: $officeId, year: $year, first: 50) {
+      id officeId year status returnReason itemCount
+      office { name }
+      steps { action actor officeId reason at }
+      items { id title status kind windowStart windowEnd codeNumber }
+    }
+  }
+`);
+
+export const DraftPlan = graphql(`
+  mutation DraftPlan($year: Int!) {
+    draftPlan(year: $year) {
+      __typename ... on Plan { id } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+    }
+  }
+`);
+
+export const AddItem = graphql(`
+  mutation AddItem($planId: ID!, $item: ItemInput!) {
+    addItem(planId: $planId, item: $item) {
+      __typename ... on Item { id } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+    }
+  }
+`);
+
+export const SubmitPlan = graphql(`
+  mutation SubmitPlan($planId: ID!) {
+    submitPlan(planId: $planId) {
+      __typename ... on Plan { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+    }
+  }
+`);
+
+export const ApprovePlan = graphql(`
+  mutation ApprovePlan($planId: ID!) {
+    approvePlan(planId: $planId) {
+      __typename ... on Plan { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+    }
+  }
+`);
+
+export const ReturnPlan = graphql(`
+  mutation ReturnPlan($planId: ID!, $reason: String!) {
+    returnPlan(planId: $planId, reason: $reason) {
+      __typename ... on Plan { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+    }
+  }
+`);
+
+export const Filings = graphql(`
+  query Filings {
+    filings(first: 50) { id officeId year reason status decisionReason office { name } item { id title } }
+  }
+`);
+
+export const ApproveFiling = graphql(`
+  mutation ApproveFiling($id: ID!) {
+    approveFiling(filingId: $id) {
+      __typename ... on Filing { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+    }
+  }
+`);
+
+export const RejectFiling = graphql(`
+  mutation RejectFiling($id: ID!, $reason: String!) {
+    rejectFiling(filingId: $id, reason: $reason) {
+      __typename ... on Filing { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+    }
+  }
+`);
+
+export const Items = graphql(`
+  query Items($officeId: ID, $year: Int) {
+    items(officeId: $officeId, year: $year, first: 100) {
+      id title status kind windowStart windowEnd codeNumber officeId office { name }
+    }
+  }
+`);
+
+export const CodeItem = graphql(`
+  mutation CodeItem($itemId: ID!) {
+    codeItem(itemId: $itemId) { __typename ... on ItemCode { number } ... on NotAllowed { reason } ... on Conflict { reason } }
+  }
+`);
+
+export const CodeSheet = graphql(`
+  query CodeSheet($id: ID!) {
+    item(id: $id) {
+      id title windowStart windowEnd basis content inspectors { name title }
+      office { name }
+      code { number scanUrl qrSvg(scale: 6) revokedAt }
+    }
+  }
+`);
+
+export const ItemVisits = graphql(`
+  query ItemVisits($itemId: ID!) {
+    visits(itemId: $itemId, first: 100) {
+      id unitId unitRegion codeNumber inspectedAt status findings { id severity description proposedDeadline }
+    }
+  }
+`);
+
+export const RecordFinding = graphql(`
+  mutation RecordFinding($input: FindingInput!) {
+    recordFinding(input: $input) {
+      __typename ... on Finding { id } ... on NotAllowed { reason } ... on InvalidInput { field reason }
+    }
+  }
+`);
+
+export const Complaints = graphql(`
+  query Complaints {
+    complaints(first: 100) {
+      id unitId kind officeId itemId negativeListEntry place description routedToLevel routedToRegion filedAt
+    }
+  }
+`);
