@@ -125,7 +125,9 @@ def run_npm(folder: Path, *args: str) -> None:
         _npm(*args), cwd=folder, env=_node_env(), capture_output=True, text=True, check=False
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"npm {' '.join(args)} failed in {folder} (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
+        raise RuntimeError(
+            f"npm {' '.join(args)} failed in {folder} (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}"
+        )
 
 
 def compose(subgraphs: dict[str, tuple[str, Path]], out: Path) -> None:

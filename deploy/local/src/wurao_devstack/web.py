@@ -13,7 +13,9 @@ WURAO_ENV and, in development, JWT_PRIVATE_KEY_FILE, JWT_ISSUER, JWT_AUDIENCE (t
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -23,6 +25,8 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -50,6 +54,32 @@ DEMO_PEOPLE = [
 ]
 
 
+# @sparticuz/chromium's own arguments, less those that would switch off protections the pages rely on.
+_UNWANTED_BROWSER_ARGS = {"--disable-web-security", "--allow-running-insecure-content", "--single-process"}
+_FIND_BROWSER = (
+    "import('@sparticuz/chromium').then(async ({ default: c }) =>"
+    " console.log(JSON.stringify({ path: await c.executablePath(), args: c.args })))"
+)
+
+
+def find_browser() -> tuple[str, list[str]]:
+    """A headless Chromium and its arguments: the one npm's @sparticuz/chromium ships (web/package.json), else
+    Debian's `chromium`. RuntimeError when there is none (Playwright's own browser download fails here)."""
+    gateway.ensure_installed(WEB_DIR)
+    node, _ = gateway.node_and_npm()
+    found = subprocess.run(  # noqa: S603 - our own node and script
+        [node, "-e", _FIND_BROWSER], cwd=WEB_DIR, capture_output=True, text=True, check=False
+    )
+    if found.returncode == 0:
+        info = json.loads(found.stdout)
+        if Path(info["path"]).is_file():
+            return info["path"], [arg for arg in info["args"] if arg not in _UNWANTED_BROWSER_ARGS]
+    system = shutil.which("chromium")
+    if system:
+        return system, ["--headless=new", "--no-sandbox"]
+    raise RuntimeError(f"no browser: @sparticuz/chromium failed ({found.stderr.strip()}) and there is no `chromium`")
+
+
 def _newest_source_mtime() -> float:
     newest = 0.0
     for name in _SOURCES:
@@ -70,16 +100,24 @@ def ensure_built() -> None:
     gateway.run_npm(WEB_DIR, "run", "build")
 
 
-def start(
-    port: int, *, gateway_url: str, plan_url: str, env: dict[str, str], log_file: Path
-) -> subprocess.Popen:
+def start(port: int, *, gateway_url: str, plan_url: str, env: dict[str, str], log_file: Path) -> subprocess.Popen:
     """The web origin on 127.0.0.1:`port`, in its own process group."""
     ensure_built()
     full_env = {**os.environ, **env, "WEB_GATEWAY_URL": gateway_url, "WEB_PLAN_URL": plan_url}
     with log_file.open("ab") as log:
         return subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "uvicorn", "wurao_devstack.web:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--no-access-log"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "wurao_devstack.web:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -117,7 +155,10 @@ def create_app() -> Starlette:
             return JSONResponse({"error": "the service behind this address is not reachable"}, status_code=502)
         kept = {name: response.headers[name] for name in _RESPONSE_HEADERS if name in response.headers}
         return StreamingResponse(
-            response.aiter_raw(), status_code=response.status_code, headers=kept, background=BackgroundTask(response.aclose)
+            response.aiter_bytes(),
+            status_code=response.status_code,
+            headers=kept,
+            background=BackgroundTask(response.aclose),
         )
 
     async def graphql(request: Request) -> Response:
@@ -130,7 +171,9 @@ def create_app() -> Starlette:
         return await forward(request, f"{plan_url}/public/{request.path_params['rest']}")
 
     async def people(_: Request) -> Response:
-        return JSONResponse(demo_people(Path(os.environ["JWT_PRIVATE_KEY_FILE"])), headers={"cache-control": "no-store"})
+        return JSONResponse(
+            demo_people(Path(os.environ["JWT_PRIVATE_KEY_FILE"])), headers={"cache-control": "no-store"}
+        )
 
     async def page(request: Request) -> Response:
         path = (DIST / request.path_params["path"]).resolve()
@@ -154,7 +197,8 @@ def create_app() -> Starlette:
         *([Route("/dev/people", people)] if development else []),
         Route("/{path:path}", page),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    # Compressed like any edge would (server-sent events are left alone by the middleware).
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(GZipMiddleware, minimum_size=1024)])
 
 
 def demo_people(jwt_private_key: Path) -> list[dict]:

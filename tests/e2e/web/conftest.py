@@ -1,0 +1,113 @@
+"""A real headless Chromium driven by Playwright against the platform's web origin.
+
+The browser is the one the npm package @sparticuz/chromium ships (web/package.json installs it; Playwright's
+own browser download does not work here); Debian's `chromium` is used when that package is missing. No browser
+is a failure, never a skip. Screenshots of every step go to .artefacts/web/ (not committed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from wurao_devstack import web
+
+ARTEFACTS = web.REPO / ".artefacts" / "web"
+_LOAD_FONTS = """async () => {
+  await document.fonts.load('16px "Noto Sans SC"', document.body.innerText);
+  await document.fonts.ready;
+}"""
+_AXE = web.WEB_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def find_chromium() -> tuple[str, list[str]]:
+    try:
+        return web.find_browser()
+    except RuntimeError as error:
+        pytest.fail(f"the web tests need a browser: {error}")
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    path, args = find_chromium()
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=path, args=args)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTEFACTS
+
+
+async def _context(browser: Browser, **options) -> BrowserContext:
+    context = await browser.new_context(locale="zh-CN", **options)
+    context.set_default_timeout(20_000)
+    return context
+
+
+@pytest.fixture
+async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:
+    """The inspected unit's phone: 390×844, touch."""
+    context = await _context(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+async def desk(browser: Browser) -> AsyncIterator[BrowserContext]:
+    """An office's desktop browser."""
+    context = await _context(browser, viewport={"width": 1280, "height": 900})
+    yield context
+    await context.close()
+
+
+class Web:
+    """Ways into the app and checks on its pages."""
+
+    def __init__(self, url: str, artefacts: Path) -> None:
+        self.url = url
+        self.artefacts = artefacts
+
+    async def sign_in_with_token(self, page: Page, token: str, next_path: str) -> None:
+        """The production way in: paste a bearer token from the identity provider."""
+        await page.goto(f"{self.url}signin?next={next_path}")
+        await page.fill("textarea", token)
+        await page.get_by_role("button", name="使用此令牌").click()
+        await page.wait_for_url(f"**{next_path}")
+
+    async def sign_in_as(self, page: Page, person: str, next_path: str) -> None:
+        """The development way in: pick a demo person from the chooser."""
+        await page.goto(f"{self.url}signin?next={next_path}")
+        await page.click(f"[data-test=person-{person}]")
+        await page.wait_for_url(f"**{next_path}")
+
+    async def shot(self, page: Page, name: str) -> None:
+        """A full-page screenshot once the shipped CJK font has arrived (it loads after the first paint)."""
+        await page.wait_for_function("() => [...document.fonts].some((face) => face.family.includes('Noto Sans SC'))")
+        await page.evaluate(_LOAD_FONTS)
+        # Chinese renders in the shipped font on every page (a later stylesheet must not take it away).
+        assert (await page.evaluate("getComputedStyle(document.body).fontFamily")).startswith('"Noto Sans SC"')
+        await page.screenshot(path=str(self.artefacts / f"{name}.png"), full_page=True)
+
+    @staticmethod
+    async def serious_violations(page: Page) -> list[str]:
+        """axe-core's serious and critical violations, as `rule: first target` lines."""
+        # Evaluated over the DevTools protocol, so the page's CSP (no inline scripts) need not be loosened.
+        await page.evaluate(f"{_AXE.read_text()}\n;undefined")
+        result = await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")
+        return [
+            f"{violation['id']}: {', '.join(node['target'][0] for node in violation['nodes'])}"
+            for violation in result["violations"]
+            if violation["impact"] in ("serious", "critical")
+        ]
+
+
+@pytest.fixture
+def webapp(platform, artefacts: Path) -> Web:
+    return Web(platform.web_url, artefacts)

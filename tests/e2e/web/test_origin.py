@@ -1,0 +1,46 @@
+"""The web origin: what it serves, with which headers, and what it leaves to the services behind it."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def origin(platform):
+    async with httpx.AsyncClient(base_url=platform.web_url, timeout=30) as client:
+        yield client
+
+
+async def test_pages_are_the_app_with_a_strict_content_security_policy(origin):
+    page = await origin.get("/s/whatever-the-qr-holds")
+    assert page.status_code == 200
+    assert '<div id="app">' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src" not in policy  # scripts fall back to 'self': no inline script runs
+    assert page.headers["referrer-policy"] == "no-referrer"  # the scan URL carries the code
+
+
+async def test_hashed_assets_are_cached_for_good_and_missing_ones_are_404(origin):
+    page = await origin.get("/")
+    script = re.search(r'src="(/assets/[^"]+\.js)"', page.text).group(1)
+    asset = await origin.get(script)
+    assert asset.status_code == 200
+    assert "immutable" in asset.headers["cache-control"]
+    assert (await origin.get("/assets/no-such-file.js")).status_code == 404
+
+
+async def test_the_code_keys_come_from_plan_without_a_token(origin):
+    keys = (await origin.get("/.well-known/code-keys.json")).json()["keys"]
+    assert keys
+    assert {key["crv"] for key in keys} == {"Ed25519"}
+
+
+async def test_graphql_goes_to_the_gateway_which_still_wants_a_token(origin):
+    response = await origin.post("/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 401

@@ -1,0 +1,171 @@
+"""The story in a real browser: the office codes an item and prints its sheet; the unit scans, sees a genuine
+code and admits; a second admit meets the cap and the refusal; a tampered code is not genuine; the inspector
+records a finding; the unit submits its rectification; the office verifies it."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+from playwright.async_api import Page, expect
+
+from wurao_common.auth import Role
+
+pytestmark = pytest.mark.e2e
+
+FILE_ITEM = """mutation($item: ItemInput!) { fileItem(item: $item, reason: "汛后新增险情，需计划外核查一次") {
+  __typename ... on Filing { id itemId } ... on NotAllowed { reason } ... on InvalidInput { field reason } } }"""
+APPROVE = "mutation($id: ID!) { approveFiling(filingId: $id) { __typename ... on NotAllowed { reason } } }"
+REGISTER = """mutation($unit: RegisterUnitInput!) { registerUnit(unit: $unit) { __typename ... on Unit { id } } }"""
+GENUINE = "真码 · 有效"
+
+
+async def _call(gateway, token: str, query: str, variables: dict) -> dict:
+    response = await gateway.post(
+        "/graphql", json={"query": query, "variables": variables}, headers={"authorization": f"Bearer {token}"}
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+async def _approved_filed_item(platform, gateway, title: str) -> str:
+    """An approved one-off item of Jiahe's office over Longtan town, not coded yet (arranged through the API)."""
+    today = datetime.now(UTC).date()
+    item = {
+        "kind": "INSPECTION",
+        "title": title,
+        "basis": "汛后新增地质灾害隐患点，需到现场核实",
+        "scopeRegions": ["431024106"],
+        "windowStart": today.isoformat(),
+        "windowEnd": date(today.year, 12, 31).isoformat(),  # a filing stays within its year
+        "inspectors": [{"name": "胡国军", "title": "督查组成员"}],
+    }
+    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs", subject="chen-yuehui")
+    filed = (await _call(gateway, office, FILE_ITEM, {"item": item}))["fileItem"]
+    assert filed["__typename"] == "Filing", filed
+    approver = platform.keys.token(Role.CITY_OFFICE, "4310", office="4310-dcs", subject="chenzhou-review")
+    approved = (await _call(gateway, approver, APPROVE, {"id": filed["id"]}))["approveFiling"]
+    assert approved["__typename"] == "Filing", approved
+    return filed["itemId"]
+
+
+async def _new_unit_token(platform, gateway) -> str:
+    """A village committee with no inspections yet, so only this story's visits count against its caps."""
+    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
+    unit = {"name": f"大方元村第{uuid.uuid4().hex[:4]}村民小组", "kind": "VILLAGE_COMMITTEE", "region": "431024106201"}
+    registered = (await _call(gateway, office, REGISTER, {"unit": unit}))["registerUnit"]
+    assert registered["__typename"] == "Unit", registered
+    return platform.keys.token(Role.UNIT, "431024106201", unit=registered["id"], subject="village-clerk")
+
+
+async def _until_visible(page: Page, selector: str, tries: int = 40) -> None:
+    """Reloads until an event-driven change (a task opened by a finding) shows up."""
+    for _ in range(tries):
+        if await page.locator(selector).count():
+            return
+        await asyncio.sleep(0.5)
+        await page.reload()
+    await expect(page.locator(selector).first).to_be_visible()
+
+
+async def test_the_whole_story_from_coding_to_a_verified_rectification(platform, gateway, phone, desk, webapp):
+    web = platform.web_url
+    title = f"汛后隐患点复查（浏览器 {uuid.uuid4().hex[:6]}）"
+    item_id = await _approved_filed_item(platform, gateway, title)
+    unit_token = await _new_unit_token(platform, gateway)
+
+    # The office codes the item and prints its sheet.
+    office = await desk.new_page()
+    await webapp.sign_in_as(office, "chen-yuehui", "/console/items")
+    row = office.locator(f"[data-test=item-{item_id}]")
+    await row.locator("[data-test=code-item]").click()
+    await expect(row.locator("[data-test=code-sheet]")).to_be_visible()
+    await row.locator("[data-test=code-sheet]").click()
+    sheet = office.locator("[data-test=sheet]")
+    await expect(sheet.locator("svg")).to_be_visible()
+    await expect(sheet).to_contain_text(title)
+    number = await office.inner_text("[data-test=sheet-number]")
+    assert number.startswith("DC431024")
+    scan_url = (await sheet.locator(".wr-url").inner_text()).strip()
+    assert scan_url.startswith(f"{web}s/")
+    await webapp.shot(office, "01-office-code-sheet")
+
+    # The unit scans: genuine, checked in the browser, before signing in.
+    unit = await phone.new_page()
+    await unit.goto(scan_url)
+    await expect(unit.locator("[data-test=verdict]")).to_contain_text(GENUINE)
+    await expect(unit.locator("[data-test=code-number]")).to_have_text(number)
+    await webapp.shot(unit, "02-unit-scan-anonymous")
+
+    # Signed in, it sees its standing and admits the visit.
+    await webapp.sign_in_with_token(unit, unit_token, scan_url.removeprefix(web.rstrip("/")))
+    await expect(unit.locator("[data-test=standing]")).to_be_visible()
+    await unit.click("[data-test=admit]")
+    await expect(unit.locator("[data-test=admitted]")).to_be_visible()
+    await webapp.shot(unit, "03-unit-admitted")
+
+    # Scanning again: the per-item cap is reached, and refusing is offered.
+    await unit.reload()
+    await expect(unit.locator("[data-test=verdict]")).to_contain_text("督查频次已满")
+    await expect(unit.locator("[data-test=may-refuse]")).to_be_visible()
+    await expect(unit.locator("[data-test=admit]")).to_have_count(0)
+    await expect(unit.locator("[data-test=refuse-reason]")).to_have_value("CAP_REACHED")
+    await unit.click("[data-test=refuse]")
+    await expect(unit.locator("[data-test=refused]")).to_be_visible()
+    await webapp.shot(unit, "04-unit-cap-reached-refused")
+
+    # A tampered code is not genuine.
+    token = scan_url.rsplit("/", 1)[1]
+    flipped = token[:50] + ("B" if token[50] != "B" else "C") + token[51:]
+    await unit.goto(f"{web}s/{flipped}")
+    await expect(unit.locator("[data-test=verdict]")).to_contain_text("不是真码")
+    await expect(unit.locator("[data-test=verdict]")).to_have_class("wr-verdict wr-bad")
+    await webapp.shot(unit, "05-unit-tampered-code")
+
+    # The inspector records a finding on the visit.
+    inspector = await desk.new_page()
+    await webapp.sign_in_as(inspector, "hu-guojun", "/console/visits")
+    await inspector.select_option("[data-test=visits-item]", item_id)
+    visit = inspector.locator("[data-test=visit]").first
+    await visit.locator("[data-test=finding-description]").fill("隐患点警示牌缺失")
+    await visit.locator("[data-test=record-finding]").click()
+    await expect(visit).to_contain_text("隐患点警示牌缺失")
+    await webapp.shot(inspector, "06-inspector-finding")
+
+    # The unit sees its task and submits the rectification.
+    await unit.goto(f"{web}tasks")
+    await _until_visible(unit, "[data-test=task-OPEN]")
+    task = unit.locator("[data-test=task-OPEN]").filter(has_text="隐患点警示牌缺失")
+    await task.locator("[data-test=submission-note]").fill("已补设警示牌并拍照存档")
+    await task.locator("[data-test=submit-task]").click()
+    await expect(unit.locator("[data-test=task-SUBMITTED]").filter(has_text="隐患点警示牌缺失")).to_be_visible()
+    await webapp.shot(unit, "07-unit-task-submitted")
+
+    # The office verifies it.
+    await office.goto(f"{web}console/tasks")
+    submitted = office.locator("[data-test=task-SUBMITTED]").filter(has_text="已补设警示牌")
+    await submitted.locator("[data-test=verify-task]").click()
+    await expect(office.locator("[data-test=task-CLOSED]").filter(has_text="已补设警示牌")).to_be_visible()
+    await webapp.shot(office, "08-office-verified")
+
+
+async def test_the_scan_page_has_no_serious_accessibility_violation_and_reads_in_english(
+    gateway, platform, phone, webapp
+):
+    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
+    items = await _call(gateway, office, '{ items(officeId: "431024-dcs") { code { scanUrl } } }', {})
+    scan_url = next(item["code"]["scanUrl"] for item in items["items"] if item["code"])
+    page = await phone.new_page()
+    await page.set_viewport_size({"width": 360, "height": 740})  # the narrowest phone the issue names
+    await page.goto(scan_url)
+    await expect(page.locator("[data-test=verdict]")).to_contain_text(GENUINE)
+    assert await webapp.serious_violations(page) == []
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
+    await webapp.shot(page, "09-scan-360px")
+    await page.get_by_role("button", name="English").click()
+    await expect(page.locator("[data-test=verdict]")).to_contain_text("Genuine code")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await webapp.shot(page, "10-scan-english")
