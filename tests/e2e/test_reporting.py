@@ -63,13 +63,13 @@ async def admitted_unit(platform, gateway):
         return verdict["verifyCode"]["__typename"] == "CodeValid"
 
     await _until(known, "inspection learns the new unit")
-    return item, unit_token
+    return item, unit_token, unit
 
 
 async def test_a_check_in_moves_region_figures_and_the_live_figures_through_the_gateway(
     platform, gateway, admitted_unit
 ):
-    item, unit_token = admitted_unit
+    item, unit_token, _ = admitted_unit
     county = platform.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=OFFICE)
     before = (await _post(gateway, FIGURES, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]
     pushed: list[dict] = []
@@ -104,3 +104,44 @@ async def test_a_check_in_moves_region_figures_and_the_live_figures_through_the_
     assert after["changeFromLastYear"] == before["changeFromLastYear"] + 1
     outside = platform.keys.token(Role.COUNTY_OFFICE, "430112", office="430112-dcs")
     assert (await _post(gateway, FIGURES, {"r": VILLAGE, "y": YEAR}, outside)) == {"regionFigures": None}
+
+
+FINDING = """mutation($visit: ID!, $unit: ID!, $deadline: Date!) {
+  recordFinding(input: {visitId: $visit, severity: MEDIUM, responsibleUnitId: $unit, description: "防汛物资台账不符",
+                        proposedDeadline: $deadline}) { __typename } }"""
+STORY = """query($office: ID!) { items(officeId: $office) { id
+  timeline { step at officeId unitId what details } visits { id } tasks { id visitId } } }"""
+
+
+async def test_one_query_returns_an_item_with_its_timeline_visits_and_tasks(platform, gateway, admitted_unit):
+    item, unit_token, unit_id = admitted_unit
+    admitted = await _post(gateway, CHECK_IN, {"code": item["code"]["token"]}, unit_token)
+    visit = admitted["checkIn"]["id"]
+    inspector = platform.keys.token(Role.INSPECTOR, OFFICE_REGION, office=OFFICE)
+    deadline = f"{YEAR + 1}-01-31"
+    recorded = await _post(gateway, FINDING, {"visit": visit, "unit": unit_id, "deadline": deadline}, inspector)
+    assert recorded["recordFinding"]["__typename"] == "Finding"
+    county = platform.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=OFFICE)
+
+    async def told():
+        items = (await _post(gateway, STORY, {"office": OFFICE}, county))["items"]
+        story = next(found for found in items if found["id"] == item["id"])
+        steps = [entry["step"] for entry in story["timeline"] or []]
+        return story if "task_opened" in steps and story["tasks"] else None
+
+    story = await _until(told, "the item's story shows the visit, the finding and its task")
+    steps = [entry["step"] for entry in story["timeline"]]
+    assert steps[:3] == ["drafted", "approved", "coded"]
+    assert steps.index("visited") < steps.index("finding") < steps.index("task_opened")
+    times = [entry["at"] for entry in story["timeline"]]
+    assert times == sorted(times)
+    visited = [entry for entry in story["timeline"] if entry["details"].get("visitId") == visit]
+    assert visited[0]["unitId"] == unit_id
+    assert visited[0]["officeId"] == OFFICE
+    assert visit in [found["id"] for found in story["visits"]]
+    assert visit in [task["visitId"] for task in story["tasks"]]
+    outside = platform.keys.token(Role.COUNTY_OFFICE, "430112", office="430112-dcs")
+    hidden = await _post(
+        gateway, "query($id: ID!) { item(id: $id) { timeline { step } } }", {"id": item["id"]}, outside
+    )
+    assert hidden["item"] is None or hidden["item"]["timeline"] is None

@@ -157,3 +157,13 @@ async def test_a_malformed_region_or_year_is_a_clear_client_error(reporting, jwt
     assert body["data"] == {"regionFigures": None}
     assert message in body["errors"][0]["message"]
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_an_event_reporting_cannot_read_is_consumed_without_effect(apply, reporting, jwt_keys):
+    broken = t.visit()
+    del broken.data["counted"]
+    unreadable_time = t.refusal()
+    unreadable_time.data["refusedAt"] = "yesterday"
+    assert await apply(broken, unreadable_time, t.visit()) == [True, True, True]
+    assert (await figures_of(reporting, jwt_keys, t.UNIT_REGION))["visits"] == 1
+    assert await apply(broken) == [False]  # consumed: never redelivered into an endless retry

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from wurao_common.service import CommonSettings, Runtime, service_app
 from wurao_reporting.adapters.changes import FigureChanges, listening
+from wurao_reporting.api import export
 from wurao_reporting.api.context import ReportingContext
 from wurao_reporting.api.schema import schema
 from wurao_reporting.consumers import SUBSCRIPTIONS
@@ -33,6 +34,7 @@ def create_app(settings: CommonSettings | None = None) -> ASGIApp:
         settings=settings,
         subscriptions=SUBSCRIPTIONS,
         extend_runtime=live_figures,
+        extra_routes=[(export.PATH, export.figures_csv)],
         make_context=lambda runtime, caller: ReportingContext(
             caller=caller, pool=runtime.pool, changes=runtime.extras["changes"]
         ),

@@ -116,6 +116,42 @@ class ComplaintInput:
     negative_list_entry: str | None = None
 
 
+async def readable_visits(
+    info: Ctx, *, unit_id: strawberry.ID | None, item_id: strawberry.ID | None, first: int
+) -> list[Visit]:
+    """Visits the caller may read, newest first: a unit sees its own, others their region's."""
+    caller = info.context.caller
+    if access.acts_for_unit(caller):
+        unit_id = strawberry.ID(caller.unit_id or "")
+    found = await visit_store.in_region(
+        info.context.pool,
+        caller.region,
+        unit_id=str(unit_id) if unit_id else None,
+        item_id=str(item_id) if item_id else None,
+        limit=_page(first),
+    )
+    return [
+        Visit.of(visit)
+        for visit in found
+        if access.may_read_visit(caller, visit.unit_id, visit.unit_region, visit.office_id)
+    ]
+
+
+@strawberry.federation.type(keys=["id"], description="An item (plan's), as inspection sees it: its visits.")
+class Item:
+    id: strawberry.ID
+
+    @classmethod
+    async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Item:
+        return cls(id=id)
+
+    @strawberry.field(description="Its visits the caller may read, newest first (a unit: its own).")
+    async def visits(self, info: Ctx, first: int = 100) -> list[Visit]:
+        if not is_uuid(str(self.id)):
+            return []
+        return await readable_visits(info, unit_id=None, item_id=self.id, first=first)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -138,23 +174,9 @@ class Query:
     async def visits(
         self, info: Ctx, unit_id: strawberry.ID | None = None, item_id: strawberry.ID | None = None, first: int = 100
     ) -> list[Visit]:
-        caller = info.context.caller
         if item_id is not None and not is_uuid(str(item_id)):
             raise ClientError("itemId is not an item id")
-        if access.acts_for_unit(caller):
-            unit_id = strawberry.ID(caller.unit_id or "")
-        found = await visit_store.in_region(
-            info.context.pool,
-            caller.region,
-            unit_id=str(unit_id) if unit_id else None,
-            item_id=str(item_id) if item_id else None,
-            limit=_page(first),
-        )
-        return [
-            Visit.of(visit)
-            for visit in found
-            if access.may_read_visit(caller, visit.unit_id, visit.unit_region, visit.office_id)
-        ]
+        return await readable_visits(info, unit_id=unit_id, item_id=item_id, first=first)
 
     @strawberry.field(description="The negative list in force (负面清单).")
     async def negative_list(self, info: Ctx) -> list[NegativeListRule]:
@@ -280,4 +302,4 @@ class Mutation:
         return refusal(outcome)
 
 
-schema = build_schema(query=Query, mutation=Mutation, types=[CodedItem])
+schema = build_schema(query=Query, mutation=Mutation, types=[CodedItem, Item])

@@ -102,6 +102,32 @@ class TaskPage:
     next_cursor: str | None = strawberry.field(description="Pass as `after` for the next page; null on the last.")
 
 
+@strawberry.federation.type(keys=["id"], description="An item (plan's), as rectification sees it: its tasks.")
+class Item:
+    id: strawberry.ID
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[RectificationContext, None], id: strawberry.ID) -> Item:
+        return cls(id=id)
+
+    @strawberry.field(description="Its rectification tasks the caller may read, by deadline.")
+    async def tasks(self, info: Info[RectificationContext, None], first: int = 50) -> list[Task]:
+        context = info.context
+        found, _ = await queries.search(
+            context.pool,
+            context.caller,
+            region=None,
+            status=None,
+            unit_id=None,
+            item_id=self.id,
+            overdue=False,
+            first=first,
+            after=None,
+            now=context.now,
+        )
+        return [Task.of(task, context.now) for task in found]
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="A task, if the caller may read it.")
@@ -179,4 +205,4 @@ class Mutation:
         return await _move(info, id, workflow.SendBack(reason))
 
 
-schema = build_schema(query=Query, mutation=Mutation, types=[Task])
+schema = build_schema(query=Query, mutation=Mutation, types=[Task, Item])

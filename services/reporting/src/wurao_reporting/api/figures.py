@@ -108,11 +108,6 @@ def _breakdown(sums: Sums, period: Period, prefix: str, known: tuple[str, ...]) 
     return Breakdown(total=Figure.of(total), parts=parts)
 
 
-def _mean(sums: Sums, year: int, months: tuple[int, ...]) -> float | None:
-    measured = sums.total(year, months, "tasks.closed_measured")
-    return round(sums.total(year, months, "tasks.days_to_close") / measured, 1) if measured else None
-
-
 def _period(sums: Sums, period: Period) -> PeriodFigures:
     def figure(metric: str) -> Figure:
         return Figure.of(sums.compared(period, metric))
@@ -130,7 +125,8 @@ def _period(sums: Sums, period: Period) -> PeriodFigures:
             closed_on_time=figure("tasks.closed_on_time"),
             closed_late=figure("tasks.closed_late"),
             mean_days_to_close=MeanFigure(
-                value=_mean(sums, period.year, period.months), last_year=_mean(sums, period.year - 1, period.months)
+                value=sums.mean_days_to_close(period.year, period.months),
+                last_year=sums.mean_days_to_close(period.year - 1, period.months),
             ),
         ),
         complaints=_breakdown(sums, period, "complaints.", tallies.COMPLAINT_KINDS),

@@ -58,6 +58,12 @@ class Sums:
             self.total(period.year, period.months, metric), self.total(period.year - 1, period.months, metric)
         )
 
+    def mean_days_to_close(self, year: int, months: Iterable[int]) -> float | None:
+        """Over the tasks closed in those months that reporting saw open; None when there are none."""
+        months = tuple(months)
+        measured = self.total(year, months, "tasks.closed_measured")
+        return round(self.total(year, months, "tasks.days_to_close") / measured, 1) if measured else None
+
     def keys(self, prefix: str, known: Iterable[str]) -> list[str]:
         """The known keys of a breakdown (`refusals.` -> reasons), then any others the events carried."""
         present = {metric.removeprefix(prefix) for _, metric in self._by_metric if metric.startswith(prefix)}

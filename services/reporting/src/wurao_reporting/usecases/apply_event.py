@@ -6,6 +6,7 @@ region in the same transaction: every replica's live subscriptions hear of it wh
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from wurao_reporting.domain.periods import month_of, month_within_year
 from wurao_reporting.domain.tallies import Tally
 
 FIGURES_CHANGED = "reporting_figures"
+log = logging.getLogger("wurao.reporting")
 
 _ITEM_STEPS = {
     "plan.item.drafted": "planned",
@@ -116,6 +118,16 @@ def _when(event: Event) -> datetime:
 
 
 async def apply_event(conn: asyncpg.Connection, event: Event) -> None:
+    """Applies the event, or none of it: a payload reporting cannot read is logged and consumed without effect
+    (redelivering it would fail the same way forever, and hold up a rebuild)."""
+    try:
+        async with conn.transaction():  # a savepoint inside the inbox transaction
+            await _apply(conn, event)
+    except (KeyError, TypeError, ValueError, asyncpg.DataError) as error:
+        log.warning("event %s (%s) cannot be counted, skipped: %r", event.id, event.type, error)
+
+
+async def _apply(conn: asyncpg.Connection, event: Event) -> None:
     if event.type in DIRECTORY:
         await _directory(conn, event)
         return

@@ -1,0 +1,90 @@
+"""The rebuild replays the stream into emptied tables and ends with the figures the live consumers built."""
+
+import asyncio
+import dataclasses
+import random
+import uuid
+
+from wurao_common import db
+from wurao_common.bus.consumer import Consumer
+from wurao_common.bus.envelope import STREAM
+from wurao_common.service import BUS_MIGRATIONS
+from wurao_reporting import testing as t
+from wurao_reporting.adapters import figures
+from wurao_reporting.app import MIGRATIONS
+from wurao_reporting.consumers import SUBSCRIPTIONS
+from wurao_reporting.rebuild import rebuild
+
+
+def renamed(prefix: str):
+    """Reporting's subscriptions under durable names of this test's own (the session shares one NATS server)."""
+    return [dataclasses.replace(s, durable=f"{prefix}-{uuid.uuid4().hex[:8]}-{s.durable}") for s in SUBSCRIPTIONS]
+
+
+async def everything(pool) -> tuple:
+    facts = await pool.fetch("SELECT event_id, type, at, item_id, detail FROM facts ORDER BY event_id")
+    tasks = await pool.fetch("SELECT task_id, closed_at FROM tasks ORDER BY task_id")
+    loads = await pool.fetch("SELECT office_id, plans_drafted FROM office_load ORDER BY office_id")
+    return await figures.dump(pool), [tuple(r.values()) for r in facts], [tuple(r.values()) for r in tasks], loads
+
+
+async def fresh_pool(servers):
+    url = await db.ensure_database(servers.postgres.url, f"rebuild_{uuid.uuid4().hex[:12]}")
+    pool = await db.create_pool(url, max_size=4)
+    await db.migrate(pool, {"bus": BUS_MIGRATIONS, "reporting": MIGRATIONS})
+    return pool
+
+
+async def live(pool, nc) -> None:
+    """What the running service does: its consumers apply the stream as it arrives."""
+    subscriptions = renamed("live")
+    consumers = [Consumer(pool, nc, subscription) for subscription in subscriptions]
+    for consumer in consumers:
+        await consumer.start()
+    js = nc.jetstream()
+    try:
+        for _ in range(1200):
+            infos = [await js.consumer_info(STREAM, s.durable) for s in subscriptions]
+            if all(info.num_pending == 0 and info.num_ack_pending == 0 for info in infos):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the live consumers never caught up")
+    finally:
+        for consumer in consumers:
+            await consumer.stop()
+
+
+async def test_a_rebuild_ends_with_the_figures_the_live_consumers_built(servers, nats_client, migrated):
+    village = f"439904101{random.randrange(1000):03d}"
+    item, task = str(uuid.uuid4()), str(uuid.uuid4())
+    published = [
+        t.item_event("plan.item.approved", item),
+        t.visit(item_id=item, unit=f"{village}-cwh", unit_region=village),
+        t.visit(item_id=item, unit=f"{village}-cwh", unit_region=village),
+        t.finding(item_id=item),
+        t.task_opened(task, item_id=item),
+        t.task_step("closed", task, item_id=item, onTime=True, deadline="2026-03-31"),
+    ]
+    js = nats_client.jetstream()
+    for event in published:
+        await js.publish(event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id})
+    live_pool, rebuilt_pool = migrated, await fresh_pool(servers)
+    try:
+        await live(live_pool, nats_client)
+        built_live = await everything(live_pool)
+        assert ("region", village, 2026, 3, "visits.counted", 2) in built_live[0]
+
+        # What a rebuild must undo: a wrong figure, a fact no event carries, an inbox row claiming an event.
+        await rebuilt_pool.execute("INSERT INTO figures VALUES ('region', $1, 2026, 3, 'visits.counted', 40)", village)
+        subscriptions = renamed("rebuild")
+        await rebuilt_pool.execute(
+            "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)", subscriptions[1].durable, published[1].id
+        )
+        applied = await rebuild(rebuilt_pool, nats_client, subscriptions)
+        assert applied >= len(published)
+        assert await everything(rebuilt_pool) == built_live
+
+        assert await rebuild(rebuilt_pool, nats_client, subscriptions) == applied  # again, from the start
+        assert await everything(rebuilt_pool) == built_live
+    finally:
+        await rebuilt_pool.close()
