@@ -242,3 +242,42 @@ export const Complaints = graphql(`
     }
   }
 `);
+
+// The query and the subscription select the same figures, so a pushed update replaces the read one whole.
+export const FiguresFields = graphql(`
+  fragment FiguresFields on Figures {
+    scope year visits visitsLastYear changeFromLastYear changePercentFromLastYear
+    wholeYear {
+      items { planned { value lastYear } coded { value lastYear } completed { value lastYear } }
+      visits { counted { value lastYear } exempt { value } emergency { value } late { value } }
+      refusals { total { value lastYear } parts { key value lastYear } }
+      findings { total { value lastYear } }
+      rectification {
+        opened { value } stillOpen { value } overdue { value } closedOnTime { value lastYear } closedLate { value lastYear }
+        meanDaysToClose { value lastYear }
+      }
+      complaints { total { value lastYear } parts { key value } }
+    }
+    months { period visits { counted { value lastYear } } rectification { closedOnTime { value } closedLate { value } } }
+  }
+`);
+
+export const RegionFigures = graphql(`
+  query RegionFigures($region: String!, $year: Int!) {
+    region(code: $region) { code name level parentCode }
+    regions(parent: $region, first: 200) { code name level }
+    regionFigures(region: $region, year: $year) { ...FiguresFields }
+  }
+`);
+
+export const LiveRegionFigures = graphql(`
+  subscription LiveRegionFigures($region: String!, $year: Int!) {
+    regionFigures(region: $region, year: $year) { ...FiguresFields }
+  }
+`);
+
+export const ItemTimeline = graphql(`
+  query ItemTimeline($id: ID!) {
+    item(id: $id) { id title codeNumber timeline { at step what officeId unitId } }
+  }
+`);

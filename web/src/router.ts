@@ -16,6 +16,7 @@ export const router = createRouter({
         { path: '', redirect: '/console/plans' },
         { path: 'plans', component: () => import('./console/PlansPage.vue') },
         { path: 'items', component: () => import('./console/ItemsPage.vue') },
+        { path: 'items/:id/timeline', component: () => import('./console/ItemTimeline.vue'), props: true },
         { path: 'visits', component: () => import('./console/VisitsPage.vue') },
         { path: 'tasks', component: () => import('./console/TasksPage.vue') },
         { path: 'complaints', component: () => import('./console/ComplaintsPage.vue') },

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
@@ -79,13 +80,13 @@ class Web:
         await page.goto(f"{self.url}signin?next={next_path}")
         await page.fill("textarea", token)
         await page.get_by_role("button", name="使用此令牌").click()
-        await page.wait_for_url(f"**{next_path}")
+        await page.wait_for_url(lambda url: url.endswith(next_path))
 
     async def sign_in_as(self, page: Page, person: str, next_path: str) -> None:
         """The development way in: pick a demo person from the chooser."""
-        await page.goto(f"{self.url}signin?next={next_path}")
+        await page.goto(f"{self.url}signin?next={quote(next_path, safe='/')}")
         await page.click(f"[data-test=person-{person}]")
-        await page.wait_for_url(f"**{next_path}")
+        await page.wait_for_url(lambda url: url.endswith(next_path))
 
     async def shot(self, page: Page, name: str) -> None:
         """A full-page screenshot once the shipped CJK font has arrived (it loads after the first paint)."""

@@ -1,6 +1,7 @@
 """The story in a real browser: the office codes an item and prints its sheet; the unit scans, sees a genuine
-code and admits; a second admit meets the cap and the refusal; a tampered code is not genuine; the inspector
-records a finding; the unit submits its rectification; the office verifies it."""
+code and admits while the county's dashboard counts the visit live; a second admit meets the cap and the
+refusal; a tampered code is not genuine; the inspector records a finding; the unit submits its rectification;
+the office verifies it."""
 
 from __future__ import annotations
 
@@ -100,12 +101,22 @@ async def test_the_whole_story_from_coding_to_a_verified_rectification(platform,
     await expect(unit.locator("[data-test=code-number]")).to_have_text(number)
     await webapp.shot(unit, "02-unit-scan-anonymous")
 
-    # Signed in, it sees its standing and admits the visit.
+    # The county office watches the village's figures; the page stays open from here on.
+    dashboard = await desk.new_page()
+    await webapp.sign_in_as(dashboard, "chen-yuehui", "/dashboard?region=431024106201")
+    visits = dashboard.locator("[data-test=visits]")
+    await expect(dashboard.locator(".wr-live")).to_be_visible()  # subscribed
+    before = int(await visits.inner_text())
+    assert await webapp.serious_violations(dashboard) == []
+
+    # Signed in, the unit sees its standing and admits the visit.
     await webapp.sign_in_with_token(unit, unit_token, scan_url.removeprefix(web.rstrip("/")))
     await expect(unit.locator("[data-test=standing]")).to_be_visible()
     await unit.click("[data-test=admit]")
     await expect(unit.locator("[data-test=admitted]")).to_be_visible()
     await webapp.shot(unit, "03-unit-admitted")
+    await expect(visits).to_have_text(str(before + 1))  # pushed by the subscription, no reload
+    await webapp.shot(dashboard, "03-dashboard-live")
 
     # Scanning again: the per-item cap is reached, and refusing is offered.
     await unit.reload()
@@ -151,6 +162,13 @@ async def test_the_whole_story_from_coding_to_a_verified_rectification(platform,
     await expect(office.locator("[data-test=task-CLOSED]").filter(has_text="已补设警示牌")).to_be_visible()
     await webapp.shot(office, "08-office-verified")
 
+    # The item's whole story, as reporting tells it.
+    await office.goto(f"{web}console/items/{item_id}/timeline")
+    timeline = office.locator("[data-test=timeline]")
+    for step in ("coded", "visited", "refused", "finding"):
+        await expect(timeline).to_contain_text(step)
+    await webapp.shot(office, "09-office-item-timeline")
+
 
 async def test_the_scan_page_has_no_serious_accessibility_violation_and_reads_in_english(
     gateway, platform, phone, webapp
@@ -164,8 +182,8 @@ async def test_the_scan_page_has_no_serious_accessibility_violation_and_reads_in
     await expect(page.locator("[data-test=verdict]")).to_contain_text(GENUINE)
     assert await webapp.serious_violations(page) == []
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
-    await webapp.shot(page, "09-scan-360px")
+    await webapp.shot(page, "10-scan-360px")
     await page.get_by_role("button", name="English").click()
     await expect(page.locator("[data-test=verdict]")).to_contain_text("Genuine code")
     await expect(page.locator("html")).to_have_attribute("lang", "en")
-    await webapp.shot(page, "10-scan-english")
+    await webapp.shot(page, "11-scan-english")
