@@ -44,3 +44,12 @@ async def test_the_code_keys_come_from_plan_without_a_token(origin):
 async def test_graphql_goes_to_the_gateway_which_still_wants_a_token(origin):
     response = await origin.post("/graphql", json={"query": "{ __typename }"})
     assert response.status_code == 401
+
+
+async def test_reporting_csv_goes_through_with_the_callers_token_only(origin, platform):
+    assert (await origin.get("/figures/visits.csv")).status_code == 401
+    county = platform.keys.token("county_office", "431024", office="431024-dcs")
+    response = await origin.get("/figures/visits.csv?period=2026", headers={"authorization": f"Bearer {county}"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.content.decode("utf-8-sig").startswith("region,period")

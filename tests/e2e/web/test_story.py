@@ -117,6 +117,11 @@ async def test_the_whole_story_from_coding_to_a_verified_rectification(platform,
     await webapp.shot(unit, "03-unit-admitted")
     await expect(visits).to_have_text(str(before + 1))  # pushed by the subscription, no reload
     await webapp.shot(dashboard, "03-dashboard-live")
+    async with dashboard.expect_download() as download:
+        await dashboard.click("[data-test=csv]")
+    csv = (await (await download.value).path()).read_text(encoding="utf-8-sig").splitlines()
+    assert csv[0].startswith("region")
+    assert csv[1].startswith("431024106201,")  # the village itself first
 
     # Scanning again: the per-item cap is reached, and refusing is offered.
     await unit.reload()

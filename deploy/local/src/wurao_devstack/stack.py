@@ -171,6 +171,7 @@ class Stack:
             self.web_port,
             gateway_url=self.gateway_url,
             plan_url=self.service_urls["plan"].removesuffix("/graphql"),
+            reporting_url=self.service_urls["reporting"].removesuffix("/graphql"),
             env={**common, "JWT_PRIVATE_KEY_FILE": str(self.keys.jwt_private)},
             log_file=self.data_dir / "logs" / "web.log",
         )

@@ -4,10 +4,12 @@ What the web origin serves (the contract a production edge, e.g. an ingress or a
   /graphql                      the gateway (POST; subscriptions stream back as server-sent events)
   /.well-known/code-keys.json   plan's code-signing keys (JWKS), public
   /public/...                   plan's public code summary, public and rate-limited per client
+  /figures/<table>.csv          reporting's CSV export (bearer token)
   /dev/people                   development only: demo people with fresh tokens, for the sign-in chooser
   everything else               web/dist: hashed assets cached for a year, the app's index.html for any page
 
 Run as its own process: `uvicorn --factory wurao_devstack.web:create_app` with WEB_GATEWAY_URL, WEB_PLAN_URL,
+WEB_REPORTING_URL,
 WURAO_ENV and, in development, JWT_PRIVATE_KEY_FILE, JWT_ISSUER, JWT_AUDIENCE (the demo people's tokens).
 """
 
@@ -100,10 +102,13 @@ def ensure_built() -> None:
     gateway.run_npm(WEB_DIR, "run", "build")
 
 
-def start(port: int, *, gateway_url: str, plan_url: str, env: dict[str, str], log_file: Path) -> subprocess.Popen:
+def start(
+    port: int, *, gateway_url: str, plan_url: str, reporting_url: str, env: dict[str, str], log_file: Path
+) -> subprocess.Popen:
     """The web origin on 127.0.0.1:`port`, in its own process group."""
     ensure_built()
-    full_env = {**os.environ, **env, "WEB_GATEWAY_URL": gateway_url, "WEB_PLAN_URL": plan_url}
+    upstreams = {"WEB_GATEWAY_URL": gateway_url, "WEB_PLAN_URL": plan_url, "WEB_REPORTING_URL": reporting_url}
+    full_env = {**os.environ, **env, **upstreams}
     with log_file.open("ab") as log:
         return subprocess.Popen(  # noqa: S603
             [
@@ -128,7 +133,7 @@ def start(port: int, *, gateway_url: str, plan_url: str, env: dict[str, str], lo
 
 # Headers passed through each way; hop-by-hop ones and cookies never are.
 _REQUEST_HEADERS = ("authorization", "content-type", "accept", "traceparent", "tracestate")
-_RESPONSE_HEADERS = ("content-type", "cache-control", "retry-after", "www-authenticate")
+_RESPONSE_HEADERS = ("content-type", "content-disposition", "cache-control", "retry-after", "www-authenticate")
 _PAGE_HEADERS = {
     "content-security-policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
@@ -142,6 +147,7 @@ _PAGE_HEADERS = {
 def create_app() -> Starlette:
     gateway_url = os.environ["WEB_GATEWAY_URL"]
     plan_url = os.environ["WEB_PLAN_URL"].rstrip("/")
+    reporting_url = os.environ["WEB_REPORTING_URL"].rstrip("/")
     development = os.environ.get("WURAO_ENV") == "development"
     client = httpx.AsyncClient(timeout=httpx.Timeout(30, read=None), limits=httpx.Limits(max_connections=200))
 
@@ -170,6 +176,10 @@ def create_app() -> Starlette:
     async def public(request: Request) -> Response:
         return await forward(request, f"{plan_url}/public/{request.path_params['rest']}")
 
+    async def figures_csv(request: Request) -> Response:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return await forward(request, f"{reporting_url}/figures/{request.path_params['table']}.csv{query}")
+
     async def people(_: Request) -> Response:
         return JSONResponse(
             demo_people(Path(os.environ["JWT_PRIVATE_KEY_FILE"])), headers={"cache-control": "no-store"}
@@ -181,7 +191,7 @@ def create_app() -> Starlette:
             immutable = path.is_relative_to((DIST / "assets").resolve())
             cache = "public, max-age=31536000, immutable" if immutable else "public, max-age=300"
             return FileResponse(path, headers={"cache-control": cache})
-        if request.path_params["path"].startswith(("assets/", "public/", "graphql")):
+        if request.path_params["path"].startswith(("assets/", "public/", "figures/", "graphql")):
             return JSONResponse({"error": "not found"}, status_code=404)
         return FileResponse(DIST / "index.html", headers={"cache-control": "no-cache", **_PAGE_HEADERS})
 
@@ -194,6 +204,7 @@ def create_app() -> Starlette:
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/.well-known/code-keys.json", code_keys),
         Route("/public/{rest:path}", public),
+        Route("/figures/{table}.csv", figures_csv),
         *([Route("/dev/people", people)] if development else []),
         Route("/{path:path}", page),
     ]
