@@ -90,10 +90,19 @@ def _postgres_bin(tool: str) -> str:
     return str(Path(spec.submodule_search_locations[0]) / "pginstall" / "bin" / tool)
 
 
-def _as_postgres_user() -> dict:
-    """Keyword arguments that make a child run as an unprivileged user when we are root."""
+def _as_postgres_user() -> list[str]:
+    """The command prefix that runs a PostgreSQL binary as an ordinary user when we are root.
+
+    PostgreSQL refuses to run as root. Switching to another user would lose access to the binaries and data
+    inside a checkout only root may enter (a 0700 home or `mktemp -d` folder). In a user namespace where root
+    is mapped to an ordinary uid, the server is not root to itself yet keeps root's access to root's files,
+    and no folder's permissions change. The uid is a system user's so that `initdb` can name it.
+    """
     if os.geteuid() != 0:
-        return {}
+        return []
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        raise RuntimeError("running as root needs util-linux `unshare` to start the embedded PostgreSQL")
     try:
         entry = pwd.getpwnam(_POSTGRES_SYSTEM_USER)
     except KeyError:
@@ -103,29 +112,29 @@ def _as_postgres_user() -> dict:
             capture_output=True,
         )
         entry = pwd.getpwnam(_POSTGRES_SYSTEM_USER)
-    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+    return [unshare, "--user", f"--map-user={entry.pw_uid}", f"--map-group={entry.pw_gid}", "--"]
 
 
-def _make_traversable(path: Path) -> None:
-    """The postgres user must reach its data folder through every parent folder."""
-    for parent in [path, *path.parents]:
-        mode = parent.stat().st_mode
-        if mode & 0o011 != 0o011:
-            parent.chmod(mode | 0o011)
+def _reclaim(pgdata: Path) -> None:
+    """Data folders made by earlier versions belong to the system user; the namespaced server needs them as ours."""
+    if os.geteuid() != 0 or pgdata.stat().st_uid == 0:
+        return
+    for folder, _, files in os.walk(pgdata):
+        os.chown(folder, 0, 0)
+        for name in files:
+            os.lchown(Path(folder) / name, 0, 0)
 
 
 def start_postgres(data_dir: Path, port: int | None = None) -> Server:
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir / "pgdata"
     run_as = _as_postgres_user()
-    if run_as:
-        _make_traversable(data_dir)
-        pgdata.mkdir(exist_ok=True)
-        os.chown(pgdata, run_as["user"], run_as["group"])
-        pgdata.chmod(0o700)
+    if pgdata.exists():
+        _reclaim(pgdata)
     if not (pgdata / "PG_VERSION").exists():
         subprocess.run(  # noqa: S603
             [
+                *run_as,
                 _postgres_bin("initdb"),
                 "-D",
                 str(pgdata),
@@ -137,7 +146,6 @@ def start_postgres(data_dir: Path, port: int | None = None) -> Server:
             ],
             check=True,
             capture_output=True,
-            **run_as,
         )
     stale_pid = pgdata / "postmaster.pid"
     if stale_pid.exists():
@@ -146,6 +154,7 @@ def start_postgres(data_dir: Path, port: int | None = None) -> Server:
     process, log_file = _spawn(
         "postgres",
         [
+            *run_as,
             _postgres_bin("postgres"),
             "-D",
             str(pgdata),
@@ -163,7 +172,6 @@ def start_postgres(data_dir: Path, port: int | None = None) -> Server:
             "fsync=on",
         ],
         data_dir / "postgres.log",
-        **run_as,
     )
     wait_for_port(port, 30, process)
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
