@@ -15,6 +15,7 @@ from wurao_inspection.adapters.keys import SigningKeys
 from wurao_inspection.api.context import InspectionContext
 from wurao_inspection.api.schema import schema
 from wurao_inspection.consumers import SUBSCRIPTIONS
+from wurao_inspection.reconcile import reconciling
 from wurao_inspection.settings import InspectionSettings
 from wurao_inspection.usecases.deps import Deps
 
@@ -46,7 +47,8 @@ def create_app(
                 emergency_grace=inspection.emergency_grace,
             )
             runtime.checks.append(cap_counters.problem)
-            yield
+            async with reconciling(runtime.pool, cap_counters, every_seconds=inspection.reconcile_seconds):
+                yield
 
     return service_app(
         service="inspection",

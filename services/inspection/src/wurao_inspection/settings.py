@@ -13,6 +13,7 @@ class InspectionSettings:
     redis_url: config.Secret
     redis_max_connections: int
     emergency_grace: timedelta
+    reconcile_seconds: float
 
     @classmethod
     def from_env(cls, env: config.Config | None = None) -> InspectionSettings:
@@ -20,8 +21,12 @@ class InspectionSettings:
         grace_days = config.read(env, "EMERGENCY_GRACE_DAYS", int, 10)
         if not 0 < grace_days <= 90:
             raise config.SettingsError("setting EMERGENCY_GRACE_DAYS: must be between 1 and 90")
+        reconcile_seconds = config.read(env, "CAPS_RECONCILE_SECONDS", float, 300.0)
+        if not 1 <= reconcile_seconds <= 86400:
+            raise config.SettingsError("setting CAPS_RECONCILE_SECONDS: must be between 1 and 86400")
         return cls(
             redis_url=config.read(env, "REDIS_URL", config.Secret),
             redis_max_connections=config.read(env, "REDIS_MAX_CONNECTIONS", int, 64),
             emergency_grace=timedelta(days=grace_days),
+            reconcile_seconds=reconcile_seconds,
         )

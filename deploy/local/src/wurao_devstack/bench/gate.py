@@ -93,7 +93,8 @@ class _LuaWorker:
         self._script, self._keys = script, keys
 
     async def __call__(self, n: int) -> bool:
-        status, *_ = await self._script(keys=self._keys[n % len(self._keys)], args=[10**9] * 3)
+        visit = uuid.uuid4().hex  # every call a new visit, as every check-in is
+        status, *_ = await self._script(keys=self._keys[n % len(self._keys)], args=[*[10**9] * 3, visit])
         return status == b"ok"
 
     async def close(self) -> None:
@@ -108,9 +109,10 @@ async def _bare_lua(stack: Stack, *, seconds: float, concurrency: int):
     script = redis.register_script((files("wurao_inspection") / "lua" / "admit.lua").read_text())
     prefix = f"bench:{uuid.uuid4().hex[:8]}"
     keys = [[f"{prefix}:{{u{unit}}}:{kind}" for kind in ("level", "all", "item")] for unit in range(1000)]
+    run_id = (await redis.info("server"))["run_id"]  # counters built on this server, as seed.lua makes them
     async with redis.pipeline(transaction=False) as pipe:
         for key in (key for triple in keys for key in triple):
-            pipe.hset(key, mapping={"n": 0, "gen": "bench"})
+            pipe.hset(key, mapping={"n": 0, "run": run_id})
             pipe.expire(key, 600)
         await pipe.execute()
     try:

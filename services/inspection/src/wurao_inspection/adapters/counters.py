@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from wurao_inspection.domain.caps import Counter
+from wurao_inspection.domain.caps import KEY_PREFIX, Counter
 
 tracer = trace.get_tracer("wurao.inspection.caps")
 
@@ -27,7 +26,13 @@ def _script(name: str) -> str:
 
 @dataclass(frozen=True)
 class Admitted:
-    gens: tuple[str, ...]  # per counter: which rebuild of it holds this check-in's increment
+    """Every counter holds the visit's increment (once, however often the call ran)."""
+
+
+@dataclass(frozen=True)
+class Held:
+    value: int
+    marked_visits: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -46,24 +51,43 @@ class CapCounters:
         self._admit = redis.register_script(_script("admit"))
         self._seed = redis.register_script(_script("seed"))
         self._release = redis.register_script(_script("release"))
+        self._repair = redis.register_script(_script("repair"))
 
-    async def admit(self, counters: Sequence[Counter]) -> Admitted | Missing | Full:
+    async def admit(self, counters: Sequence[Counter], visit_id: str) -> Admitted | Missing | Full:
+        keys, limits = [c.key for c in counters], [c.limit for c in counters]
         with tracer.start_as_current_span("caps admit", attributes={"wurao.counters": len(counters)}):
-            status, *rest = await self._admit(keys=[c.key for c in counters], args=[c.limit for c in counters])
+            status, *rest = await self._admit(keys=keys, args=[*limits, visit_id])
         if status == "ok":
-            return Admitted(tuple(rest))
+            return Admitted()
         named = tuple(counters[int(index) - 1] for index in rest)
         return Missing(named) if status == "missing" else Full(named)
 
     async def seed(self, counters: Sequence[Counter], counts: dict[str, int], now: datetime) -> int:
-        args: list[str | int] = [uuid.uuid4().hex]
+        args: list[int] = []
         for counter in counters:
             args += [counts[counter.key], counter.ttl(now)]
         with tracer.start_as_current_span("caps rebuild", attributes={"wurao.counters": len(counters)}):
             return await self._seed(keys=[c.key for c in counters], args=args)
 
-    async def release(self, counters: Sequence[Counter], gens: Sequence[str], visit_id: str) -> int:
-        return await self._release(keys=[c.key for c in counters], args=[*gens, visit_id])
+    async def release(self, counters: Sequence[Counter], visit_id: str) -> int:
+        return await self._release(keys=[c.key for c in counters], args=[visit_id])
+
+    async def keys(self) -> AsyncIterator[str]:
+        async for key in self.redis.scan_iter(match=f"{KEY_PREFIX}:*", count=500):
+            yield key
+
+    async def held(self, key: str) -> Held | None:
+        """What one counter holds: its value and the visits whose increments it holds. None when it is gone."""
+        fields = await self.redis.hgetall(key)
+        if "n" not in fields:
+            return None
+        marked = tuple(name[2:] for name, value in fields.items() if name.startswith("v:") and value == "1")
+        return Held(int(fields["n"]), marked)
+
+    async def repair(self, key: str, count: int, uncommitted: Sequence[str]) -> int | None:
+        """Sets the counter to `count` and gives back the marks of `uncommitted` visits; the value it held before."""
+        before = await self._repair(keys=[key], args=[count, *uncommitted])
+        return None if before is None else int(before)
 
     async def read(self, counters: Sequence[Counter]) -> dict[str, int | None]:
         """Current values, None for a counter Redis does not hold. Changes nothing."""

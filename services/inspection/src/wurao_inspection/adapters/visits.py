@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from wurao_common.ids import uuids
 from wurao_inspection.domain.caps import Counter
 from wurao_inspection.domain.visits import Registration, Visit, VisitStatus
 
@@ -101,6 +102,12 @@ async def by_request(conn: Conn, unit_id: str, request_id: str) -> Visit | None:
 
 async def exists(conn: Conn, visit_id: str) -> bool:
     return bool(await conn.fetchval("SELECT true FROM visits WHERE id = $1", uuid.UUID(visit_id)))
+
+
+async def existing(conn: Conn, visit_ids: Sequence[str]) -> set[str]:
+    """Which of these visits PostgreSQL holds."""
+    rows = await conn.fetch("SELECT id::text FROM visits WHERE id = ANY($1::uuid[])", uuids(visit_ids))
+    return {row["id"] for row in rows}
 
 
 async def counted_groups(conn: Conn, unit_id: str, counters: Sequence[Counter]) -> list[tuple[int, str, str, int]]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
+from wurao_common.ids import is_uuid
 from wurao_inspection.domain.items import CodedItem, Level
 from wurao_inspection.domain.periods import china_year, end_of_year, ttl_seconds
 
@@ -68,6 +69,25 @@ class Counter:
 
     def ttl(self, now: datetime) -> int:
         return ttl_seconds(self.ends_at, now)
+
+
+def counted_by_key(key: str) -> Counter | None:
+    """The counter a Redis key names, for recounting it from visits (its limit and end are not in the key).
+
+    None for a key that is not a cap counter's.
+    """
+    if not key.startswith(f"{KEY_PREFIX}:{{") or "}:" not in key:
+        return None
+    unit_id, _, scope = key[len(KEY_PREFIX) + 2 :].partition("}:")
+    unknown_end = datetime.min.replace(tzinfo=UTC)
+    match scope.split(":"):
+        case ["level", level, year] if level in {member.value for member in Level} and year.isdigit():
+            return Counter(CapScope.LEVEL, unit_id, 0, unknown_end, year=int(year), level=Level(level))
+        case ["all", year] if year.isdigit():
+            return Counter(CapScope.ACROSS_LEVELS, unit_id, 0, unknown_end, year=int(year))
+        case ["item", item_id] if is_uuid(item_id):
+            return Counter(CapScope.ITEM, unit_id, 0, unknown_end, item_id=item_id)
+    return None
 
 
 def policy_in_effect(policies: Iterable[CapPolicy], on: date) -> CapPolicy | None:

@@ -1,17 +1,26 @@
 -- Admits one check-in: checks every counter that applies and increments all of them, or none.
--- A counter is a hash {n = visits counted, gen = id of the rebuild that created it}; it is only ever created
--- by seed.lua (from PostgreSQL, with its expiry), so a missing one is reported, never assumed to be zero.
--- KEYS: the counters. ARGV: the limit of each, in the same order.
--- Returns {'ok', gen...} | {'missing', index...} | {'full', index...} (indices into KEYS, from 1).
-local missing, full, gens = {}, {}, {}
+-- A counter is a hash {n = visits counted, run = the run id of the Redis server it was built on,
+-- v:<visit id> = 1 while that visit holds its increment, 0 once it was given back}. Only seed.lua creates it
+-- (from PostgreSQL, with its expiry), so a missing one is reported, never assumed to be zero. One built on
+-- another server is reported as missing too: after a failover the promoted replica may have missed the last
+-- increments, and only PostgreSQL knows them.
+-- Idempotent per visit: a call the client retries after a lost reply finds the visit's marks and counts
+-- nothing twice.
+-- KEYS: the counters. ARGV: the limit of each, in the same order, then the visit id.
+-- Returns {'ok'} | {'missing', index...} | {'full', index...} (indices into KEYS, from 1).
+local run = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+local mark = 'v:' .. ARGV[#KEYS + 1]
+local missing, full, fresh = {}, {}, {}
 for i, key in ipairs(KEYS) do
-  local state = redis.call('HMGET', key, 'n', 'gen')
-  if not state[1] then
+  local state = redis.call('HMGET', key, 'n', 'run', mark)
+  if not state[1] or state[2] ~= run then
     missing[#missing + 1] = i
-  elseif tonumber(state[1]) >= tonumber(ARGV[i]) then
-    full[#full + 1] = i
+  elseif not state[3] then
+    if tonumber(state[1]) >= tonumber(ARGV[i]) then
+      full[#full + 1] = i
+    end
+    fresh[#fresh + 1] = key
   end
-  gens[i] = state[2] or ''
 end
 if #missing > 0 then
   return {'missing', unpack(missing)}
@@ -19,7 +28,8 @@ end
 if #full > 0 then
   return {'full', unpack(full)}
 end
-for i, key in ipairs(KEYS) do
+for _, key in ipairs(fresh) do
   redis.call('HINCRBY', key, 'n', 1)
+  redis.call('HSET', key, mark, 1)
 end
-return {'ok', unpack(gens)}
+return {'ok'}

@@ -1,14 +1,13 @@
--- Takes back the increments of a check-in whose visit never reached PostgreSQL.
--- Only from counters that still hold them: one rebuilt since (another gen) was counted from PostgreSQL,
--- without the lost visit, and an expired one is gone. Never creates a key.
--- Once per visit: the client retries a call whose reply timed out, and a second decrement would let a
--- later check-in past the cap, so each counter remembers which visits it gave back.
--- KEYS: the counters. ARGV: the gen each had when admit.lua incremented it, then the visit id.
-local marker = 'released:' .. ARGV[#KEYS + 1]
+-- Takes back the increments of a check-in whose visit never reached PostgreSQL, from the counters that
+-- still hold them (they carry the visit's mark): one rebuilt since was counted from PostgreSQL without the
+-- lost visit, and an expired one is gone. Never creates a key.
+-- Once per visit: the mark turns to 0, so a call the client retries decrements nothing again.
+-- KEYS: the counters. ARGV: the visit id.
+local mark = 'v:' .. ARGV[1]
 local released = 0
-for i, key in ipairs(KEYS) do
-  local state = redis.call('HMGET', key, 'n', 'gen')
-  if state[1] and state[2] == ARGV[i] and tonumber(state[1]) > 0 and redis.call('HSETNX', key, marker, 1) == 1 then
+for _, key in ipairs(KEYS) do
+  if redis.call('HGET', key, mark) == '1' then
+    redis.call('HSET', key, mark, 0)
     redis.call('HINCRBY', key, 'n', -1)
     released = released + 1
   end

@@ -1,13 +1,17 @@
-"""Keeping Redis's cap counters true to PostgreSQL: rebuild what is missing, take back what never committed.
+"""Keeping Redis's cap counters true to PostgreSQL: rebuild what is missing, take back what never committed,
+and reconcile every live counter with the visits.
 
-Both run under the unit's exclusive advisory lock (see adapters.visits.share_unit), so neither races a
-check-in of the same unit. Any failure leaves counters too high, never too low: check-ins fail closed.
+Each runs under the unit's exclusive advisory lock (see adapters.visits.share_unit), so none races a
+check-in of the same unit. Any failure leaves counters too high, never too low: check-ins fail closed, and
+the next reconciliation takes back what a failure left (a unit is never refused for a visit that did not
+happen for longer than that).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -38,9 +42,10 @@ async def settle(
     visit_id: str,
     unit_id: str,
     incremented: Sequence[Counter],
-    gens: Sequence[str],
 ) -> None:
-    """After a failure past admission: if the visit did not commit, take its increments back.
+    """After a failure once admission was sent: if the visit did not commit, take back its increments.
+
+    Whether admit.lua ran is unknown after a lost reply; the visit's marks tell, so this is safe either way.
 
     The exclusive lock waits until no transaction of the unit is in flight, so "not in PostgreSQL" is final.
     Runs on the failed check-in's own connection (its transaction is over): a fresh one could wait forever
@@ -51,7 +56,7 @@ async def settle(
             await visits.hold_unit(conn, unit_id)
             if await visits.exists(conn, visit_id):
                 return
-            await counters.release(incremented, gens, visit_id)
+            await counters.release(incremented, visit_id)
     except Exception:
         log.exception("visit %s: could not take back its cap increments; they over-count until rebuilt", visit_id)
 
@@ -65,3 +70,34 @@ async def current(
     if absent:
         values.update(caps.tally(absent, await visits.counted_groups(conn, unit_id, absent)))
     return {key: value or 0 for key, value in values.items()}
+
+
+@dataclass(frozen=True)
+class Repair:
+    key: str
+    held: int
+    counted: int
+    uncommitted_visits: tuple[str, ...]
+
+
+async def reconcile(pool: asyncpg.Pool, counters: CapCounters) -> list[Repair]:
+    """Compares every live counter with the visits PostgreSQL counts, and repairs each that differs."""
+    repairs = []
+    async for key in counters.keys():
+        counter = caps.counted_by_key(key)
+        if counter is None:
+            continue
+        async with pool.acquire() as conn, conn.transaction():
+            await visits.hold_unit(conn, counter.unit_id)
+            held = await counters.held(key)
+            if held is None:  # expired or rebuilt away since the scan
+                continue
+            counted = caps.tally([counter], await visits.counted_groups(conn, counter.unit_id, [counter]))[key]
+            committed = await visits.existing(conn, held.marked_visits)
+            uncommitted = tuple(visit for visit in held.marked_visits if visit not in committed)
+            if held.value == counted and not uncommitted:
+                continue
+            await counters.repair(key, counted, uncommitted)
+        repairs.append(Repair(key, held.value, counted, uncommitted))
+        log.warning("cap counter %s held %d, PostgreSQL counts %d: repaired", key, held.value, counted)
+    return repairs

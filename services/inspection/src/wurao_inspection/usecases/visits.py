@@ -25,7 +25,7 @@ from wurao_common.bus.envelope import Event
 from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_inspection.adapters import reference, visits
-from wurao_inspection.adapters.counters import Admitted, Full, Missing
+from wurao_inspection.adapters.counters import Full, Missing
 from wurao_inspection.domain import access, caps
 from wurao_inspection.domain.caps import Counter
 from wurao_inspection.domain.scan import CapReached, Forged, Refused, Unavailable
@@ -200,7 +200,7 @@ async def _attempt(
     now: datetime,
 ) -> Outcome | Missing:
     admission: Admission | Outcome | None = None
-    admitted: Admitted | None = None
+    sent = False  # once admit.lua may have run, a failure must settle: a lost reply does not mean "not counted"
     try:
         async with conn.transaction():
             admission = await prepare(conn)
@@ -209,12 +209,12 @@ async def _attempt(
             visit = admission.visit
             if admission.counters:
                 await visits.share_unit(conn, visit.unit_id)
-                result = await deps.counters.admit(admission.counters)
+                sent = True
+                result = await deps.counters.admit(admission.counters, visit.id)
                 if isinstance(result, Missing):
                     return result
                 if isinstance(result, Full):
                     return await _cap_reached(conn, deps, admission, now)
-                admitted = result
             await visits.insert(conn, visit, registered_by=registered_by, request_id=request_id)
             await outbox.record(
                 conn,
@@ -226,12 +226,12 @@ async def _attempt(
                 ),
             )
         return visit
-    except RedisError as error:  # before any increment: admit.lua either ran whole or not at all
-        log.warning("cap counters unreachable: %s", error)
-        return Unavailable("the cap counters cannot be reached; nothing was counted, try again")
     except BaseException as error:  # a cancelled request (client gone) must give its increments back too
-        log.warning("a check-in failed after it was judged", exc_info=isinstance(error, Exception))
-        if admitted is not None and isinstance(admission, Admission):
+        if isinstance(error, RedisError):
+            log.warning("cap counters unreachable: %s", error)
+        else:
+            log.warning("a check-in failed after it was judged", exc_info=isinstance(error, Exception))
+        if sent and isinstance(admission, Admission):
             await asyncio.shield(
                 counting.settle(
                     conn,
@@ -239,11 +239,12 @@ async def _attempt(
                     visit_id=admission.visit.id,
                     unit_id=admission.visit.unit_id,
                     incremented=admission.counters,
-                    gens=admitted.gens,
                 )
             )
         if not isinstance(error, Exception):
             raise
+        if isinstance(error, RedisError):
+            return Unavailable("the cap counters cannot be reached; nothing was counted, try again")
         return Unavailable("the visit could not be recorded; nothing was counted, try again")
 
 
