@@ -2,7 +2,8 @@
 // Plain ESM (not .ts) so Node 20 loads it without a TypeScript loader.
 //
 // Environment:
-//   JWT_PUBLIC_KEY_FILE, JWT_ISSUER, JWT_AUDIENCE  required; ES256 tokens only
+//   JWT_PUBLIC_KEY_FILE, JWT_ISSUER, JWT_AUDIENCE  required; ES256 tokens only. The file may hold several
+//     PEM public keys (a rotation); every token names its key by `kid`, the key's RFC 7638 thumbprint
 //   WURAO_ENV=development                          GraphiQL + field suggestions; anything else: off
 //   GATEWAY_HOST (127.0.0.1), GATEWAY_PORT (4000)  note: the CLI's --host/--port and HOST/PORT win
 //   GATEWAY_MAX_DEPTH (12), GATEWAY_MAX_TOKENS (2000), GATEWAY_MAX_ALIASES (30), GATEWAY_MAX_BODY_BYTES (1 MiB)
@@ -12,7 +13,7 @@
 //   OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT   export spans over OTLP/HTTP (JSON),
 //     batched for OTEL_BSP_SCHEDULE_DELAY ms (1000)
 //   OTEL_SERVICE_NAME (wurao-gateway), OTEL_SDK_DISABLED=true turns tracing off entirely
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { defineConfig, extractFromHeader } from '@graphql-hive/gateway';
 import { trace } from '@graphql-hive/gateway/opentelemetry/api';
@@ -23,6 +24,10 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError } from 'graphql';
 
 const env = process.env;
+
+function unauthenticated() {
+  throw new GraphQLError('Unauthenticated', { extensions: { http: { status: 401 }, code: 'UNAUTHENTICATED' } });
+}
 const isDev = env.WURAO_ENV === 'development';
 
 function required(name) {
@@ -47,12 +52,24 @@ function nonNegativeNumber(name) {
   return n;
 }
 
-// Fail at start, not per request: a gateway without a (valid, EC P-256) key must never serve anything.
-// Parsed once into a KeyObject; given the PEM text, jsonwebtoken would re-parse it on every request.
-const publicKey = createPublicKey(readFileSync(required('JWT_PUBLIC_KEY_FILE'), 'utf8'));
-if (publicKey.asymmetricKeyType !== 'ec' || publicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-  throw new Error('gateway: JWT_PUBLIC_KEY_FILE must hold an EC P-256 public key (ES256)');
+// Fail at start, not per request: a gateway without (valid, EC P-256) keys must never serve anything.
+// Parsed once into KeyObjects; given the PEM text, jsonwebtoken would re-parse it on every request.
+// Keyed by RFC 7638 thumbprint, as the services and the token issuer compute it (wurao_common.auth.key_id).
+function thumbprint(key) {
+  const { crv, kty, x, y } = key.export({ format: 'jwk' });
+  return createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url');
 }
+const verificationKeys = new Map(
+  (readFileSync(required('JWT_PUBLIC_KEY_FILE'), 'utf8').match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [])
+    .map((pem) => createPublicKey(pem))
+    .map((key) => {
+      if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+        throw new Error('gateway: JWT_PUBLIC_KEY_FILE must hold EC P-256 public keys (ES256)');
+      }
+      return [thumbprint(key), key];
+    }),
+);
+if (verificationKeys.size === 0) throw new Error('gateway: JWT_PUBLIC_KEY_FILE holds no PEM public key');
 const issuer = required('JWT_ISSUER');
 
 // Trusted documents: the web app sends only the hashes of the operations it was built with. In production the
@@ -107,17 +124,29 @@ function tokenFromConnectionParams({ serverContext }) {
   const value = params?.authorization ?? params?.Authorization;
   if (typeof value !== 'string') return undefined;
   const [prefix, token, ...rest] = value.trim().split(/\s+/);
-  if (prefix !== 'Bearer' || !token || rest.length) {
-    throw new GraphQLError('Unauthenticated', { extensions: { http: { status: 401 }, code: 'UNAUTHENTICATED' } });
-  }
+  if (prefix !== 'Bearer' || !token || rest.length) unauthenticated();
   return { prefix, token };
 }
 
-// Tokens without `exp` would never expire (jsonwebtoken only checks `exp` when present): refuse them.
-const requireExpiry = {
+// Claims the services rely on, with their types. jsonwebtoken only checks `exp` when present (a token without
+// it would never expire) and never checks that `iat` is not in the future; a claim of the wrong type must be
+// an unauthenticated request here, not something a subgraph trips over.
+const CLOCK_SKEW_SECONDS = 30;
+const ROLES = new Set(['province_office', 'city_office', 'county_office', 'inspector', 'unit', 'observer']);
+const REGION = /^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$/;
+const saneClaims = {
   onContextBuilding({ context }) {
-    if (typeof context.jwt?.payload?.exp !== 'number') {
-      throw new GraphQLError('Unauthenticated', { extensions: { http: { status: 401 }, code: 'UNAUTHENTICATED' } });
+    const claims = context.jwt?.payload ?? {};
+    const strings = [claims.sub, claims.role, claims.region, claims.office ?? '', claims.unit ?? ''];
+    if (
+      typeof claims.exp !== 'number' ||
+      typeof claims.iat !== 'number' ||
+      claims.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS ||
+      !strings.every((value) => typeof value === 'string') ||
+      !ROLES.has(claims.role) ||
+      !REGION.test(claims.region)
+    ) {
+      unauthenticated();
     }
   },
 };
@@ -159,12 +188,34 @@ function refuse(fetchAPI, status, code, message) {
     headers: { 'content-type': 'application/json' },
   });
 }
+// A bearer token that cannot be one of ours is refused with 401 before the JWT plugin sees it: the plugin
+// answers a token it cannot decode with 400 and one naming an unknown key with 500. Ours are three base64url
+// segments whose header and payload are JSON objects and whose header names a key we hold.
+const BEARER_JWT = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*$/;
+function jsonObject(segment) {
+  try {
+    const value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+function mayBeOurToken(authorization) {
+  const [, header, payload] = BEARER_JWT.exec(authorization.trim()) ?? [];
+  const kid = header && jsonObject(header)?.kid;
+  return typeof kid === 'string' && verificationKeys.has(kid) && jsonObject(payload) !== undefined;
+}
 const requestShape = {
   onRequest({ request, url, endResponse, fetchAPI }) {
     if (request.method !== 'POST' || !url.pathname.endsWith('/graphql')) return;
     const length = Number(request.headers.get('content-length') ?? 0);
     if (length > maxBodyBytes) {
       endResponse(refuse(fetchAPI, 413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${maxBodyBytes} bytes`));
+      return;
+    }
+    const authorization = request.headers.get('authorization');
+    if (authorization !== null && !mayBeOurToken(authorization)) {
+      endResponse(refuse(fetchAPI, 401, 'UNAUTHENTICATED', "send Authorization: Bearer <a JWT>"));
       return;
     }
     const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
@@ -182,7 +233,9 @@ export const gatewayConfig = defineConfig({
   ...(env.GATEWAY_QUERY_PLANNER === 'js' ? {} : { unifiedGraphHandler }),
 
   jwt: {
-    signingKeyProviders: [() => publicKey],
+    // The plugin hands over the token's `kid`; a token naming no known key finds none and is refused (401).
+    // The plugin hands over the token's `kid` (checked above to name a key we hold).
+    signingKeyProviders: [(kid) => verificationKeys.get(kid)],
     tokenLookupLocations: [extractFromHeader({ name: 'authorization', prefix: 'Bearer' }), tokenFromConnectionParams],
     // An explicit algorithm list is what rejects `alg: none` and HS256-with-the-public-key forgeries.
     tokenVerification: { algorithms: ['ES256'], issuer, audience },
@@ -223,7 +276,7 @@ export const gatewayConfig = defineConfig({
   blockFieldSuggestions: !isDev,
   plugins: () => [
     requestShape,
-    requireExpiry,
+    saneClaims,
     normalizeSubgraphEventStreams,
     // Not the built-in `maxDepth`: it counts every fragment spread as a level, so fragment-heavy clients
     // would hit the limit long before their selections are actually deep.

@@ -6,7 +6,16 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from wurao_common.auth import AuthError, Role, TokenVerifier, generate_signing_key, issue_token, within_region
+from wurao_common.auth import (
+    AuthError,
+    Role,
+    TokenVerifier,
+    generate_signing_key,
+    issue_token,
+    key_id,
+    within_region,
+)
+from wurao_common.hostile_tokens import es256, hostile_tokens
 from wurao_common.testing import AUDIENCE, ISSUER
 
 
@@ -82,16 +91,83 @@ def test_wrong_issuer_or_audience_is_refused(keys, verifier, field, value):
         verifier.verify(f"Bearer {_token(keys[0], **{field: value})}")
 
 
-def test_unknown_role_is_refused(keys, verifier):
-    private = serialization.load_pem_private_key(keys[0], password=None)
+def _signed(private_pem: bytes, claims: dict) -> str:
+    """A genuinely signed token, with the right key id, whatever its claims."""
+    private = serialization.load_pem_private_key(private_pem, password=None)
+    return jwt.encode(claims, private, algorithm="ES256", headers={"kid": key_id(private.public_key())})
+
+
+def _claims(**overrides) -> dict:
     now = int(time.time())
-    token = jwt.encode(
-        {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "role": "emperor", "region": "43", "iat": now, "exp": now + 60},
-        private,
-        algorithm="ES256",
-    )
+    return {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "x",
+        "role": "county_office",
+        "region": "431024",
+        "iat": now,
+        "exp": now + 60,
+        **overrides,
+    }
+
+
+def test_unknown_role_is_refused(keys, verifier):
     with pytest.raises(AuthError, match="unknown role"):
+        verifier.verify(f"Bearer {_signed(keys[0], _claims(role='emperor'))}")
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"role": ["province_office"]},
+        {"role": 7},
+        {"region": 43},
+        {"region": ["43"]},
+        {"sub": {"id": 1}},
+        {"office": {"id": "43-dcs"}},
+        {"unit": 12},
+        {"exp": "tomorrow"},
+        {"iat": "now"},
+    ],
+)
+def test_a_claim_of_the_wrong_type_is_refused_as_unauthenticated(keys, verifier, overrides):
+    with pytest.raises(AuthError):
+        verifier.verify(f"Bearer {_signed(keys[0], _claims(**overrides))}")
+
+
+def test_a_token_expired_by_a_second_is_refused(keys, verifier):
+    now = int(time.time())
+    with pytest.raises(AuthError, match="expired"):
+        verifier.verify(f"Bearer {_signed(keys[0], _claims(iat=now - 60, exp=now - 1))}")
+
+
+def test_a_token_from_the_future_is_refused(keys, verifier):
+    now = int(time.time())
+    with pytest.raises(AuthError):
+        verifier.verify(f"Bearer {_signed(keys[0], _claims(iat=now + 3600, exp=now + 7200))}")
+
+
+def test_a_token_without_a_key_id_is_refused(keys, verifier):
+    private = serialization.load_pem_private_key(keys[0], password=None)
+    token = jwt.encode(_claims(), private, algorithm="ES256")
+    with pytest.raises(AuthError, match="not valid"):
         verifier.verify(f"Bearer {token}")
+
+
+def test_keys_rotate_without_a_flag_day(keys):
+    """During a rotation the key file holds the old and the new key: tokens of both verify, others do not."""
+    new_private, new_public = generate_signing_key()
+    both = TokenVerifier(keys[1] + new_public, issuer=ISSUER, audience=AUDIENCE)
+    assert both.verify(f"Bearer {_token(keys[0])}").role is Role.COUNTY_OFFICE
+    assert both.verify(f"Bearer {_token(new_private)}").role is Role.COUNTY_OFFICE
+    after = TokenVerifier(new_public, issuer=ISSUER, audience=AUDIENCE)
+    with pytest.raises(AuthError, match="not valid"):
+        after.verify(f"Bearer {_token(keys[0])}")
+
+
+def test_a_key_file_without_a_p256_key_fails_loudly():
+    with pytest.raises(ValueError, match="no PEM public key"):
+        TokenVerifier(b"not a key", issuer=ISSUER, audience=AUDIENCE)
 
 
 def test_non_bearer_scheme_is_refused(keys, verifier):
@@ -111,3 +187,23 @@ def test_non_bearer_scheme_is_refused(keys, verifier):
 )
 def test_region_scope_nests_by_code_prefix(scope, region, inside):
     assert within_region(scope, region) is inside
+
+
+def test_200_hostile_tokens_are_all_refused(keys, verifier):
+    tokens = hostile_tokens(keys[0], keys[1], issuer=ISSUER, audience=AUDIENCE)
+    assert len(tokens) >= 200
+    accepted = []
+    for name, token in tokens.items():
+        try:
+            verifier.verify(f"Bearer {token}")
+        except AuthError:
+            continue
+        accepted.append(name)
+    assert accepted == []
+
+
+def test_the_hostile_tokens_fail_for_their_flaw_not_for_a_broken_signer(keys, verifier):
+    """The generator's own signing verifies when nothing is wrong: each hostile token fails for its one flaw."""
+    private = serialization.load_pem_private_key(keys[0], password=None)
+    token = es256(private, _claims(role="province_office", region="43"), {"kid": key_id(private.public_key())})
+    assert verifier.verify(f"Bearer {token}").region == "43"

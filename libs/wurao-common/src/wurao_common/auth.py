@@ -1,12 +1,19 @@
 """JWT verification, the caller it describes, and the one region-scope rule every service applies.
 
-Tokens are ES256 (the gateway verifies them with the same public key and forwards them unchanged).
+Tokens are ES256 (the gateway verifies them with the same public keys and forwards them unchanged).
 Only the allowlisted algorithm is accepted: `alg: none`, HMAC confusion and unknown algorithms fail.
+Every token names its key by `kid`, the key's RFC 7638 thumbprint: the verification key file may hold
+several public keys at once, so an identity provider rotates its key without a flag day (add the new key
+everywhere, switch signing, remove the old key once its tokens have expired).
 """
 
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
+import json
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -53,15 +60,45 @@ def within_region(scope: str, region: str) -> bool:
     return bool(scope) and region.startswith(scope)
 
 
+_PEM_BLOCK = re.compile(rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
+# Clock skew allowed for `iat` and `nbf` only: a token is refused from the second it expires.
+_SKEW_SECONDS = 30
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def key_id(key: ec.EllipticCurvePublicKey) -> str:
+    """The key's RFC 7638 JWK thumbprint (SHA-256), which the gateway computes the same way."""
+    numbers = key.public_numbers()
+    jwk = {
+        "crv": "P-256",
+        "kty": "EC",
+        "x": _b64url(numbers.x.to_bytes(32, "big")),
+        "y": _b64url(numbers.y.to_bytes(32, "big")),
+    }
+    return _b64url(hashlib.sha256(json.dumps(jwk, separators=(",", ":"), sort_keys=True).encode()).digest())
+
+
+def load_verification_keys(pem: bytes) -> dict[str, ec.EllipticCurvePublicKey]:
+    """Every EC P-256 public key in a PEM file, by key id."""
+    keys = {}
+    for block in _PEM_BLOCK.findall(pem):
+        key = serialization.load_pem_public_key(block)
+        if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+            raise ValueError("every JWT public key must be an EC P-256 key (ES256)")
+        keys[key_id(key)] = key
+    if not keys:
+        raise ValueError("the JWT public key file holds no PEM public key")
+    return keys
+
+
 class TokenVerifier:
-    def __init__(self, public_key_pem: bytes, *, issuer: str, audience: str, leeway_seconds: int = 30):
-        key = serialization.load_pem_public_key(public_key_pem)
-        if not isinstance(key, ec.EllipticCurvePublicKey):
-            raise ValueError("the JWT public key must be an EC P-256 key (ES256)")
-        self._key = key
+    def __init__(self, public_keys_pem: bytes, *, issuer: str, audience: str):
+        self._keys = load_verification_keys(public_keys_pem)
         self._issuer = issuer
         self._audience = audience
-        self._leeway = leeway_seconds
 
     def verify(self, authorization: str | None) -> Caller:
         if not authorization:
@@ -69,34 +106,41 @@ class TokenVerifier:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthError("the Authorization header must be 'Bearer <token>'")
+        claims = self._claims(token.strip())
         try:
+            role = Role(claims["role"])
+        except (ValueError, TypeError):
+            raise AuthError("the token names an unknown role") from None
+        region, subject = claims["region"], claims["sub"]
+        if not isinstance(region, str) or not region.isdigit() or len(region) not in (2, 4, 6, 9, 12):
+            raise AuthError("the token names a malformed region")
+        office_id, unit_id = claims.get("office"), claims.get("unit")
+        if not all(isinstance(value, str) for value in (subject, office_id or "", unit_id or "")):
+            raise AuthError("the token's claims are malformed")
+        return Caller(subject=subject, role=role, region=region, office_id=office_id, unit_id=unit_id)
+
+    def _claims(self, token: str) -> dict:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            key = self._keys.get(kid) if isinstance(kid, str) else None
+            if key is None:
+                raise AuthError("the token is not valid")
             claims = jwt.decode(
-                token.strip(),
-                self._key,
+                token,
+                key,
                 algorithms=[ALGORITHM],
                 issuer=self._issuer,
                 audience=self._audience,
-                leeway=self._leeway,
+                leeway=_SKEW_SECONDS,
                 options={"require": _REQUIRED_CLAIMS},
             )
         except jwt.ExpiredSignatureError:
             raise AuthError("the token has expired") from None
         except jwt.PyJWTError:
             raise AuthError("the token is not valid") from None
-        try:
-            role = Role(claims["role"])
-        except ValueError:
-            raise AuthError("the token names an unknown role") from None
-        region = str(claims["region"])
-        if not region.isdigit() or len(region) not in (2, 4, 6, 9, 12):
-            raise AuthError("the token names a malformed region")
-        return Caller(
-            subject=str(claims["sub"]),
-            role=role,
-            region=region,
-            office_id=claims.get("office"),
-            unit_id=claims.get("unit"),
-        )
+        if not isinstance(claims["exp"], int | float) or claims["exp"] <= time.time():
+            raise AuthError("the token has expired")  # the skew is for clocks, not for expiry
+        return claims
 
 
 def generate_signing_key() -> tuple[bytes, bytes]:
@@ -138,4 +182,5 @@ def issue_token(
         claims["office"] = office_id
     if unit_id:
         claims["unit"] = unit_id
-    return jwt.encode(claims, serialization.load_pem_private_key(private_key_pem, password=None), algorithm=ALGORITHM)
+    private = serialization.load_pem_private_key(private_key_pem, password=None)
+    return jwt.encode(claims, private, algorithm=ALGORITHM, headers={"kid": key_id(private.public_key())})
