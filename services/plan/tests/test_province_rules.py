@@ -16,6 +16,7 @@ from wurao_plan.domain.caps import (
     may_read_province_rules,
 )
 from wurao_plan.domain.negative_list import DEFAULT_ENTRIES, Entry, entries_problem
+from wurao_plan.domain.offices import Office, OfficeKind
 
 PUBLISHED = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -56,6 +57,9 @@ def test_the_policy_in_effect_is_the_newest_version_whose_date_has_come():
     assert in_effect(versions, date(2026, 3, 1)).version == 3
 
 
+PROVINCE_SUPERVISION = Office("43-dcs", "湖南省委督查室", "province", OfficeKind.SUPERVISION, "43", None, 40)
+
+
 @pytest.mark.parametrize(
     ("role", "region", "reads", "publishes"),
     [
@@ -68,9 +72,18 @@ def test_the_policy_in_effect_is_the_newest_version_whose_date_has_come():
     ],
 )
 def test_everyone_in_the_province_reads_its_rules_only_its_office_publishes_them(role, region, reads, publishes):
-    caller = Caller(subject="someone", role=role, region=region)
+    caller = Caller(subject="someone", role=role, region=region, office_id="43-dcs")
     assert may_read_province_rules(caller) is reads
-    assert may_publish_province_rules(caller) is publishes
+    assert may_publish_province_rules(caller, PROVINCE_SUPERVISION) is publishes
+
+
+def test_a_province_department_does_not_publish_the_rules_that_restrain_it():
+    department = Office("43-yjt", "湖南省应急管理厅", "province", OfficeKind.DEPARTMENT, "43", "43-dcs", 10)
+    caller = Caller(subject="someone", role=Role.PROVINCE_OFFICE, region="43", office_id="43-yjt")
+    assert may_publish_province_rules(caller, department) is False
+    assert may_publish_province_rules(caller, None) is False, "an office plan does not know publishes nothing"
+    impostor = Caller(subject="someone", role=Role.PROVINCE_OFFICE, region="43", office_id="43-yjt")
+    assert may_publish_province_rules(impostor, PROVINCE_SUPERVISION) is False, "the office must be the caller's"
 
 
 def test_the_default_negative_list_is_publishable_and_names_the_design_briefs_entries():

@@ -178,6 +178,28 @@ async def test_only_the_province_office_publishes_province_rules(plan, jwt_keys,
     assert await pool.fetchval(f"SELECT max(version) FROM {table}") == 1
 
 
+@pytest.mark.parametrize("action", ["publishCapPolicy", "publishNegativeList"])
+async def test_a_province_department_with_the_province_office_role_does_not_publish_the_rules(
+    plan, jwt_keys, pool, action
+):
+    """The caps restrain the province's departments: one of them must not lift them for itself."""
+    office = await graphql(
+        plan,
+        """mutation($o: RegisterOfficeInput!) { registerOffice(office: $o) { __typename } }""",
+        {"o": {"id": "43-yjt", "name": "湖南省应急管理厅", "kind": "DEPARTMENT", "region": "43", "yearlyBaseline": 10}},
+        headers=bearer(jwt_keys, *PROVINCE),
+    )
+    assert office["data"]["registerOffice"]["__typename"] == "Office", office
+    headers = jwt_keys.bearer(Role.PROVINCE_OFFICE, "43", office_id="43-yjt")
+    if action == "publishCapPolicy":
+        body = await graphql(plan, PUBLISH_POLICY, {"policy": policy_input("2099-01-01")}, headers=headers)
+    else:
+        body = await graphql(plan, PUBLISH_LIST, {"entries": [{"code": "N01", "text": "新"}]}, headers=headers)
+    assert body["data"][action]["__typename"] == "NotAllowed"
+    table = "cap_policies" if action == "publishCapPolicy" else "negative_lists"
+    assert await pool.fetchval(f"SELECT max(version) FROM {table}") == 1
+
+
 async def test_callers_outside_the_province_see_no_province_rules(plan, jwt_keys):
     guangdong = jwt_keys.bearer(Role.OBSERVER, "44")
     assert (await graphql(plan, POLICY_ON, headers=guangdong))["data"] == {"capPolicy": None, "capPolicies": []}

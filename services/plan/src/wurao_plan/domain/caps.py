@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from wurao_common.auth import Caller, Role, within_region
+from wurao_plan.domain.offices import Office, OfficeKind
 
 PROVINCE = "43"
 LEVELS = ("province", "city", "county")
@@ -83,5 +84,14 @@ def may_read_province_rules(caller: Caller) -> bool:
     return within_region(PROVINCE, caller.region)
 
 
-def may_publish_province_rules(caller: Caller) -> bool:
-    return caller.role is Role.PROVINCE_OFFICE and caller.region == PROVINCE
+def may_publish_province_rules(caller: Caller, office: Office | None) -> bool:
+    """Only the province supervision office itself: the caps restrain the province's departments, which also
+    act with the province-office role, so the caller's office must be the supervision office, not a department."""
+    return (
+        caller.role is Role.PROVINCE_OFFICE
+        and caller.region == PROVINCE
+        and office is not None
+        and office.id == caller.office_id
+        and office.kind == OfficeKind.SUPERVISION
+        and office.region == PROVINCE
+    )

@@ -10,7 +10,7 @@ from wurao_common.auth import Caller
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
 from wurao_common.outcomes import Invalid, NotAllowed
-from wurao_plan.adapters import caps
+from wurao_plan.adapters import caps, offices
 from wurao_plan.domain.caps import (
     DEFAULT_LIMITS,
     PROVINCE,
@@ -46,8 +46,8 @@ async def _publish(conn: asyncpg.Connection, policy: CapPolicy, published_by: st
 async def publish_cap_policy(
     pool: asyncpg.Pool, caller: Caller, effective_from: date, limits: CapLimits, *, now: datetime | None = None
 ) -> CapPolicy | NotAllowed | Invalid:
-    if not may_publish_province_rules(caller):
-        return NotAllowed("only the province office publishes cap policies")
+    if not may_publish_province_rules(caller, await offices.get(pool, caller.office_id)):
+        return NotAllowed("only the province supervision office publishes cap policies")
     problem = limits_problem(limits)
     if problem:
         return Invalid(*problem)

@@ -11,6 +11,7 @@ from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_plan.adapters import negative_list as lists
+from wurao_plan.adapters import offices
 from wurao_plan.domain.caps import PROVINCE, may_publish_province_rules
 from wurao_plan.domain.negative_list import DEFAULT_ENTRIES, Entry, NegativeList, entries_problem, event_data
 
@@ -33,8 +34,8 @@ async def _publish(conn: asyncpg.Connection, negative_list: NegativeList, publis
 async def publish_negative_list(
     pool: asyncpg.Pool, caller: Caller, entries: list[Entry], *, now: datetime | None = None
 ) -> NegativeList | NotAllowed | Invalid | Conflict:
-    if not may_publish_province_rules(caller):
-        return NotAllowed("only the province office publishes the negative list")
+    if not may_publish_province_rules(caller, await offices.get(pool, caller.office_id)):
+        return NotAllowed("only the province supervision office publishes the negative list")
     problem = entries_problem(entries)
     if problem:
         return Invalid(*problem)
