@@ -263,6 +263,32 @@ async def test_a_finding_is_recorded_by_the_inspecting_office_and_published_for_
     assert data["proposedDeadline"] == "2026-04-10"
 
 
+async def test_a_visit_shows_only_the_findings_the_caller_may_read(service, jwt_keys, pool):
+    """A finding on the village's visit may make the town responsible: the village sees its visit, not that."""
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    visit = (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]
+    for responsible in (TOWN[0], VILLAGE[0]):
+        finding = {
+            "visitId": visit["id"],
+            "severity": "LOW",
+            "responsibleUnitId": responsible,
+            "description": f"问题 {responsible}",
+            "proposedDeadline": "2026-04-10",
+        }
+        body = await graphql(client, FINDING, {"input": finding}, headers=county_inspector(jwt_keys))
+        assert body["data"]["recordFinding"]["__typename"] == "Finding"
+    read = "query($id: ID!) { visit(id: $id) { findings { responsibleUnitId } } }"
+
+    as_village = await graphql(client, read, {"id": visit["id"]}, headers=village(jwt_keys))
+    as_inspector = await graphql(client, read, {"id": visit["id"]}, headers=county_inspector(jwt_keys))
+
+    assert [f["responsibleUnitId"] for f in as_village["data"]["visit"]["findings"]] == [VILLAGE[0]]
+    assert sorted(f["responsibleUnitId"] for f in as_inspector["data"]["visit"]["findings"]) == sorted(
+        [VILLAGE[0], TOWN[0]]
+    )
+
+
 async def test_a_finding_with_a_deadline_in_the_past_is_invalid_input(service, jwt_keys, pool):
     client, plan = service
     _, code = await coded_item(plan, pool)

@@ -225,8 +225,7 @@ class Finding:
         finding = await info.context.finding_loader.load(str(id))
         if finding is None:
             return None
-        visible = access.may_read_visit(caller, finding.responsible_unit_id, finding.unit_region, finding.office_id)
-        return cls.of(finding) if visible else None
+        return cls.of(finding) if access.may_read_finding(caller, finding) else None
 
 
 @strawberry.federation.type(
@@ -285,7 +284,9 @@ class Visit:
 
     @strawberry.field
     async def findings(self, info: Info[InspectionContext, None]) -> list[Finding]:
-        return [Finding.of(finding) for finding in await info.context.findings_of_visit.load(str(self.id))]
+        caller = info.context.caller
+        found = await info.context.findings_of_visit.load(str(self.id))
+        return [Finding.of(finding) for finding in found if access.may_read_finding(caller, finding)]
 
 
 @strawberry.type(description="A unit's refusal of an inspection, with what the shown code verified as.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wurao_common.auth import Caller, Role
+from wurao_inspection.domain.feedback import Finding
 from wurao_inspection.domain.items import Unit
 
 
@@ -27,3 +28,8 @@ def may_read_visit(caller: Caller, unit_id: str, unit_region: str, office_id: st
     if caller.role is Role.INSPECTOR:
         return caller.office_id == office_id and caller.can_reach(unit_region)
     return caller.can_reach(unit_region)
+
+
+def may_read_finding(caller: Caller, finding: Finding) -> bool:
+    """As a visit, but judged on the unit the finding makes responsible, which need not be the visited one."""
+    return may_read_visit(caller, finding.responsible_unit_id, finding.unit_region, finding.office_id)
