@@ -207,6 +207,8 @@ def test_a_complaint_about_an_unknown_office_goes_to_the_units_county():
     assert feedback.route_complaint(None, "431024106201") == feedback.Route(Level.COUNTY, "431024")
 
 
-def test_an_average_rating_is_withheld_until_enough_units_rated():
-    assert feedback.shown_average(feedback.MIN_RATINGS_SHOWN - 1, 9) is None
-    assert feedback.shown_average(3, 13) == 4.33
+def test_ratings_are_withheld_while_the_year_is_open_and_the_average_until_enough_units_rated():
+    enough = feedback.MIN_RATINGS_SHOWN
+    assert feedback.shown_ratings(enough + 4, 40, closed=False) == (None, None), "a live figure tells who rated how"
+    assert feedback.shown_ratings(enough - 1, 16, closed=True) == (enough - 1, None)
+    assert feedback.shown_ratings(6, 26, closed=True) == (6, 4.33)

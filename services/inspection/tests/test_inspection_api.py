@@ -367,11 +367,13 @@ async def test_a_complaint_about_a_county_office_goes_to_the_city_above_it(servi
     assert body["data"]["fileComplaint"] == {"__typename": "InvalidInput", "field": "negativeListEntry"}
 
 
-async def test_ratings_are_summarised_without_who_rated_and_withheld_until_three(service, jwt_keys, pool):
+async def test_ratings_are_recorded_without_who_rated_and_nothing_shows_while_the_year_is_open(
+    service, jwt_keys, pool, nats_client
+):
     client, plan = service
     rate = "mutation($id: ID!, $score: Int!) { rateVisit(visitId: $id, score: $score) { __typename } }"
     summary = """{ ratingSummary(officeId: "431024-dcs", year: 2026) { __typename
-      ... on RatingSummary { ratings average } } }"""
+      ... on RatingSummary { closed ratings average } } }"""
     office = jwt_keys.bearer(Role.COUNTY_OFFICE, "431024", office_id="431024-dcs")
     visits = []
     for _ in range(2):
@@ -385,7 +387,12 @@ async def test_ratings_are_summarised_without_who_rated_and_withheld_until_three
     assert again["data"]["rateVisit"]["__typename"] == "Conflict"
 
     body = await graphql(client, summary, headers=office)
-    assert body["data"]["ratingSummary"] == {"__typename": "RatingSummary", "ratings": 2, "average": None}
+    assert body["data"]["ratingSummary"] == {
+        "__typename": "RatingSummary",
+        "closed": False,
+        "ratings": None,
+        "average": None,
+    }
     columns = {
         row["column_name"]
         for row in await pool.fetch("SELECT column_name FROM information_schema.columns WHERE table_name = 'ratings'")

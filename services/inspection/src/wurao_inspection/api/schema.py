@@ -191,7 +191,9 @@ class Query:
 
     @strawberry.field(description="An office's ratings for a year, aggregated: never who rated what.")
     async def rating_summary(self, info: Ctx, office_id: strawberry.ID, year: int) -> RatingSummaryResult:
-        outcome = await ratings.rating_summary(info.context.pool, info.context.caller, str(office_id), year)
+        outcome = await ratings.rating_summary(
+            info.context.pool, info.context.caller, str(office_id), year, now=info.context.clock()
+        )
         return refusal(outcome) if isinstance(outcome, NotAllowedModel) else RatingSummary.of(outcome)
 
 

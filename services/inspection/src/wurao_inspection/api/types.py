@@ -361,11 +361,15 @@ class RatingRecorded:
     visit_id: strawberry.ID
 
 
-@strawberry.type(description="An office's ratings for a year. The average is withheld until enough units rated.")
+@strawberry.type(
+    description="An office's ratings for a year: nothing while the year is open; then the count, and the average "
+    "once enough units rated. Never who rated what."
+)
 class RatingSummary:
     office_id: strawberry.ID
     year: int
-    ratings: int
+    closed: bool
+    ratings: int | None
     average: float | None
 
     @classmethod
@@ -373,6 +377,7 @@ class RatingSummary:
         return cls(
             office_id=strawberry.ID(summary.office_id),
             year=summary.year,
+            closed=summary.closed,
             ratings=summary.ratings,
             average=summary.average,
         )

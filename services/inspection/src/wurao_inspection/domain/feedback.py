@@ -15,7 +15,7 @@ MAX_EVIDENCE = 20
 MAX_EVIDENCE_REF = 500
 MAX_DEADLINE = timedelta(days=730)
 # An office sees its average score only once this many units rated it: fewer would point at who rated.
-MIN_RATINGS_SHOWN = 3
+MIN_RATINGS_SHOWN = 5
 
 
 class RefusalReason(enum.StrEnum):
@@ -185,5 +185,10 @@ def score_problem(score: int) -> str | None:
     return None if 1 <= score <= 5 else "a score from 1 to 5"
 
 
-def shown_average(count: int, total: int) -> float | None:
-    return round(total / count, 2) if count >= MIN_RATINGS_SHOWN else None
+def shown_ratings(count: int, total: int, *, closed: bool) -> tuple[int | None, float | None]:
+    """What an office may see of its ratings: nothing while the year is open (a count or an average that moves
+    as each unit rates would tell who rated and how), and the average of a closed year only from
+    MIN_RATINGS_SHOWN ratings up."""
+    if not closed:
+        return None, None
+    return count, round(total / count, 2) if count >= MIN_RATINGS_SHOWN else None

@@ -8,13 +8,12 @@ from datetime import datetime
 import asyncpg
 
 from wurao_common.auth import Caller, Role
-from wurao_common.bus import outbox
-from wurao_common.bus.envelope import Event
 from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain import access
-from wurao_inspection.domain.feedback import score_problem, shown_average
+from wurao_inspection.domain.feedback import score_problem, shown_ratings
+from wurao_inspection.domain.periods import china_year
 
 
 @dataclass(frozen=True)
@@ -26,8 +25,9 @@ class RatingRecorded:
 class RatingSummary:
     office_id: str
     year: int
-    ratings: int
-    average: float | None  # withheld below domain.feedback.MIN_RATINGS_SHOWN
+    closed: bool
+    ratings: int | None  # withheld while the year is open
+    average: float | None  # withheld while the year is open and below domain.feedback.MIN_RATINGS_SHOWN
 
 
 async def rate_visit(
@@ -46,22 +46,18 @@ async def rate_visit(
             return NotAllowed("only the visited unit rates a visit")
         if not await feedback.mark_rated(conn, visit_id):
             return Conflict("this visit is already rated")
-        # The score row keeps no visit, unit or time: nothing can join it back to who gave it.
+        # The score row keeps no visit, unit or time: nothing can join it back to who gave it. No event either:
+        # one per rating, however bare, would tell its reader which visit was scored how.
         await feedback.insert_rating(conn, visit.office_id, visit.period_year, score)
-        await outbox.record(
-            conn,
-            Event(
-                type="inspection.rating.recorded",
-                region=visit.office_region,
-                data={"officeId": visit.office_id, "year": visit.period_year, "score": score},
-            ),
-        )
     return RatingRecorded(visit_id)
 
 
-async def rating_summary(pool: asyncpg.Pool, caller: Caller, office_id: str, year: int) -> RatingSummary | NotAllowed:
+async def rating_summary(
+    pool: asyncpg.Pool, caller: Caller, office_id: str, year: int, *, now: datetime
+) -> RatingSummary | NotAllowed:
     office = await reference.office(pool, office_id)
     if office is None or not caller.can_reach(office.region) or caller.role is Role.UNIT:
         return NotAllowed("ratings are summarised for offices and observers over the office's region")
+    closed = year < china_year(now)
     count, total = await feedback.rating_totals(pool, office_id, year)
-    return RatingSummary(office_id, year, count, shown_average(count, total))
+    return RatingSummary(office_id, year, closed, *shown_ratings(count, total, closed=closed))

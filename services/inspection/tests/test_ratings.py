@@ -1,0 +1,61 @@
+"""Ratings stay anonymous: an office sees its ratings only for a closed year, the average only from enough units,
+and no event carries a single rating. Real PostgreSQL."""
+
+from datetime import datetime
+
+from wurao_common.auth import Caller, Role
+from wurao_inspection.domain.feedback import MIN_RATINGS_SHOWN
+from wurao_inspection.domain.periods import CHINA
+from wurao_inspection.domain.visits import Visit
+from wurao_inspection.usecases.ratings import RatingRecorded, rate_visit, rating_summary
+from wurao_inspection.usecases.visits import check_in
+
+NEXT_JANUARY = datetime(2027, 1, 5, 9, 0, tzinfo=CHINA)
+OFFICE = Caller(subject="office", role=Role.COUNTY_OFFICE, region="431024", office_id="431024-dcs")
+
+
+async def _rated_visits(deps, plan, as_unit, now, scores):
+    for score in scores:
+        unit_id = await plan.unit()
+        visit = await check_in(deps, as_unit(unit_id), (await plan.item()).code, now=now)
+        assert isinstance(visit, Visit)
+        assert isinstance(await rate_visit(deps.pool, as_unit(unit_id), visit.id, score, now=now), RatingRecorded)
+
+
+async def test_a_closed_year_shows_the_average_of_enough_ratings(deps, plan, as_unit, now):
+    await plan.publish("plan.office.registered", _office(), region="431024")
+    await _rated_visits(deps, plan, as_unit, now, [5, 4, 4, 3, 5][:MIN_RATINGS_SHOWN])
+
+    open_year = await rating_summary(deps.pool, OFFICE, "431024-dcs", 2026, now=now)
+    closed_year = await rating_summary(deps.pool, OFFICE, "431024-dcs", 2026, now=NEXT_JANUARY)
+
+    assert (open_year.closed, open_year.ratings, open_year.average) == (False, None, None)
+    assert (closed_year.closed, closed_year.ratings, closed_year.average) == (True, MIN_RATINGS_SHOWN, 4.2)
+
+
+async def test_too_few_ratings_keep_the_average_withheld_even_when_closed(deps, plan, as_unit, now):
+    await plan.publish("plan.office.registered", _office(), region="431024")
+    await _rated_visits(deps, plan, as_unit, now, [1] * (MIN_RATINGS_SHOWN - 1))
+
+    summary = await rating_summary(deps.pool, OFFICE, "431024-dcs", 2026, now=NEXT_JANUARY)
+
+    assert (summary.ratings, summary.average) == (MIN_RATINGS_SHOWN - 1, None)
+
+
+async def test_no_event_carries_a_single_rating(deps, plan, as_unit, now):
+    await _rated_visits(deps, plan, as_unit, now, [2])
+    types = {row["subject"].split(".")[2] for row in await deps.pool.fetch("SELECT subject FROM outbox")}
+    assert "visit" in types, "the check-in's own event is in the outbox"
+    assert not any("rating" in kind for kind in types)
+
+
+def _office() -> dict:
+    return {
+        "officeId": "431024-dcs",
+        "name": "嘉禾县委督查室",
+        "level": "county",
+        "kind": "supervision",
+        "region": "431024",
+        "approverOfficeId": "4310-dcs",
+        "yearlyBaseline": 20,
+    }
