@@ -230,6 +230,51 @@ class _GraphQLView(GraphQL):
     async def get_context(self, request, response) -> Any:
         return self._make_context(request, request.scope[CALLER_KEY])
 
+    async def get_sub_response(self, request: Request) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = _response_media_type(request.headers.get("accept", ""))
+        return sub_response
+
+    def create_response(self, response_data, sub_response: Response) -> Response:
+        """GraphQL over HTTP: a client that accepts `application/graphql-response+json` gets it, and a request
+        that never executed (parse, validation or variable-coercion failure) is then a 400 without `data`."""
+        if sub_response.media_type != GRAPHQL_RESPONSE_JSON:
+            return super().create_response(response_data, sub_response)
+        status = 200
+        if _is_request_error(response_data):
+            response_data = {key: value for key, value in response_data.items() if key != "data"}
+            status = 400
+        return Response(self.encode_json(response_data), status_code=status, media_type=GRAPHQL_RESPONSE_JSON)
+
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+def _response_media_type(accept: str) -> str:
+    """The client's preferred one of the two media types GraphQL over HTTP defines; application/json when it
+    names neither (the specification's compatibility rule for older clients)."""
+    wanted = []
+    for position, part in enumerate(accept.split(",")):
+        media, *params = (piece.strip().lower() for piece in part.split(";"))
+        if media not in (GRAPHQL_RESPONSE_JSON, "application/json"):
+            continue
+        quality = next((param[2:] for param in params if param.startswith("q=")), "1")
+        try:
+            weight = float(quality)
+        except ValueError:
+            continue
+        if weight > 0:
+            wanted.append((-weight, position, media))
+    return min(wanted)[2] if wanted else "application/json"
+
+
+def _is_request_error(response_data: Any) -> bool:
+    """No data and no error with a path: the operation never ran."""
+    if not isinstance(response_data, dict) or response_data.get("data") is not None:
+        return False
+    errors = response_data.get("errors") or []
+    return bool(errors) and not any(error.get("path") for error in errors)
+
 
 class _Metrics:
     def __init__(self, service: str):
