@@ -241,9 +241,9 @@ async def test_who_may_read_a_code_and_its_qr_images(plan, jwt_keys, insert_item
     assert read["qrSvg"].startswith("<svg")
     assert base64.b64decode(read["qrPng"]).startswith(b"\x89PNG")
     assert (svg.status_code, svg.headers["content-type"]) == (200, "image/svg+xml")
-    assert svg.text == qr.svg(SCAN_BASE_URL + coded["token"])
+    assert svg.text == await qr.svg(SCAN_BASE_URL + coded["token"])
     assert (png.status_code, png.headers["content-type"]) == (200, "image/png")
-    assert png.content == qr.png(SCAN_BASE_URL + coded["token"])
+    assert png.content == await qr.png(SCAN_BASE_URL + coded["token"])
 
 
 async def test_the_qr_image_url_needs_authentication_and_a_coded_item(plan, jwt_keys, insert_item):
@@ -292,3 +292,44 @@ async def test_a_key_id_reused_for_another_key_stops_the_service_from_starting(p
     with pytest.raises(RuntimeError, match="already names another public key"):
         async with serving(create_app(other)):
             pass
+
+
+async def _coded_items(plan, jwt_keys, insert_item, count: int) -> list[str]:
+    ids = [await insert_item("431024-dcs") for _ in range(count)]
+    for item_id in ids:
+        assert (await code(plan, jwt_keys, item_id))["__typename"] == "ItemCode"
+    return ids
+
+
+def _qr_sheet(ids: list[str], scale: int) -> str:
+    fields = " ".join(
+        f'c{n}: itemCode(itemId: "{item_id}") {{ qrPng(scale: {scale}) }}' for n, item_id in enumerate(ids)
+    )
+    return "{ " + fields + " }"
+
+
+async def test_one_request_gets_at_most_ten_qr_images(plan, jwt_keys, insert_item):
+    ids = await _coded_items(plan, jwt_keys, insert_item, 11)
+    body = await graphql(plan, _qr_sheet(ids, 2), headers=as_(jwt_keys, JIAHE_OFFICE))
+    rendered = [value for value in body["data"].values() if value is not None]
+    assert len(rendered) == 10
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["TOO_MANY_QR_IMAGES"]
+
+
+async def test_rendering_qr_images_never_stalls_the_service(plan, jwt_keys, insert_item):
+    """Ten large PNGs are rendered in worker threads: small requests sent meanwhile are all answered first."""
+    ids = await _coded_items(plan, jwt_keys, insert_item, 10)
+    headers = as_(jwt_keys, JIAHE_OFFICE)
+    finished: list[str] = []
+
+    async def request(name: str, query: str) -> None:
+        body = await graphql(plan, query, headers=headers)
+        assert "errors" not in body, body
+        finished.append(name)
+
+    heavy = asyncio.create_task(request("sheet", _qr_sheet(ids, 20)))
+    await asyncio.sleep(0.05)  # the sheet is being rendered
+    await asyncio.gather(*(request(f"small {n}", "{ __typename }") for n in range(20)))
+    await heavy
+
+    assert finished[-1] == "sheet", finished

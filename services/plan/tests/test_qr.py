@@ -33,7 +33,17 @@ def test_a_scan_url_one_byte_over_the_qr_capacity_would_not_fit_version_12_q():
     assert qr.make(too_long).version > 12
 
 
-def test_the_svg_and_png_renderings_are_what_they_claim_to_be():
+async def test_the_svg_and_png_renderings_are_what_they_claim_to_be():
     url = scan_url("https://wurao.example/s/", a_token())
-    assert qr.svg(url).startswith("<svg")
-    assert qr.png(url).startswith(b"\x89PNG\r\n\x1a\n")
+    assert (await qr.svg(url)).startswith("<svg")
+    assert (await qr.png(url)).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+async def test_each_image_is_rendered_once_per_token_and_scale():
+    url = scan_url("https://wurao.example/s/", a_token())
+    before = qr._render.cache_info()
+    first = await qr.png(url, scale=3)
+    again = await qr.png(url, scale=3)
+    after = qr._render.cache_info()
+    assert first == again
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)

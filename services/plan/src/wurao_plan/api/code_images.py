@@ -23,7 +23,7 @@ def qr_image_route(scan_base_url: str) -> tuple[str, RuntimeEndpoint]:
         if code is None or not rules.may_read_code(caller, code.office_region):
             return JSONResponse({"error": "no such code in your region"}, status_code=404)
         url = rules.scan_url(scan_base_url, code.token)
-        body = qr.svg(url).encode("utf-8") if extension == "svg" else qr.png(url)
+        body = (await qr.svg(url)).encode("utf-8") if extension == "svg" else await qr.png(url)
         return Response(body, media_type=_MEDIA_TYPES[extension], headers={"cache-control": "private, max-age=300"})
 
     return PATH, qr_image

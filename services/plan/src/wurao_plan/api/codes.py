@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from wurao_common.results import Conflict, InvalidInput, NotAllowed, refusal
 from wurao_plan.adapters import codes, qr
-from wurao_plan.api.context import PlanContext
+from wurao_plan.api.context import QR_IMAGES_PER_REQUEST, PlanContext
 from wurao_plan.domain import codes as rules
 from wurao_plan.usecases import codes as code_cases
 
@@ -52,13 +52,22 @@ class ItemCode:
             scan_url=rules.scan_url(scan_base_url, code.token),
         )
 
-    @strawberry.field(description="The QR code as SVG text; `scale` is pixels per module (1 to 20).")
-    def qr_svg(self, scale: int = 4) -> str:
-        return qr.svg(self.scan_url, scale=max(1, min(scale, qr.MAX_SCALE)))
+    @strawberry.field(
+        description=f"The QR code as SVG text; `scale` is pixels per module (1 to 20). At most "
+        f"{QR_IMAGES_PER_REQUEST} QR images per request: for a sheet of many, GET /codes/<itemId>.svg each."
+    )
+    async def qr_svg(self, info: Info[PlanContext, None], scale: int = 4) -> str:
+        info.context.count_qr_image()
+        return await qr.svg(self.scan_url, scale=max(1, min(scale, qr.MAX_SCALE)))
 
-    @strawberry.field(description="The QR code as a base64 PNG; `scale` is pixels per module (1 to 20).")
-    def qr_png(self, scale: int = 8) -> str:
-        return base64.b64encode(qr.png(self.scan_url, scale=max(1, min(scale, qr.MAX_SCALE)))).decode("ascii")
+    @strawberry.field(
+        description=f"The QR code as a base64 PNG; `scale` is pixels per module (1 to 20). At most "
+        f"{QR_IMAGES_PER_REQUEST} QR images per request."
+    )
+    async def qr_png(self, info: Info[PlanContext, None], scale: int = 8) -> str:
+        info.context.count_qr_image()
+        image = await qr.png(self.scan_url, scale=max(1, min(scale, qr.MAX_SCALE)))
+        return base64.b64encode(image).decode("ascii")
 
 
 async def readable_code(context: PlanContext, item_id: str) -> rules.ItemCode | None:

@@ -9,6 +9,7 @@ import asyncpg
 from strawberry.dataloader import DataLoader
 
 from wurao_common.auth import Caller
+from wurao_common.errors import ClientError
 from wurao_plan.adapters import codes, filings, items, offices, plans, regions, units
 from wurao_plan.adapters.plans import PlanStep
 from wurao_plan.adapters.regions import Region
@@ -33,6 +34,14 @@ def _loader(pool: asyncpg.Pool, fetch: Callable[[asyncpg.Pool, Sequence[str]], A
     return DataLoader(load_fn=load)
 
 
+# QR images are CPU work: a list asking for one per item could keep a worker busy for seconds.
+QR_IMAGES_PER_REQUEST = 10
+
+
+class TooManyQrImages(ClientError):
+    code = "TOO_MANY_QR_IMAGES"
+
+
 @dataclass
 class PlanContext:
     caller: Caller
@@ -48,6 +57,15 @@ class PlanContext:
     filing_loader: DataLoader[str, Filing | None] = field(init=False)
     item_filing_loader: DataLoader[str, Filing | None] = field(init=False)
     code_loader: DataLoader[str, ItemCode | None] = field(init=False)
+    _qr_images: int = field(init=False, default=0)
+
+    def count_qr_image(self) -> None:
+        self._qr_images += 1
+        if self._qr_images > QR_IMAGES_PER_REQUEST:
+            raise TooManyQrImages(
+                f"at most {QR_IMAGES_PER_REQUEST} QR images per request; fetch the others one by one "
+                "(GET /codes/<itemId>.svg or .png)"
+            )
 
     def __post_init__(self) -> None:
         pool = self.pool
