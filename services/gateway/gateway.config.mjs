@@ -225,6 +225,49 @@ const requestShape = {
   },
 };
 
+// A body sent in chunks has no Content-Length to refuse it by: read it here, and stop at the same limit.
+function requestError(status, code, message) {
+  return new GraphQLError(message, { extensions: { http: { status }, code } });
+}
+async function readAtMost(request, limit) {
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw requestError(413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw requestError(400, 'BAD_REQUEST', 'the body is not valid UTF-8');
+  }
+}
+const limitChunkedBodies = {
+  onRequestParse({ request, setRequestParser }) {
+    if (request.method !== 'POST' || request.headers.has('content-length') || !request.body) return;
+    setRequestParser(async (req) => {
+      let body;
+      try {
+        body = JSON.parse(await readAtMost(req, maxBodyBytes));
+      } catch (error) {
+        if (error instanceof GraphQLError) throw error;
+        throw requestError(400, 'BAD_REQUEST', 'the body is not valid JSON');
+      }
+      if (body === null || typeof body !== 'object') {
+        throw requestError(400, 'BAD_REQUEST', 'the body must be a JSON object with a query');
+      }
+      return body;
+    });
+  },
+};
+
 export const gatewayConfig = defineConfig({
   host: env.GATEWAY_HOST || '127.0.0.1',
   port: positiveInt('GATEWAY_PORT', 4000),
@@ -276,6 +319,7 @@ export const gatewayConfig = defineConfig({
   blockFieldSuggestions: !isDev,
   plugins: () => [
     requestShape,
+    limitChunkedBodies,
     saneClaims,
     normalizeSubgraphEventStreams,
     // Not the built-in `maxDepth`: it counts every fragment spread as a level, so fragment-heavy clients

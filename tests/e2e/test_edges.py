@@ -69,6 +69,26 @@ def test_malformed_bodies_get_a_clear_4xx_never_a_500(platform, body, content_ty
         assert response.text.strip(), url
 
 
+def test_a_body_sent_in_chunks_without_content_length_is_held_to_the_same_limit(platform):
+    headers = {
+        "authorization": f"Bearer {platform.keys.token(Role.OBSERVER, '43')}",
+        "content-type": "application/json",
+    }
+
+    def chunks(total: int):
+        yield b'{"query": "{ __typename }", "extensions": {"pad": "'
+        for _ in range(total // 65536):
+            yield b"a" * 65536
+        yield b'"}}'
+
+    for url in _endpoints(platform):
+        oversized = httpx.post(url, content=chunks(3 << 20), headers=headers, timeout=30)
+        assert oversized.status_code == 413, (url, oversized.status_code, oversized.text[:200])
+        small = httpx.post(url, content=chunks(65536), headers=headers, timeout=30)
+        assert small.status_code == 200, (url, small.status_code, small.text[:200])
+        assert small.json()["data"] == {"__typename": "Query"}, url
+
+
 def test_too_deep_a_query_is_refused_at_the_gateway_and_at_every_subgraph(platform):
     # Depth is checked with validation, so the fields need not exist: the refusal must name the depth.
     deep = "{ offices" + " { a" * 14 + " }" * 14 + " }"
