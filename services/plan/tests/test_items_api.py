@@ -2,6 +2,7 @@
 activation when the window opens, completion once rectification settles them and the window is over."""
 
 import asyncio
+import uuid
 from datetime import date
 
 from wurao_common.auth import Role
@@ -68,8 +69,9 @@ async def test_the_sweep_activates_coded_items_whose_window_opened_and_announces
     assert [e.data["itemId"] for e in plan_events.of_type("plan.item.activated")] == [opened]
 
 
-async def publish(nats_client, event_type: str, item_id: str) -> None:
-    event = Event(type=event_type, region="431024", data={"itemId": item_id, "officeId": "431024-dcs"})
+async def publish(nats_client, event_type: str, item_id: str, task_id: str) -> None:
+    data = {"itemId": item_id, "taskId": task_id, "officeId": "431024-dcs"}
+    event = Event(type=event_type, region="431024", data=data)
     await nats_client.jetstream().publish(event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id})
 
 
@@ -81,17 +83,60 @@ async def until(pool, query: str, *args) -> None:
     raise AssertionError(f"never true: {query}")
 
 
-async def test_an_item_with_an_open_rectification_task_completes_only_once_rectification_settles_it(
+async def applied(pool, task_id: str, *, closed: bool) -> None:
+    await until(pool, "SELECT closed = $2 FROM item_rectification_tasks WHERE task_id = $1::uuid", task_id, closed)
+
+
+async def test_an_item_with_an_open_rectification_task_completes_only_once_the_task_closes(
     plan, pool, plan_events, nats_client, insert_item
 ):
     over = await insert_item("431024-dcs", status="active", window=(date(2026, 3, 1), date(2026, 3, 31)))
-    await publish(nats_client, "rectification.task.opened", over)
+    task = str(uuid.uuid4())
+    await publish(nats_client, "rectification.task.opened", over, task)
     await until(pool, "SELECT rectification_open FROM items WHERE id = $1::uuid", over)
     assert await advance_items(pool, date(2026, 11, 30)) == 0
-    await publish(nats_client, "rectification.item.settled", over)
+    await publish(nats_client, "rectification.task.closed", over, task)
     await until(pool, "SELECT status = 'completed' FROM items WHERE id = $1::uuid", over)
     await plan_events.settle(pool)
     assert [e.data["itemId"] for e in plan_events.of_type("plan.item.completed")] == [over]
+
+
+async def test_a_task_closed_before_its_opening_arrives_never_keeps_the_item_open(plan, pool, nats_client, insert_item):
+    over = await insert_item("431024-dcs", status="active", window=(date(2026, 3, 1), date(2026, 3, 31)))
+    task = str(uuid.uuid4())
+    await publish(nats_client, "rectification.task.closed", over, task)
+    await applied(pool, task, closed=True)
+    await publish(nats_client, "rectification.task.opened", over, task)  # late, or redelivered
+    await until(pool, "SELECT status = 'completed' FROM items WHERE id = $1::uuid", over)
+    assert await pool.fetchval("SELECT rectification_open FROM items WHERE id = $1::uuid", over) is False
+
+
+async def test_one_task_closing_leaves_the_item_open_while_another_is_open(plan, pool, nats_client, insert_item):
+    over = await insert_item("431024-dcs", status="active", window=(date(2026, 3, 1), date(2026, 3, 31)))
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    await publish(nats_client, "rectification.task.opened", over, first)
+    await publish(nats_client, "rectification.task.opened", over, second)
+    await publish(nats_client, "rectification.task.closed", over, first)
+    await applied(pool, first, closed=True)
+    await applied(pool, second, closed=False)
+    assert await pool.fetchval("SELECT status FROM items WHERE id = $1::uuid", over) == "active"
+    await publish(nats_client, "rectification.task.closed", over, second)
+    await until(pool, "SELECT status = 'completed' FROM items WHERE id = $1::uuid", over)
+
+
+async def test_a_task_opened_after_the_item_completed_reopens_it_until_the_task_closes(
+    plan, pool, plan_events, nats_client, insert_item
+):
+    over = await insert_item("431024-dcs", status="active", window=(date(2026, 3, 1), date(2026, 3, 31)))
+    assert await advance_items(pool, date(2026, 11, 30)) == 1
+    task = str(uuid.uuid4())
+    await publish(nats_client, "rectification.task.opened", over, task)
+    await until(pool, "SELECT status = 'active' FROM items WHERE id = $1::uuid", over)
+    await publish(nats_client, "rectification.task.closed", over, task)
+    await until(pool, "SELECT status = 'completed' FROM items WHERE id = $1::uuid", over)
+    await plan_events.settle(pool)
+    assert [e.data["itemId"] for e in plan_events.of_type("plan.item.reopened")] == [over]
+    assert len(plan_events.of_type("plan.item.completed")) == 2
 
 
 async def test_the_sweep_completes_items_whose_window_is_over_with_nothing_left_to_rectify(plan, pool, insert_item):

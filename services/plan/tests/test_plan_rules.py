@@ -155,12 +155,14 @@ def test_a_new_offices_id_names_its_region(office_id, region, field):
     assert (problem.field if problem else None) == field
 
 
-def test_the_item_lifecycle_moves_forward_only_along_its_edges():
+def test_the_item_lifecycle_moves_only_along_its_edges():
     assert can_move(ItemStatus.DRAFT, ItemStatus.APPROVED)
     assert can_move(ItemStatus.APPROVED, ItemStatus.CANCELLED)
     assert can_move(ItemStatus.ACTIVE, ItemStatus.REVOKED)
     assert not can_move(ItemStatus.CODED, ItemStatus.CANCELLED)  # a coded item is revoked with its code
-    assert not can_move(ItemStatus.COMPLETED, ItemStatus.ACTIVE)
+    assert can_move(ItemStatus.COMPLETED, ItemStatus.ACTIVE)  # a task opened after completion reopens it
+    assert not can_move(ItemStatus.COMPLETED, ItemStatus.CODED)
+    assert not can_move(ItemStatus.REVOKED, ItemStatus.ACTIVE)
     assert not can_move(ItemStatus.DRAFT, ItemStatus.CODED)
 
 

@@ -153,11 +153,24 @@ async def set_status(
     return _item(row)
 
 
-async def set_rectification_open(conn: asyncpg.Connection, item_id: str, is_open: bool) -> Item | None:
-    parsed = uuids([item_id])
-    if not parsed:
+async def track_task(conn: asyncpg.Connection, item_id: str, task_id: str, *, closed: bool) -> Item | None:
+    """Records a task opening or closing, in whatever order they come (a closed task never reopens), and derives
+    whether the item has one open. None for an item plan does not hold."""
+    parsed = uuids([item_id, task_id])
+    if len(parsed) != 2:
         return None
-    row = await conn.fetchrow("UPDATE items SET rectification_open = $2 WHERE id = $1 RETURNING *", parsed[0], is_open)
+    await conn.execute(
+        """INSERT INTO item_rectification_tasks (task_id, item_id, closed) VALUES ($2, $1, $3)
+           ON CONFLICT (task_id) DO UPDATE SET closed = item_rectification_tasks.closed OR EXCLUDED.closed""",
+        *parsed,
+        closed,
+    )
+    row = await conn.fetchrow(
+        """UPDATE items SET rectification_open = EXISTS (
+               SELECT 1 FROM item_rectification_tasks WHERE item_id = $1 AND NOT closed)
+           WHERE id = $1 RETURNING *""",
+        parsed[0],
+    )
     return _item(row) if row else None
 
 

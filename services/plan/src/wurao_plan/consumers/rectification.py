@@ -11,13 +11,14 @@ from wurao_plan.usecases.items import track_rectification
 
 log = logging.getLogger("wurao.plan.consumers")
 
-# A task opened for an item keeps it from completing; the item's last task closing (settled) frees it.
-_OPENS = {"rectification.task.opened": True, "rectification.item.settled": False}
+# Each task's opening and closing, by task id: their order on the wire does not matter.
+_CLOSES = {"rectification.task.opened": False, "rectification.task.closed": True}
 
 
 async def on_rectification(conn: asyncpg.Connection, event: Event) -> None:
-    item_id = event.data.get("itemId")
-    if not isinstance(item_id, str) or event.type not in _OPENS:
-        log.error("event %s (%s) is not one plan tracks, or carries no itemId; ignored", event.id, event.type)
+    item_id, task_id = event.data.get("itemId"), event.data.get("taskId")
+    if not isinstance(item_id, str) or not isinstance(task_id, str) or event.type not in _CLOSES:
+        log.error("event %s (%s) is not one plan tracks, or lacks itemId or taskId; ignored", event.id, event.type)
         return
-    await track_rectification(conn, item_id, is_open=_OPENS[event.type], today=datetime.now(CHINA).date())
+    today = datetime.now(CHINA).date()
+    await track_rectification(conn, item_id, task_id, closed=_CLOSES[event.type], today=today)

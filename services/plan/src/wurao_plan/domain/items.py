@@ -47,6 +47,8 @@ _NEXT: dict[ItemStatus, frozenset[ItemStatus]] = {
     ItemStatus.APPROVED: frozenset({ItemStatus.CODED, ItemStatus.CANCELLED}),
     ItemStatus.CODED: frozenset({ItemStatus.ACTIVE, ItemStatus.COMPLETED, ItemStatus.REVOKED}),
     ItemStatus.ACTIVE: frozenset({ItemStatus.COMPLETED, ItemStatus.REVOKED}),
+    # A task opened by a finding whose event arrived after the sweep completed the item: it is not done yet.
+    ItemStatus.COMPLETED: frozenset({ItemStatus.ACTIVE}),
 }
 
 
@@ -181,6 +183,11 @@ def check_reason(field: str, reason: str) -> Invalid | None:
 def due_to_activate(item: Item, today: date) -> bool:
     """A coded item becomes active when its window opens."""
     return item.status is ItemStatus.CODED and item.details.window_start <= today
+
+
+def due_to_reopen(item: Item) -> bool:
+    """A completed item with a rectification task open is not done (办结 needs every task closed)."""
+    return item.status is ItemStatus.COMPLETED and item.rectification_open
 
 
 def due_to_complete(item: Item, today: date) -> bool:

@@ -21,6 +21,7 @@ from wurao_plan.domain.items import (
     check_reason,
     due_to_activate,
     due_to_complete,
+    due_to_reopen,
 )
 from wurao_plan.domain.offices import Office
 from wurao_plan.domain.plans import Plan, check_editable
@@ -115,9 +116,11 @@ async def cancel_item(
     return item
 
 
-async def track_rectification(conn: asyncpg.Connection, item_id: str, *, is_open: bool, today: date) -> None:
-    """Rectification opened a task for the item, or closed its last one; a closed item may complete now."""
-    item = await items.set_rectification_open(conn, item_id, is_open)
+async def track_rectification(
+    conn: asyncpg.Connection, item_id: str, task_id: str, *, closed: bool, today: date
+) -> None:
+    """Rectification opened or closed a task for the item: the item may complete now, or reopen."""
+    item = await items.track_task(conn, item_id, task_id, closed=closed)
     if item is not None:
         await _advance(conn, item, today)
 
@@ -137,7 +140,9 @@ async def advance_items(pool: asyncpg.Pool, today: date, *, batch: int = 500) ->
 
 async def _advance(conn: asyncpg.Connection, item: Item, today: date) -> bool:
     """Moves the item on if the calendar says so; whether it moved."""
-    if due_to_complete(item, today):
+    if due_to_reopen(item):
+        status, event_type = ItemStatus.ACTIVE, "plan.item.reopened"
+    elif due_to_complete(item, today):
         status, event_type = ItemStatus.COMPLETED, "plan.item.completed"
     elif due_to_activate(item, today):
         status, event_type = ItemStatus.ACTIVE, "plan.item.activated"
