@@ -460,3 +460,30 @@ async def test_a_malformed_entity_id_resolves_to_null_without_spoiling_the_rest_
     body = await graphql(client, query, reps, headers=village(jwt_keys))
     assert "errors" not in body, body
     assert body["data"]["_entities"] == [None, {"id": visit["id"]}, None]
+
+
+async def test_an_inspector_in_a_busy_region_lists_its_own_offices_visits_and_pages_through_them(
+    service, jwt_keys, pool
+):
+    """Filtering after the limit used to leave an inspector's page empty when other offices were busier."""
+    client, plan = service
+    ours = []
+    for _ in range(2):  # the village's county-level cap this year
+        _, code = await coded_item(plan, pool)
+        ours.append((await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"])
+    await pool.execute(
+        """INSERT INTO visits (id, item_id, code_number, office_id, office_level, office_region, unit_id, unit_region,
+             inspected_at, registered_at, counted, registration, late, period_year, registered_by)
+           SELECT gen_random_uuid(), item_id, code_number, '431024-yjj', office_level, office_region, unit_id,
+             unit_region, inspected_at + interval '1 day', registered_at, false, registration, false, period_year, 'x'
+           FROM visits v, generate_series(1, 40) WHERE v.id = $1::uuid""",
+        ours[0]["id"],
+    )
+    page = "query($after: ID) { visits(first: 1, after: $after) { id } }"
+    headers = county_inspector(jwt_keys)
+
+    first = (await graphql(client, page, headers=headers))["data"]["visits"]
+    second = (await graphql(client, page, {"after": first[-1]["id"]}, headers=headers))["data"]["visits"]
+
+    assert len(first) == 1, "a full page, though 40 newer visits of another office lie in the region"
+    assert {v["id"] for v in first + second} == {v["id"] for v in ours}

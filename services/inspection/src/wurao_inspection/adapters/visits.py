@@ -138,14 +138,29 @@ async def complete(conn: asyncpg.Connection, visit_id: str, summary: str, comple
     return _visit(row) if row else None
 
 
-async def in_region(conn: Conn, region: str, *, unit_id: str | None, item_id: str | None, limit: int) -> list[Visit]:
+async def in_region(
+    conn: Conn,
+    region: str,
+    *,
+    unit_id: str | None,
+    item_id: str | None,
+    office_id: str | None,
+    after: str | None,
+    limit: int,
+) -> list[Visit]:
+    """Newest first, filtered in SQL before the limit (so a page is full whenever that many match), and continued
+    after a visit of an earlier page (keyset: its inspection time, then its id)."""
     rows = await conn.fetch(
         """SELECT * FROM visits WHERE unit_region LIKE $1 || '%'
              AND ($2::text IS NULL OR unit_id = $2) AND ($3::uuid IS NULL OR item_id = $3)
-           ORDER BY inspected_at DESC LIMIT $4""",
+             AND ($4::text IS NULL OR office_id = $4)
+             AND ($5::uuid IS NULL OR (inspected_at, id) < (SELECT inspected_at, id FROM visits WHERE id = $5))
+           ORDER BY inspected_at DESC, id DESC LIMIT $6""",
         region,
         unit_id,
         uuid.UUID(item_id) if item_id else None,
+        office_id,
+        uuid.UUID(after) if after else None,
         limit,
     )
     return [_visit(row) for row in rows]

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from wurao_common.auth import Role
 from wurao_common.errors import ClientError
 from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Conflict as ConflictModel
@@ -117,17 +118,27 @@ class ComplaintInput:
 
 
 async def readable_visits(
-    info: Ctx, *, unit_id: strawberry.ID | None, item_id: strawberry.ID | None, first: int
+    info: Ctx,
+    *,
+    unit_id: strawberry.ID | None,
+    item_id: strawberry.ID | None,
+    first: int,
+    after: strawberry.ID | None = None,
 ) -> list[Visit]:
-    """Visits the caller may read, newest first: a unit sees its own, others their region's."""
+    """Visits the caller may read, newest first: a unit sees its own, an inspector its office's, others their
+    region's. The scope is in the query itself, so a page is never emptied by filtering after the limit."""
     caller = info.context.caller
     if access.acts_for_unit(caller):
         unit_id = strawberry.ID(caller.unit_id or "")
+    if after is not None and not is_uuid(str(after)):
+        raise ClientError("after is not a visit id")
     found = await visit_store.in_region(
         info.context.pool,
         caller.region,
         unit_id=str(unit_id) if unit_id else None,
         item_id=str(item_id) if item_id else None,
+        office_id=(caller.office_id or "") if caller.role is Role.INSPECTOR else None,
+        after=str(after) if after else None,
         limit=_page(first),
     )
     return [
@@ -169,14 +180,20 @@ class Query:
         return await Visit.resolve_reference(info, id)
 
     @strawberry.field(
-        description="Visits the caller may read, newest first: a unit sees its own, others their region's."
+        description="Visits the caller may read, newest first: a unit sees its own, an inspector its office's, "
+        "others their region's. For the next page, pass the last visit's id as `after`."
     )
     async def visits(
-        self, info: Ctx, unit_id: strawberry.ID | None = None, item_id: strawberry.ID | None = None, first: int = 100
+        self,
+        info: Ctx,
+        unit_id: strawberry.ID | None = None,
+        item_id: strawberry.ID | None = None,
+        first: int = 100,
+        after: strawberry.ID | None = None,
     ) -> list[Visit]:
         if item_id is not None and not is_uuid(str(item_id)):
             raise ClientError("itemId is not an item id")
-        return await readable_visits(info, unit_id=unit_id, item_id=item_id, first=first)
+        return await readable_visits(info, unit_id=unit_id, item_id=item_id, first=first, after=after)
 
     @strawberry.field(description="The negative list in force (负面清单).")
     async def negative_list(self, info: Ctx) -> list[NegativeListRule]:
