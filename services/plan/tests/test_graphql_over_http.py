@@ -5,6 +5,8 @@ without `data` for a request that never executed. Clients that ask for `applicat
 import pytest
 
 from wurao_common.auth import Role
+from wurao_common.testing import serving
+from wurao_plan.app import create_app
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -51,3 +53,25 @@ async def test_the_clients_preference_decides_between_the_two(plan, jwt_keys):
     assert preferred_json.headers["content-type"].startswith("application/json")
     no_preference = await _post(plan, jwt_keys, body, "*/*")
     assert no_preference.headers["content-type"].startswith("application/json")
+
+
+async def test_production_subgraphs_refuse_introspection_and_suggest_nothing(plan_settings, pool, jwt_keys):
+    headers = jwt_keys.bearer(Role.OBSERVER, "43")
+    async with serving(create_app(plan_settings(WURAO_ENV="production"))) as production:
+        for query in ("{ __schema { types { name } } }", '{ __type(name: "Office") { fields { name } } }'):
+            refused = await production.post("/graphql", json={"query": query}, headers=headers)
+            assert refused.status_code == 400, query
+            assert refused.json()["errors"][0]["extensions"]["code"] == "INTROSPECTION_DISABLED"
+        federation = await production.post("/graphql", json={"query": "{ _service { sdl } }"}, headers=headers)
+        assert "type Office" in federation.json()["data"]["_service"]["sdl"], "the composer still reads the SDL"
+        typo = await production.post("/graphql", json={"query": "{ ofices { id } }"}, headers=headers)
+        assert "Did you mean" not in typo.text
+        assert typo.json()["errors"]
+
+
+async def test_development_subgraphs_still_introspect_and_suggest(plan, jwt_keys):
+    headers = jwt_keys.bearer(Role.OBSERVER, "43")
+    schema = await plan.post("/graphql", json={"query": "{ __schema { queryType { name } } }"}, headers=headers)
+    assert schema.json()["data"]["__schema"]["queryType"]["name"] == "Query"
+    typo = await plan.post("/graphql", json={"query": "{ ofices { id } }"}, headers=headers)
+    assert "Did you mean" in typo.text

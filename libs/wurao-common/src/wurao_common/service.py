@@ -168,6 +168,7 @@ def service_app(
         make_context=lambda _request, caller: make_context(state["runtime"], caller),
         readiness=readiness,
         max_body_bytes=settings.max_body_bytes,
+        production=settings.environment == "production",
         extra_routes=[
             authenticated_get(
                 path,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError, Visitor, parse, visit
 from opentelemetry import trace
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -143,10 +144,13 @@ class GraphQLGuard:
     Strawberry answers 500 to a JSON scalar body or undecodable bytes, so the body is checked here first.
     """
 
-    def __init__(self, app: ASGIApp, *, verifier: Callable[[], TokenVerifier], max_body_bytes: int):
+    def __init__(
+        self, app: ASGIApp, *, verifier: Callable[[], TokenVerifier], max_body_bytes: int, introspection: bool
+    ):
         self._app = app
         self._verifier = verifier
         self._max = max_body_bytes
+        self._introspection = introspection
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -186,6 +190,9 @@ class GraphQLGuard:
         if problem:
             await _json_error(400, problem, "BAD_REQUEST")(scope, receive, send)
             return
+        if not self._introspection and _introspects(bytes(body)):
+            await _json_error(400, "introspection is disabled", "INTROSPECTION_DISABLED")(scope, receive, send)
+            return
         scope[CALLER_KEY] = caller
         replayed = False
 
@@ -197,6 +204,29 @@ class GraphQLGuard:
             return {"type": "http.request", "body": bytes(body), "more_body": False}
 
         await self._app(scope, replay, send)
+
+
+_INTROSPECTION_HINT = re.compile(rb"__schema|__type(?!name)")
+
+
+def _introspects(body: bytes) -> bool:
+    """Whether the query asks for `__schema` or `__type` (`_service { sdl }`, which composition needs, is no
+    introspection). Parsed only when the text mentions them, so ordinary requests pay nothing."""
+    if not _INTROSPECTION_HINT.search(body):
+        return False
+    try:
+        document = parse(json.loads(body)["query"])
+    except GraphQLError:
+        return False  # Strawberry answers the syntax error itself
+    found = []
+
+    class _Finder(Visitor):
+        def enter_field(self, node: FieldNode, *_args) -> None:
+            if node.name.value in ("__schema", "__type"):
+                found.append(node)
+
+    visit(document, _Finder())
+    return bool(found)
 
 
 def _body_problem(body: bytes) -> str | None:
@@ -220,12 +250,13 @@ def _body_problem(body: bytes) -> str | None:
 
 
 class _GraphQLView(GraphQL):
-    def __init__(self, schema, make_context: Callable[[Request, Caller], Any]):
+    def __init__(self, schema, make_context: Callable[[Request, Caller], Any], *, hide_suggestions: bool):
         # Subscriptions are served as server-sent events on POST (how the gateway forwards them); no WebSocket.
         super().__init__(
             schema, graphql_ide=None, allow_queries_via_get=False, subscription_protocols=(GRAPHQL_SSE_PROTOCOL,)
         )
         self._make_context = make_context
+        self._hide_suggestions = hide_suggestions
 
     async def get_context(self, request, response) -> Any:
         return self._make_context(request, request.scope[CALLER_KEY])
@@ -238,6 +269,8 @@ class _GraphQLView(GraphQL):
     def create_response(self, response_data, sub_response: Response) -> Response:
         """GraphQL over HTTP: a client that accepts `application/graphql-response+json` gets it, and a request
         that never executed (parse, validation or variable-coercion failure) is then a 400 without `data`."""
+        if self._hide_suggestions:
+            response_data = _without_suggestions(response_data)
         if sub_response.media_type != GRAPHQL_RESPONSE_JSON:
             return super().create_response(response_data, sub_response)
         status = 200
@@ -266,6 +299,18 @@ def _response_media_type(accept: str) -> str:
         if weight > 0:
             wanted.append((-weight, position, media))
     return min(wanted)[2] if wanted else "application/json"
+
+
+_SUGGESTION = re.compile(r" Did you mean .*\?$")
+
+
+def _without_suggestions(response_data: Any) -> Any:
+    """In production, validation messages do not name the fields and types they guess at (as at the gateway):
+    guesses map the schema for whoever probes it."""
+    if not isinstance(response_data, dict) or not response_data.get("errors"):
+        return response_data
+    errors = [{**error, "message": _SUGGESTION.sub("", error.get("message", ""))} for error in response_data["errors"]]
+    return {**response_data, "errors": errors}
 
 
 def _is_request_error(response_data: Any) -> bool:
@@ -319,6 +364,7 @@ def graphql_service(
     make_context: Callable[[Request, Caller], Any],
     readiness: Callable[[], Awaitable[list[str]]],
     max_body_bytes: int = 1 << 20,
+    production: bool = True,
     extra_routes: Sequence[BaseRoute] = (),
 ) -> ASGIApp:
     """The subgraph's ASGI app. `runtime` is an async context manager factory run as the lifespan.
@@ -345,7 +391,12 @@ def graphql_service(
         async with runtime():
             yield
 
-    graphql = GraphQLGuard(_GraphQLView(schema, make_context), verifier=verifier, max_body_bytes=max_body_bytes)
+    graphql = GraphQLGuard(
+        _GraphQLView(schema, make_context, hide_suggestions=production),
+        verifier=verifier,
+        max_body_bytes=max_body_bytes,
+        introspection=not production,
+    )
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=None),
