@@ -185,3 +185,48 @@ async def _produce(pool, kind: str, count: int) -> None:
     for n in range(count):
         await _emit(pool, kind, n)
         await asyncio.sleep(0.01)
+
+
+async def _apply_batch(conn, events: list[Event]) -> None:
+    if any(event.data["n"] < 0 for event in events):
+        raise ValueError("a negative n cannot be applied")
+    await conn.executemany("INSERT INTO applied (event_id, n) VALUES ($1, $2)", [(e.id, e.data["n"]) for e in events])
+
+
+async def _apply_unless_negative(conn, event: Event) -> None:
+    if event.data["n"] >= 0:  # one by one, the bad event is consumed without effect
+        await _apply(conn, event)
+
+
+def _batched(kind: str) -> Subscription:
+    return Subscription(
+        durable=f"test-{kind}",
+        event_types=(f"test.{kind}.happened",),
+        handler=_apply_unless_negative,
+        batch_handler=_apply_batch,
+    )
+
+
+async def test_a_batch_applies_each_fresh_event_once_in_one_go(bus_pool, nats_client):
+    consumer = Consumer(bus_pool, nats_client, _batched(_kind()))
+    events = [Event(type="test.b.happened", region="43", data={"n": n}) for n in range(5)]
+    assert await consumer.apply_batch([*events[:3], events[0]]) == 3  # a repeat inside the batch counts once
+    assert await consumer.apply_batch(events) == 2  # a redelivered batch: only the two not yet applied
+    assert await bus_pool.fetchval("SELECT count(*) FROM applied") == 5
+
+
+async def test_a_batch_that_fails_is_applied_one_by_one_and_loses_nothing(bus_pool, nats_client):
+    kind = _kind()
+    relay = OutboxRelay(bus_pool, nats_client)
+    consumer = Consumer(bus_pool, nats_client, _batched(kind))
+    for n in (1, 2, -3, 4):
+        await _emit(bus_pool, kind, n)
+    await relay.start()
+    await consumer.start()
+    try:
+        await _wait_for(bus_pool, 3)
+    finally:
+        await consumer.stop()
+        await relay.stop()
+    assert sorted(await bus_pool.fetchval("SELECT array_agg(n) FROM applied")) == [1, 2, 4]
+    assert await bus_pool.fetchval("SELECT count(*) FROM inbox") == 4

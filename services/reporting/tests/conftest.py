@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 from wurao_common import db
@@ -13,6 +15,16 @@ async def migrated(pool):
     """The test's database with the bus tables and reporting's read models."""
     await db.migrate(pool, {"bus": BUS_MIGRATIONS, "reporting": MIGRATIONS})
     return pool
+
+
+@pytest.fixture
+async def second_migrated(servers):
+    """Another database with reporting's schema, to compare two ways of building the same read models."""
+    url = await db.ensure_database(servers.postgres.url, f"second_{uuid.uuid4().hex[:12]}")
+    pool = await db.create_pool(url, max_size=4)
+    await db.migrate(pool, {"bus": BUS_MIGRATIONS, "reporting": MIGRATIONS})
+    yield pool
+    await pool.close()
 
 
 @pytest.fixture

@@ -1,17 +1,14 @@
-"""The rebuild replays the stream into emptied tables and ends with the figures the live consumers built."""
+"""Three ways to build the read models end alike: the live consumers, a rebuild from the stream, one by one."""
 
 import asyncio
 import dataclasses
 import random
 import uuid
 
-from wurao_common import db
 from wurao_common.bus.consumer import Consumer
 from wurao_common.bus.envelope import STREAM
-from wurao_common.service import BUS_MIGRATIONS
 from wurao_reporting import testing as t
 from wurao_reporting.adapters import figures
-from wurao_reporting.app import MIGRATIONS
 from wurao_reporting.consumers import SUBSCRIPTIONS
 from wurao_reporting.rebuild import rebuild
 
@@ -26,13 +23,6 @@ async def everything(pool) -> tuple:
     tasks = await pool.fetch("SELECT task_id, closed_at FROM tasks ORDER BY task_id")
     loads = await pool.fetch("SELECT office_id, plans_drafted FROM office_load ORDER BY office_id")
     return await figures.dump(pool), [tuple(r.values()) for r in facts], [tuple(r.values()) for r in tasks], loads
-
-
-async def fresh_pool(servers):
-    url = await db.ensure_database(servers.postgres.url, f"rebuild_{uuid.uuid4().hex[:12]}")
-    pool = await db.create_pool(url, max_size=4)
-    await db.migrate(pool, {"bus": BUS_MIGRATIONS, "reporting": MIGRATIONS})
-    return pool
 
 
 async def live(pool, nc) -> None:
@@ -54,7 +44,7 @@ async def live(pool, nc) -> None:
             await consumer.stop()
 
 
-async def test_a_rebuild_ends_with_the_figures_the_live_consumers_built(servers, nats_client, migrated):
+async def test_a_rebuild_ends_with_the_figures_the_live_consumers_built(nats_client, migrated, second_migrated):
     village = f"439904101{random.randrange(1000):03d}"
     item, task = str(uuid.uuid4()), str(uuid.uuid4())
     published = [
@@ -68,23 +58,42 @@ async def test_a_rebuild_ends_with_the_figures_the_live_consumers_built(servers,
     js = nats_client.jetstream()
     for event in published:
         await js.publish(event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id})
-    live_pool, rebuilt_pool = migrated, await fresh_pool(servers)
-    try:
-        await live(live_pool, nats_client)
-        built_live = await everything(live_pool)
-        assert ("region", village, 2026, 3, "visits.counted", 2) in built_live[0]
+    live_pool, rebuilt_pool = migrated, second_migrated
+    await live(live_pool, nats_client)
+    built_live = await everything(live_pool)
+    assert ("region", village, 2026, 3, "visits.counted", 2) in built_live[0]
 
-        # What a rebuild must undo: a wrong figure, a fact no event carries, an inbox row claiming an event.
-        await rebuilt_pool.execute("INSERT INTO figures VALUES ('region', $1, 2026, 3, 'visits.counted', 40)", village)
-        subscriptions = renamed("rebuild")
-        await rebuilt_pool.execute(
-            "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)", subscriptions[1].durable, published[1].id
-        )
-        applied = await rebuild(rebuilt_pool, nats_client, subscriptions)
-        assert applied >= len(published)
-        assert await everything(rebuilt_pool) == built_live
+    # What a rebuild must undo: a wrong figure, an inbox row claiming an event it never applied.
+    await rebuilt_pool.execute("INSERT INTO figures VALUES ('region', $1, 2026, 3, 'visits.counted', 40)", village)
+    subscriptions = renamed("rebuild")
+    await rebuilt_pool.execute(
+        "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)", subscriptions[1].durable, published[1].id
+    )
+    applied = await rebuild(rebuilt_pool, nats_client, subscriptions)
+    assert applied >= len(published)
+    assert await everything(rebuilt_pool) == built_live
 
-        assert await rebuild(rebuilt_pool, nats_client, subscriptions) == applied  # again, from the start
-        assert await everything(rebuilt_pool) == built_live
-    finally:
-        await rebuilt_pool.close()
+    assert await rebuild(rebuilt_pool, nats_client, subscriptions) == applied  # again, from the start
+    assert await everything(rebuilt_pool) == built_live
+
+
+async def test_a_batch_builds_exactly_what_one_event_at_a_time_builds(nats_client, migrated, second_migrated):
+    item, task = str(uuid.uuid4()), str(uuid.uuid4())
+    events = [
+        t.item_event("plan.item.drafted", item),
+        t.item_event("plan.item.approved", item),
+        t.visit(item_id=item),
+        t.visit(item_id=item, counted=False, registration="emergency", late=True),
+        t.refusal("cap_reached", item_id=item),
+        t.finding(item_id=item, severity="low"),
+        t.complaint(item_id=item),
+        t.task_opened(task, item_id=item),
+        t.task_step("closed", task, item_id=item, onTime=False, deadline="2026-03-31"),
+        t.item_event("plan.item.completed", item),
+    ]
+    one_by_one = Consumer(migrated, nats_client, SUBSCRIPTIONS[1])
+    for event in events:
+        assert await one_by_one.apply(event)
+    assert await Consumer(second_migrated, nats_client, SUBSCRIPTIONS[1]).apply_batch(events) == len(events)
+    assert await everything(second_migrated) == await everything(migrated)
+    assert len((await everything(migrated))[1]) == len(events)  # every step is in the item's story

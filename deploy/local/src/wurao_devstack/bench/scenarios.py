@@ -5,6 +5,7 @@ from __future__ import annotations
 from wurao_common.auth import Role
 from wurao_devstack.bench.gate import gate
 from wurao_devstack.bench.load import GraphQLWorker, run
+from wurao_devstack.bench.reporting import figure_delay, hunan_figures, pipeline
 from wurao_devstack.bench.scan_page import scan_page
 from wurao_devstack.stack import Stack
 
@@ -33,4 +34,11 @@ async def read_office(stack: Stack, *, seconds: float, concurrency: int) -> None
     print(through.line(direct))
 
 
-SCENARIOS = {"read-office": read_office, "gate": gate, "scan-page": scan_page}
+SCENARIOS = {
+    "read-office": read_office,
+    "gate": gate,
+    "scan-page": scan_page,
+    "pipeline": pipeline,
+    "figure-delay": figure_delay,
+    "hunan-figures": hunan_figures,
+}

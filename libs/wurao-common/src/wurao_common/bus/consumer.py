@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -26,15 +27,22 @@ log = logging.getLogger("wurao.consumer")
 tracer = trace.get_tracer("wurao.consumer")
 
 Handler = Callable[[asyncpg.Connection, Event], Awaitable[None]]
+BatchHandler = Callable[[asyncpg.Connection, list[Event]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Subscription:
-    """`durable` names the consumer (shared by replicas); `event_types` like `plan.item.coded`."""
+    """`durable` names the consumer (shared by replicas); `event_types` like `plan.item.coded`.
+
+    With `batch_handler`, each fetched batch is applied in one transaction (one inbox insert, one handler call):
+    for read models that must keep up with the whole stream. If the batch fails, its events are applied one by
+    one with `handler`, so one bad event costs only itself.
+    """
 
     durable: str
     event_types: tuple[str, ...]
     handler: Handler
+    batch_handler: BatchHandler | None = None
 
     def filter_subjects(self) -> list[str]:
         return [f"{SUBJECT_ROOT}.{event_type}.>" for event_type in self.event_types]
@@ -103,11 +111,64 @@ class Consumer:
                 continue
             if messages is None:
                 return
+            if self._sub.batch_handler is not None and await self._handled_as_batch(messages):
+                continue
             for message in messages:
                 try:
                     await self._handle(message)
                 except Exception:  # an ack or nak on a closed connection: the message is redelivered later
                     log.exception("consumer %s: could not settle a message", self._sub.durable)
+
+    async def _handled_as_batch(self, messages: list[Msg]) -> bool:
+        """Applies and acknowledges the whole batch, or returns False (nothing applied) to go one by one."""
+        try:
+            events = [Event.from_json(message.data) for message in messages]
+        except MalformedEvent:
+            return False
+        links = [
+            trace.Link(context)
+            for message, event in zip(messages, events, strict=True)
+            if (
+                context := trace.get_current_span(context_from(_traceparent(message, event))).get_span_context()
+            ).is_valid
+        ]
+        with tracer.start_as_current_span(
+            f"consume batch {self._sub.durable}",
+            kind=trace.SpanKind.CONSUMER,
+            links=links,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.consumer.group.name": self._sub.durable,
+                "messaging.batch.message_count": len(events),
+            },
+        ):
+            try:
+                await self.apply_batch(events)
+            except Exception:
+                log.warning("consumer %s: a batch of %d failed; one by one", self._sub.durable, len(events))
+                return False
+        for message in messages:
+            with contextlib.suppress(Exception):  # a lost ack means a redelivery, which the inbox absorbs
+                await message.ack()
+        return True
+
+    async def apply_batch(self, events: list[Event]) -> int:
+        """Applies, in one transaction, the events this consumer has not applied yet; returns how many."""
+        unique = list({event.id: event for event in events}.values())
+        async with self._pool.acquire() as conn, conn.transaction():
+            fresh = {
+                row["event_id"]
+                for row in await conn.fetch(
+                    """INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[])
+                       ON CONFLICT DO NOTHING RETURNING event_id""",
+                    self._sub.durable,
+                    [event.id for event in unique],
+                )
+            }
+            applied = [event for event in unique if uuid.UUID(event.id) in fresh]
+            if applied:
+                await self._sub.batch_handler(conn, applied)
+            return len(applied)
 
     async def _handle(self, message: Msg) -> None:
         try:
@@ -116,10 +177,9 @@ class Consumer:
             log.error("consumer %s: dropping malformed message on %s: %s", self._sub.durable, message.subject, error)
             await message.term()
             return
-        traceparent = (message.headers or {}).get("traceparent") or event.traceparent
         with tracer.start_as_current_span(
             f"consume {event.type}",
-            context=context_from(traceparent),
+            context=context_from(_traceparent(message, event)),
             kind=trace.SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "nats",
@@ -147,3 +207,7 @@ class Consumer:
             if fresh:
                 await self._sub.handler(conn, event)
             return bool(fresh)
+
+
+def _traceparent(message: Msg, event: Event) -> str | None:
+    return (message.headers or {}).get("traceparent") or event.traceparent

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
-from wurao_reporting.usecases.apply_event import FIGURES_CHANGED
+from wurao_reporting.usecases.effects import FIGURES_CHANGED
 
 
 class FigureChanges:

@@ -8,8 +8,6 @@ from datetime import datetime
 
 import asyncpg
 
-from wurao_common.bus.envelope import Event
-
 
 @dataclass(frozen=True)
 class Fact:
@@ -19,29 +17,15 @@ class Fact:
     office_id: str | None
     unit_id: str | None
     detail: dict
+    event_id: str = ""
+    region: str = ""
 
 
-async def record(
-    conn: asyncpg.Connection,
-    event: Event,
-    *,
-    item_id: str | None,
-    office_id: str | None,
-    unit_id: str | None,
-    detail: dict,
-    at: datetime,
-) -> None:
-    await conn.execute(
+async def record_many(conn: asyncpg.Connection, found: Sequence[Fact]) -> None:
+    await conn.executemany(
         """INSERT INTO facts (event_id, type, at, item_id, region, office_id, unit_id, detail)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING""",
-        event.id,
-        event.type,
-        at,
-        item_id,
-        event.region,
-        office_id,
-        unit_id,
-        detail,
+        [(f.event_id, f.event_type, f.at, f.item_id, f.region, f.office_id, f.unit_id, f.detail) for f in found],
     )
 
 

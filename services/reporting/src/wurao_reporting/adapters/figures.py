@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import asyncpg
-
-from wurao_reporting.domain.tallies import Tally
 
 # (year, month, metric) -> value
 Counts = dict[tuple[int, int, str], int]
 
 
-async def add(conn: asyncpg.Connection, tally: Tally) -> None:
-    scopes = tally.scopes()
-    rows = [(kind, scope_id, metric, value) for kind, scope_id in scopes for metric, value in tally.metrics.items()]
+async def add_many(conn: asyncpg.Connection, sums: Mapping[tuple[str, str, int, int, str], int]) -> None:
+    """Adds deltas keyed (scope kind, scope id, year, month, metric); each key once."""
+    if not sums:
+        return
+    kinds, scopes, years, months, metrics = (list(column) for column in zip(*sums, strict=True))
     await conn.execute(
         """INSERT INTO figures (scope_kind, scope_id, year, month, metric, value)
-           SELECT kind, scope_id, $5, $6, metric, value
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS t(kind, scope_id, metric, value)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::smallint[], $5::text[], $6::bigint[])
            ON CONFLICT (scope_kind, scope_id, year, metric, month)
            DO UPDATE SET value = figures.value + excluded.value""",
-        [row[0] for row in rows],
-        [row[1] for row in rows],
-        [row[2] for row in rows],
-        [row[3] for row in rows],
-        tally.month.year,
-        tally.month.month,
+        kinds,
+        scopes,
+        years,
+        months,
+        metrics,
+        list(sums.values()),
     )
 
 

@@ -33,13 +33,16 @@ async def items(db: asyncpg.Pool | asyncpg.Connection, ids: Sequence[str]) -> di
     return {row["item_id"]: KnownItem(**row) for row in rows}
 
 
-async def remember_region(conn: asyncpg.Connection, table: str, entity_id: str, region: str) -> None:
-    """`table`: offices or units."""
+async def remember_regions(conn: asyncpg.Connection, table: str, regions: dict[str, str]) -> None:
+    """`table`: offices or units; `regions`: id -> region."""
+    if not regions:
+        return
     key = {"offices": "office_id", "units": "unit_id"}[table]
     await conn.execute(
-        f"INSERT INTO {table} ({key}, region) VALUES ($1, $2) ON CONFLICT ({key}) DO UPDATE SET region = $2",
-        entity_id,
-        region,
+        f"""INSERT INTO {table} ({key}, region) SELECT * FROM unnest($1::text[], $2::text[])
+            ON CONFLICT ({key}) DO UPDATE SET region = excluded.region""",
+        list(regions),
+        list(regions.values()),
     )
 
 

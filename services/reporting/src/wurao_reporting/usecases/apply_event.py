@@ -1,7 +1,9 @@
-"""Applies one event to the read models: its fact in the item's story, what it teaches, and its figures.
+"""Applies events to the read models: each one's fact in its item's story, what it teaches, and its figures.
 
-Runs inside the inbox transaction, so each event applies once. `FIGURES_CHANGED` is notified with the event's
-region in the same transaction: every replica's live subscriptions hear of it when, and only if, it commits.
+Runs inside the inbox transaction, so each event applies once. `apply_events` takes a whole batch: items and
+tasks (which later events of the same batch may read) are written as each event comes, everything else is
+gathered and written once. A batch that fails rolls back whole; the consumer then applies its events one by
+one with `apply_event`, which skips an event it cannot read.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from datetime import datetime
 import asyncpg
 
 from wurao_common.bus.envelope import Event
-from wurao_reporting.adapters import facts, figures, knowledge
+from wurao_reporting.adapters import knowledge
+from wurao_reporting.adapters.facts import Fact
 from wurao_reporting.domain import tallies, timeline
 from wurao_reporting.domain.periods import month_of, month_within_year
 from wurao_reporting.domain.tallies import Tally
+from wurao_reporting.usecases.effects import Effects
 
-FIGURES_CHANGED = "reporting_figures"
 log = logging.getLogger("wurao.reporting")
 
 _ITEM_STEPS = {
@@ -28,9 +31,10 @@ _ITEM_STEPS = {
     "plan.item.completed": "completed",
     "plan.item.cancelled": "cancelled",
 }
+TallyOf = Callable[[asyncpg.Connection, Event, Effects], Awaitable[Tally | None]]
 
 
-async def _item_tally(conn: asyncpg.Connection, event: Event) -> Tally | None:
+async def _item_tally(conn: asyncpg.Connection, event: Event, _effects: Effects) -> Tally | None:
     data = event.data
     if event.type == "plan.item.drafted" and data.get("planId") is None:
         return None  # a filed item is counted as a filing, not as planned
@@ -51,47 +55,41 @@ async def _item_tally(conn: asyncpg.Connection, event: Event) -> Tally | None:
     return tallies.item_step(_ITEM_STEPS[event.type], month=month, region=event.region, office_id=data["officeId"])
 
 
-async def _filing_tally(conn: asyncpg.Connection, event: Event) -> Tally:
+async def _filing_tally(conn: asyncpg.Connection, event: Event, _effects: Effects) -> Tally:
     data = event.data
     await knowledge.remember_item(conn, data["itemId"], data["officeId"], event.region, data["year"])
     return tallies.filing(data, month=month_within_year(data["year"], event.time), region=event.region)
 
 
-async def _visit_tally(conn: asyncpg.Connection, event: Event) -> Tally:
-    await knowledge.remember_region(conn, "offices", event.data["officeId"], event.data["officeRegion"])
-    await knowledge.remember_region(conn, "units", event.data["unitId"], event.data["unitRegion"])
-    return tallies.visit(event.data)
+async def _visit_tally(_conn: asyncpg.Connection, event: Event, effects: Effects) -> Tally:
+    tally = tallies.visit(event.data)
+    effects.regions[("offices", event.data["officeId"])] = event.data["officeRegion"]
+    effects.regions[("units", event.data["unitId"])] = event.data["unitRegion"]
+    return tally
 
 
-async def _task_opened_tally(conn: asyncpg.Connection, event: Event) -> Tally:
+async def _task_opened_tally(conn: asyncpg.Connection, event: Event, _effects: Effects) -> Tally:
     data = event.data
-    month = month_of(event.time)
+    tally = tallies.task_opened({**data, "unitRegion": event.region}, event.time)
+    month = tally.month
     await knowledge.open_task(conn, data, region=event.region, at=event.time, year=month.year, month=month.month)
-    return tallies.task_opened({**data, "unitRegion": event.region}, event.time)
+    return tally
 
 
-async def _task_closed_tally(conn: asyncpg.Connection, event: Event) -> Tally:
+async def _task_closed_tally(conn: asyncpg.Connection, event: Event, _effects: Effects) -> Tally:
     opened_at = await knowledge.close_task(conn, event.data["taskId"], event.time)
     return tallies.task_closed(event.data, at=event.time, region=event.region, opened_at=opened_at)
 
 
-async def _directory(conn: asyncpg.Connection, event: Event) -> None:
-    table, key = ("offices", "officeId") if event.type == "plan.office.registered" else ("units", "unitId")
-    await knowledge.remember_region(conn, table, event.data[key], event.data["region"])
-
-
-TallyOf = Callable[[asyncpg.Connection, Event], Awaitable[Tally | None]]
-
-
 def _from_data(make: Callable[[dict], Tally]) -> TallyOf:
-    async def tally(_conn: asyncpg.Connection, event: Event) -> Tally:
+    async def tally(_conn: asyncpg.Connection, event: Event, _effects: Effects) -> Tally:
         return make(event.data)
 
     return tally
 
 
 def _from_data_at(make: Callable[[dict, datetime], Tally]) -> TallyOf:
-    async def tally(_conn: asyncpg.Connection, event: Event) -> Tally:
+    async def tally(_conn: asyncpg.Connection, event: Event, _effects: Effects) -> Tally:
         return make(event.data, event.time)
 
     return tally
@@ -107,7 +105,7 @@ TALLIES: dict[str, TallyOf] = {
     "rectification.task.opened": _task_opened_tally,
     "rectification.task.closed": _task_closed_tally,
 }
-DIRECTORY = ("plan.office.registered", "plan.unit.registered")
+DIRECTORY = {"plan.office.registered": ("offices", "officeId"), "plan.unit.registered": ("units", "unitId")}
 EVENT_TYPES = tuple(sorted({*TALLIES, *timeline.STEPS, *DIRECTORY}))
 
 
@@ -117,34 +115,46 @@ def _when(event: Event) -> datetime:
     return datetime.fromisoformat(moment) if moment else event.time
 
 
+def _fact(event: Event) -> Fact:
+    data = event.data
+    return Fact(
+        event_type=event.type,
+        at=_when(event),
+        item_id=data["itemId"],
+        office_id=data.get("officeId"),
+        unit_id=timeline.unit_shown(event.type, data.get("unitId") or data.get("responsibleUnitId")),
+        detail=timeline.detail(event.type, data),
+        event_id=event.id,
+        region=event.region,
+    )
+
+
+async def _apply(conn: asyncpg.Connection, event: Event, effects: Effects) -> None:
+    if event.type in DIRECTORY:
+        table, key = DIRECTORY[event.type]
+        effects.regions[(table, event.data[key])] = event.data["region"]
+        return
+    if event.type in timeline.STEPS and event.data.get("itemId"):
+        effects.facts.append(_fact(event))
+    make_tally = TALLIES.get(event.type)
+    tally = await make_tally(conn, event, effects) if make_tally else None
+    if tally is not None:
+        effects.count(tally)
+
+
+async def apply_events(conn: asyncpg.Connection, events: list[Event]) -> None:
+    """A batch in one go; raises (and so rolls the batch back) on any event it cannot apply."""
+    effects = Effects()
+    for event in events:
+        await _apply(conn, event, effects)
+    await effects.write(conn)
+
+
 async def apply_event(conn: asyncpg.Connection, event: Event) -> None:
     """Applies the event, or none of it: a payload reporting cannot read is logged and consumed without effect
     (redelivering it would fail the same way forever, and hold up a rebuild)."""
     try:
         async with conn.transaction():  # a savepoint inside the inbox transaction
-            await _apply(conn, event)
+            await apply_events(conn, [event])
     except (KeyError, TypeError, ValueError, asyncpg.DataError) as error:
         log.warning("event %s (%s) cannot be counted, skipped: %r", event.id, event.type, error)
-
-
-async def _apply(conn: asyncpg.Connection, event: Event) -> None:
-    if event.type in DIRECTORY:
-        await _directory(conn, event)
-        return
-    data = event.data
-    if event.type in timeline.STEPS and data.get("itemId"):
-        unit_id = data.get("unitId") or data.get("responsibleUnitId")
-        await facts.record(
-            conn,
-            event,
-            item_id=data["itemId"],
-            office_id=data.get("officeId"),
-            unit_id=timeline.unit_shown(event.type, unit_id),
-            detail=timeline.detail(event.type, data),
-            at=_when(event),
-        )
-    make_tally = TALLIES.get(event.type)
-    tally = await make_tally(conn, event) if make_tally else None
-    if tally is not None:
-        await figures.add(conn, tally)
-        await conn.execute("SELECT pg_notify($1, $2)", FIGURES_CHANGED, tally.region)

@@ -1,0 +1,42 @@
+"""What applying events writes besides the state later events read: facts, figures, regions, notifications.
+
+Gathered in memory and written with one statement each, so a batch of events costs a handful of round trips.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from wurao_reporting.adapters import facts, figures, knowledge
+from wurao_reporting.domain.tallies import Tally
+
+FIGURES_CHANGED = "reporting_figures"
+
+
+@dataclass
+class Effects:
+    sums: Counter = field(default_factory=Counter)  # (scope kind, scope id, year, month, metric) -> delta
+    facts: list[facts.Fact] = field(default_factory=list)
+    regions: dict[tuple[str, str], str] = field(default_factory=dict)  # (offices|units, id) -> region
+    changed: set[str] = field(default_factory=set)  # regions whose figures changed
+
+    def count(self, tally: Tally) -> None:
+        for kind, scope in tally.scopes():
+            for metric, value in tally.metrics.items():
+                self.sums[(kind, scope, tally.month.year, tally.month.month, metric)] += value
+        self.changed.add(tally.region)
+
+    async def write(self, conn: asyncpg.Connection) -> None:
+        """Writes everything gathered; `FIGURES_CHANGED` reaches listeners when, and only if, it commits."""
+        await facts.record_many(conn, self.facts)
+        for table in ("offices", "units"):
+            known = {entity: region for (kind, entity), region in self.regions.items() if kind == table}
+            await knowledge.remember_regions(conn, table, known)
+        await figures.add_many(conn, self.sums)
+        if self.changed:
+            await conn.execute(
+                "SELECT pg_notify($1, region) FROM unnest($2::text[]) AS region", FIGURES_CHANGED, sorted(self.changed)
+            )
