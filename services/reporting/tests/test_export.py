@@ -61,7 +61,9 @@ async def test_the_rectification_table_shows_open_overdue_and_mean_days(apply, r
     await apply(
         t.task_opened(closed, item_id=item),
         t.task_opened(overdue, item_id=item, deadline="2026-03-05"),
-        t.task_step("closed", closed, item_id=item, at=datetime(2026, 3, 6, 2, tzinfo=UTC), onTime=True),
+        t.task_step(
+            "closed", closed, item_id=item, at=datetime(2026, 3, 6, 2, tzinfo=UTC), onTime=True, deadline="2026-03-31"
+        ),
     )
     response = await reporting.get(
         "/figures/rectification.csv", params={"period": "2026-03"}, headers=county(jwt_keys)
