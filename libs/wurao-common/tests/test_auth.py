@@ -207,3 +207,23 @@ def test_the_hostile_tokens_fail_for_their_flaw_not_for_a_broken_signer(keys, ve
     private = serialization.load_pem_private_key(keys[0], password=None)
     token = es256(private, _claims(role="province_office", region="43"), {"kid": key_id(private.public_key())})
     assert verifier.verify(f"Bearer {token}").region == "43"
+
+
+def test_a_remembered_token_still_expires(keys):
+    verifier = TokenVerifier(keys[1], issuer=ISSUER, audience=AUDIENCE)
+    now = int(time.time())
+    token = f"Bearer {_signed(keys[0], _claims(iat=now, exp=now + 1))}"
+    assert verifier.verify(token).role is Role.COUNTY_OFFICE
+    assert verifier.verify(token).role is Role.COUNTY_OFFICE  # from memory
+    time.sleep(max(0.0, now + 1 - time.time()) + 0.05)
+    with pytest.raises(AuthError, match="expired"):
+        verifier.verify(token)
+
+
+def test_the_memory_of_verified_tokens_is_bounded(keys):
+    verifier = TokenVerifier(keys[1], issuer=ISSUER, audience=AUDIENCE, cache_size=3)
+    tokens = [f"Bearer {_token(keys[0], subject=f'user-{n}')}" for n in range(10)]
+    for token in tokens:
+        verifier.verify(token)
+    assert len(verifier._verified) == 3
+    assert [verifier.verify(token).subject for token in tokens[:2]] == ["user-0", "user-1"], "forgotten ones re-verify"

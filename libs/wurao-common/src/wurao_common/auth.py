@@ -16,6 +16,7 @@ import json
 import re
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import jwt
@@ -95,10 +96,15 @@ def load_verification_keys(pem: bytes) -> dict[str, ec.EllipticCurvePublicKey]:
 
 
 class TokenVerifier:
-    def __init__(self, public_keys_pem: bytes, *, issuer: str, audience: str):
+    """Verifies bearer tokens. A client sends its token again and again until it expires: the caller a token was
+    verified as is remembered (a bounded cache keyed by the exact token), and its expiry is checked on every use."""
+
+    def __init__(self, public_keys_pem: bytes, *, issuer: str, audience: str, cache_size: int = 4096):
         self._keys = load_verification_keys(public_keys_pem)
         self._issuer = issuer
         self._audience = audience
+        self._verified: OrderedDict[str, tuple[Caller, float]] = OrderedDict()
+        self._cache_size = cache_size
 
     def verify(self, authorization: str | None) -> Caller:
         if not authorization:
@@ -106,7 +112,23 @@ class TokenVerifier:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthError("the Authorization header must be 'Bearer <token>'")
-        claims = self._claims(token.strip())
+        token = token.strip()
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            caller, expires = remembered
+            if expires > time.time():
+                self._verified.move_to_end(token)
+                return caller
+            del self._verified[token]
+            raise AuthError("the token has expired")
+        caller, expires = self._caller(token)
+        self._verified[token] = (caller, expires)
+        if len(self._verified) > self._cache_size:
+            self._verified.popitem(last=False)
+        return caller
+
+    def _caller(self, token: str) -> tuple[Caller, float]:
+        claims = self._claims(token)
         try:
             role = Role(claims["role"])
         except (ValueError, TypeError):
@@ -117,7 +139,7 @@ class TokenVerifier:
         office_id, unit_id = claims.get("office"), claims.get("unit")
         if not all(isinstance(value, str) for value in (subject, office_id or "", unit_id or "")):
             raise AuthError("the token's claims are malformed")
-        return Caller(subject=subject, role=role, region=region, office_id=office_id, unit_id=unit_id)
+        return Caller(subject=subject, role=role, region=region, office_id=office_id, unit_id=unit_id), claims["exp"]
 
     def _claims(self, token: str) -> dict:
         try:
