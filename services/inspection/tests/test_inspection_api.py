@@ -487,3 +487,30 @@ async def test_an_inspector_in_a_busy_region_lists_its_own_offices_visits_and_pa
 
     assert len(first) == 1, "a full page, though 40 newer visits of another office lie in the region"
     assert {v["id"] for v in first + second} == {v["id"] for v in ours}
+
+
+async def test_a_retried_finding_returns_the_first_and_opens_nothing_twice(service, jwt_keys, pool):
+    """A phone on a weak connection retries recordFinding after a lost answer, even while the first still runs."""
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    visit = (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]
+    record = """mutation($input: FindingInput!, $requestId: String) {
+      recordFinding(input: $input, requestId: $requestId) { __typename ... on Finding { id } } }"""
+    finding = {
+        "visitId": visit["id"],
+        "severity": "MEDIUM",
+        "responsibleUnitId": VILLAGE[0],
+        "description": "积水未排",
+        "proposedDeadline": "2026-04-10",
+    }
+    variables = {"input": finding, "requestId": "phone-7f3a"}
+
+    answers = await asyncio.gather(
+        *(graphql(client, record, variables, headers=county_inspector(jwt_keys)) for _ in range(5))
+    )
+    other = await graphql(client, record, {**variables, "requestId": "phone-7f3b"}, headers=county_inspector(jwt_keys))
+
+    ids = {answer["data"]["recordFinding"]["id"] for answer in answers}
+    assert len(ids) == 1
+    assert other["data"]["recordFinding"]["id"] not in ids, "another request id is another finding"
+    assert await pool.fetchval("SELECT count(*) FROM findings WHERE visit_id = $1::uuid", visit["id"]) == 2

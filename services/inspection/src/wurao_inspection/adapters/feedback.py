@@ -62,11 +62,13 @@ _FINDING_SELECT = (
 )
 
 
-async def insert_finding(conn: asyncpg.Connection, finding: Finding, recorded_by: str) -> None:
+async def insert_finding(
+    conn: asyncpg.Connection, finding: Finding, recorded_by: str, *, request_id: str | None = None
+) -> None:
     await conn.execute(
         """INSERT INTO findings (id, visit_id, severity, responsible_unit_id, unit_region, description, evidence,
-                                 proposed_deadline, recorded_at, recorded_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+                                 proposed_deadline, recorded_at, recorded_by, request_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
         uuid.UUID(finding.id),
         uuid.UUID(finding.visit_id),
         str(finding.severity),
@@ -77,7 +79,13 @@ async def insert_finding(conn: asyncpg.Connection, finding: Finding, recorded_by
         finding.proposed_deadline,
         finding.recorded_at,
         recorded_by,
+        request_id,
     )
+
+
+async def finding_by_request(conn: Conn, request_id: str) -> Finding | None:
+    row = await conn.fetchrow(f"{_FINDING_SELECT} WHERE f.request_id = $1", request_id)
+    return _finding(row) if row else None
 
 
 async def findings(conn: Conn, finding_ids: Sequence[str]) -> dict[str, Finding]:

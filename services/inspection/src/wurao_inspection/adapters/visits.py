@@ -31,9 +31,9 @@ async def hold_unit(conn: asyncpg.Connection, unit_id: str) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _UNIT_LOCK, unit_id)
 
 
-async def hold_request(conn: asyncpg.Connection, unit_id: str, request_id: str) -> None:
-    """Retries of one request run one after the other: the second finds the first's visit instead of racing it."""
-    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _REQUEST_LOCK, f"{unit_id}\n{request_id}")
+async def hold_request(conn: asyncpg.Connection, scope: str, request_id: str) -> None:
+    """Retries of one request run one after the other: the second finds the first's result instead of racing it."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _REQUEST_LOCK, f"{scope}\n{request_id}")
 
 
 def _visit(row: asyncpg.Record) -> Visit:

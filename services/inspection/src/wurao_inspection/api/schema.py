@@ -278,8 +278,13 @@ class Mutation:
         )
         return Refusal.of(outcome) if isinstance(outcome, RefusalModel) else refusal(outcome)
 
-    @strawberry.mutation(description="The inspecting office records a finding; rectification opens a task for it.")
-    async def record_finding(self, info: Ctx, input: FindingInput) -> RecordFindingResult:
+    @strawberry.mutation(
+        description="The inspecting office records a finding; rectification opens a task for it. Retry with the "
+        "same `requestId` after a lost answer: the first finding comes back, nothing is recorded twice."
+    )
+    async def record_finding(
+        self, info: Ctx, input: FindingInput, request_id: str | None = None
+    ) -> RecordFindingResult:
         context = info.context
         outcome = await findings.record_finding(
             context.pool,
@@ -291,6 +296,7 @@ class Mutation:
             evidence=input.evidence,
             proposed_deadline=input.proposed_deadline,
             now=context.now(),
+            request_id=request_id,
         )
         return Finding.of(outcome) if isinstance(outcome, FindingModel) else refusal(outcome)
 

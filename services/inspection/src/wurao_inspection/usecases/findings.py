@@ -16,6 +16,7 @@ from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain import access
 from wurao_inspection.domain.feedback import Finding, Severity, deadline_problem, evidence_problem, text_problem
 from wurao_inspection.domain.periods import china_date
+from wurao_inspection.domain.requests import callers_own, request_id_problem
 
 
 async def record_finding(
@@ -29,7 +30,12 @@ async def record_finding(
     evidence: list[str],
     proposed_deadline: date,
     now: datetime,
+    request_id: str | None = None,
 ) -> Finding | NotAllowed | Invalid:
+    """A retried request (same request id, same office) returns the finding it recorded the first time."""
+    if problem := request_id_problem(request_id):
+        return problem
+    request_id = callers_own(caller, request_id)
     for field, problem in (
         ("visitId", None if is_uuid(visit_id) else "not a visit id"),
         ("description", text_problem(description)),
@@ -39,6 +45,10 @@ async def record_finding(
         if problem:
             return Invalid(field, problem)
     async with pool.acquire() as conn, conn.transaction():
+        if request_id:
+            await visits.hold_request(conn, "finding", request_id)
+            if earlier := await feedback.finding_by_request(conn, request_id):
+                return earlier
         visit = await visits.get(conn, visit_id)
         if visit is None or not access.inspects_for(caller, visit.office_id, visit.unit_region):
             return NotAllowed("only an inspector of the inspecting office records its findings")
@@ -60,7 +70,7 @@ async def record_finding(
             proposed_deadline=proposed_deadline,
             recorded_at=now,
         )
-        await feedback.insert_finding(conn, finding, caller.subject)
+        await feedback.insert_finding(conn, finding, caller.subject, request_id=request_id)
         await outbox.record(
             conn,
             Event(

@@ -28,6 +28,7 @@ from wurao_inspection.adapters import reference, visits
 from wurao_inspection.adapters.counters import Full, Missing
 from wurao_inspection.domain import access, caps
 from wurao_inspection.domain.caps import Counter
+from wurao_inspection.domain.requests import callers_own, request_id_problem
 from wurao_inspection.domain.scan import CapReached, Forged, Refused, Unavailable
 from wurao_inspection.domain.visits import (
     Registration,
@@ -44,7 +45,6 @@ from wurao_inspection.usecases.scan import Scene, read_code, scene, unit_of
 log = logging.getLogger("wurao.inspection.visits")
 # A rebuild per attempt: Redis flushed again and again (or a unit under heavy churn) ends as "unavailable".
 ATTEMPTS = 3
-MAX_REQUEST_ID = 100
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,10 @@ async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, requ
     """The unit admits the visit the shown code announces (the visit starts now)."""
     if not access.acts_for_unit(caller):
         return NotAllowed("only the inspected unit admits a visit")
-    problem = _request_id_problem(request_id)
+    problem = request_id_problem(request_id)
     if problem:
         return problem
-    request_id = _callers_own(caller, request_id)
+    request_id = callers_own(caller, request_id)
     claims = await read_code(deps, code)
     if isinstance(claims, Forged):
         return claims
@@ -104,10 +104,10 @@ async def register_emergency_visit(
         return NotAllowed("only an inspector of the inspecting office registers an emergency inspection")
     if inspected_at.tzinfo is None:
         return Invalid("inspectedAt", "give a time with its offset, e.g. 2026-03-01T09:30:00+08:00")
-    problem = _request_id_problem(request_id)
+    problem = request_id_problem(request_id)
     if problem:
         return problem
-    request_id = _callers_own(caller, request_id)
+    request_id = callers_own(caller, request_id)
     claims = await read_code(deps, code)
     if isinstance(claims, Forged):
         return claims
@@ -147,7 +147,7 @@ async def register_emergency_visit(
 
 
 async def _earlier(conn: asyncpg.Connection, unit_id: str, request_id: str) -> Visit | None:
-    await visits.hold_request(conn, unit_id, request_id)
+    await visits.hold_request(conn, f"visit\n{unit_id}", request_id)
     return await visits.by_request(conn, unit_id, request_id)
 
 
@@ -156,21 +156,6 @@ def _admission(found: Scene, visit: Visit) -> Admission | Unavailable:
     if isinstance(counters, Unavailable):
         return counters
     return Admission(found, visit, counters)
-
-
-def _callers_own(caller: Caller, request_id: str | None) -> str | None:
-    """Request ids are the client's: scoped to whom the caller acts for (its unit, or its office), a reused one
-    never returns another party's visit, while a retry by anyone of the same unit or office finds its own."""
-    if not request_id:
-        return None
-    party = f"unit:{caller.unit_id}" if caller.unit_id else f"office:{caller.office_id}"
-    return f"{party}\x1f{request_id}"
-
-
-def _request_id_problem(request_id: str | None) -> Invalid | None:
-    if request_id is not None and not 1 <= len(request_id) <= MAX_REQUEST_ID:
-        return Invalid("requestId", f"1 to {MAX_REQUEST_ID} characters, the same for every retry of one request")
-    return None
 
 
 async def _record(
