@@ -111,7 +111,8 @@ async def test_the_whole_story_from_coding_to_a_verified_rectification(platform,
 
     # Signed in, the unit sees its standing and admits the visit.
     await webapp.sign_in_with_token(unit, unit_token, scan_url.removeprefix(web.rstrip("/")))
-    await expect(unit.locator("[data-test=standing]")).to_be_visible()
+    # The coded item reaches inspection through the bus: on a busy machine that can take a few seconds.
+    await expect(unit.locator("[data-test=standing]")).to_be_visible(timeout=20_000)
     await unit.click("[data-test=admit]")
     await expect(unit.locator("[data-test=admitted]")).to_be_visible()
     await webapp.shot(unit, "03-unit-admitted")
