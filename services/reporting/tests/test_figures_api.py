@@ -167,3 +167,18 @@ async def test_an_event_reporting_cannot_read_is_consumed_without_effect(apply, 
     assert await apply(broken, unreadable_time, t.visit()) == [True, True, True]
     assert (await figures_of(reporting, jwt_keys, t.UNIT_REGION))["visits"] == 1
     assert await apply(broken) == [False]  # consumed: never redelivered into an endless retry
+
+
+async def test_an_item_reopened_and_completed_again_counts_as_completed_once(apply, reporting, jwt_keys):
+    item = str(uuid.uuid4())
+    code = {"codeNumber": "XD439901-26-00002"}
+    await apply(
+        t.item_event("plan.item.approved", item),
+        t.event("plan.item.completed", t.OFFICE_REGION, {"itemId": item, "officeId": t.OFFICE, **code}),
+        t.event("plan.item.reopened", t.OFFICE_REGION, {"itemId": item, "officeId": t.OFFICE, **code}),
+    )
+    year = (await figures_of(reporting, jwt_keys, t.OFFICE_REGION))["wholeYear"]
+    assert year["items"]["completed"]["value"] == 0
+    await apply(t.event("plan.item.completed", t.OFFICE_REGION, {"itemId": item, "officeId": t.OFFICE, **code}))
+    year = (await figures_of(reporting, jwt_keys, t.OFFICE_REGION))["wholeYear"]
+    assert year["items"]["completed"]["value"] == 1

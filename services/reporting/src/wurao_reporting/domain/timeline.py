@@ -36,6 +36,7 @@ STEPS: dict[str, Step] = {
     "plan.item.revoked": Step("revoked", ("codeNumber", "reason"), "督查码 {codeNumber} 作废：{reason}"),
     "plan.item.activated": Step("activated", ("codeNumber",), "督查码 {codeNumber} 生效"),
     "plan.item.completed": Step("completed", ("codeNumber",), "办结"),
+    "plan.item.reopened": Step("reopened", ("codeNumber",), "新的整改任务，重新打开"),
     "inspection.visit.checked_in": Step(
         "visited", ("visitId", "codeNumber", "counted", "registration", "late"), "现场督查（{registration}）"
     ),

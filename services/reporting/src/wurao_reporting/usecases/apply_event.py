@@ -24,35 +24,31 @@ from wurao_reporting.usecases.effects import Effects
 
 log = logging.getLogger("wurao.reporting")
 
+# An item event's figure and what it adds; an item completes again after being reopened, so reopening takes
+# its completion back, and removing it from a draft plan takes back its planning.
 _ITEM_STEPS = {
-    "plan.item.drafted": "planned",
-    "plan.item.approved": "approved",
-    "plan.item.coded": "coded",
-    "plan.item.completed": "completed",
-    "plan.item.cancelled": "cancelled",
+    "plan.item.drafted": ("planned", 1),
+    "plan.item.removed": ("planned", -1),
+    "plan.item.approved": ("approved", 1),
+    "plan.item.coded": ("coded", 1),
+    "plan.item.completed": ("completed", 1),
+    "plan.item.reopened": ("completed", -1),
+    "plan.item.cancelled": ("cancelled", 1),
 }
 TallyOf = Callable[[asyncpg.Connection, Event, Effects], Awaitable[Tally | None]]
 
 
 async def _item_tally(conn: asyncpg.Connection, event: Event, _effects: Effects) -> Tally | None:
+    """Counted in the item's own year (as far as reporting knows it), for the office that owns it."""
     data = event.data
     if event.type == "plan.item.drafted" and data.get("planId") is None:
         return None  # a filed item is counted as a filing, not as planned
     if "year" in data:
         await knowledge.remember_item(conn, data["itemId"], data["officeId"], event.region, data["year"])
     known = (await knowledge.items(conn, [data["itemId"]])).get(data["itemId"])
-    if event.type == "plan.item.removed":
-        if known is None:
-            return None
-        return tallies.item_step(
-            "planned",
-            month=month_within_year(known.year, event.time),
-            region=known.region,
-            office_id=known.office_id,
-            delta=-1,
-        )
     month = month_within_year(known.year, event.time) if known else month_of(event.time)
-    return tallies.item_step(_ITEM_STEPS[event.type], month=month, region=event.region, office_id=data["officeId"])
+    step, delta = _ITEM_STEPS[event.type]
+    return tallies.item_step(step, month=month, region=event.region, office_id=data["officeId"], delta=delta)
 
 
 async def _filing_tally(conn: asyncpg.Connection, event: Event, _effects: Effects) -> Tally:
@@ -96,7 +92,7 @@ def _from_data_at(make: Callable[[dict, datetime], Tally]) -> TallyOf:
 
 
 TALLIES: dict[str, TallyOf] = {
-    **{event_type: _item_tally for event_type in (*_ITEM_STEPS, "plan.item.removed")},
+    **dict.fromkeys(_ITEM_STEPS, _item_tally),
     "plan.filing.submitted": _filing_tally,
     "inspection.visit.checked_in": _visit_tally,
     "inspection.refusal.recorded": _from_data(tallies.refusal),
