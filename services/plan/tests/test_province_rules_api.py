@@ -155,6 +155,16 @@ async def test_concurrent_publications_get_consecutive_versions(plan, jwt_keys, 
     assert sorted(result["data"]["publishNegativeList"]["version"] for result in results) == list(range(2, 10))
 
 
+async def refused_and_nothing_published(plan, pool, action: str, headers: dict[str, str]) -> None:
+    if action == "publishCapPolicy":
+        body = await graphql(plan, PUBLISH_POLICY, {"policy": policy_input("2099-01-01")}, headers=headers)
+    else:
+        body = await graphql(plan, PUBLISH_LIST, {"entries": [{"code": "N01", "text": "新"}]}, headers=headers)
+    assert body["data"][action]["__typename"] == "NotAllowed"
+    table = "cap_policies" if action == "publishCapPolicy" else "negative_lists"
+    assert await pool.fetchval(f"SELECT max(version) FROM {table}") == 1
+
+
 @pytest.mark.parametrize(
     ("role", "region"),
     [
@@ -169,13 +179,7 @@ async def test_concurrent_publications_get_consecutive_versions(plan, jwt_keys, 
 @pytest.mark.parametrize("action", ["publishCapPolicy", "publishNegativeList"])
 async def test_only_the_province_office_publishes_province_rules(plan, jwt_keys, pool, role, region, action):
     headers = bearer(jwt_keys, role, region)
-    if action == "publishCapPolicy":
-        body = await graphql(plan, PUBLISH_POLICY, {"policy": policy_input("2099-01-01")}, headers=headers)
-    else:
-        body = await graphql(plan, PUBLISH_LIST, {"entries": [{"code": "N01", "text": "新"}]}, headers=headers)
-    assert body["data"][action]["__typename"] == "NotAllowed"
-    table = "cap_policies" if action == "publishCapPolicy" else "negative_lists"
-    assert await pool.fetchval(f"SELECT max(version) FROM {table}") == 1
+    await refused_and_nothing_published(plan, pool, action, headers)
 
 
 @pytest.mark.parametrize("action", ["publishCapPolicy", "publishNegativeList"])
@@ -191,13 +195,7 @@ async def test_a_province_department_with_the_province_office_role_does_not_publ
     )
     assert office["data"]["registerOffice"]["__typename"] == "Office", office
     headers = jwt_keys.bearer(Role.PROVINCE_OFFICE, "43", office_id="43-yjt")
-    if action == "publishCapPolicy":
-        body = await graphql(plan, PUBLISH_POLICY, {"policy": policy_input("2099-01-01")}, headers=headers)
-    else:
-        body = await graphql(plan, PUBLISH_LIST, {"entries": [{"code": "N01", "text": "新"}]}, headers=headers)
-    assert body["data"][action]["__typename"] == "NotAllowed"
-    table = "cap_policies" if action == "publishCapPolicy" else "negative_lists"
-    assert await pool.fetchval(f"SELECT max(version) FROM {table}") == 1
+    await refused_and_nothing_published(plan, pool, action, headers)
 
 
 async def test_callers_outside_the_province_see_no_province_rules(plan, jwt_keys):
