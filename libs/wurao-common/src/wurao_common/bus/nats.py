@@ -11,6 +11,7 @@ from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
 from wurao_common.bus.envelope import STREAM, SUBJECT_ROOT
+from wurao_common.config import SettingsError
 
 log = logging.getLogger("wurao.bus")
 
@@ -45,11 +46,22 @@ def stream_config(*, replicas: int = 1) -> StreamConfig:
     )
 
 
+def check_replicas(existing: int, wanted: int) -> None:
+    """A process never changes the stream's replicas (least of all lowers them because its NATS_STREAM_REPLICAS
+    was left unset): it refuses to start instead, and an operator changes the stream deliberately."""
+    if existing != wanted:
+        raise SettingsError(
+            f"setting NATS_STREAM_REPLICAS: the {STREAM} stream has {existing} replicas, this process is set to "
+            f"{wanted} (default 1); set NATS_STREAM_REPLICAS={existing}, or change the stream itself first"
+        )
+
+
 async def ensure_stream(nc: Client, *, replicas: int = 1) -> None:
     js = nc.jetstream()
     config = stream_config(replicas=replicas)
     try:
-        await js.stream_info(STREAM)
+        info = await js.stream_info(STREAM)
+        check_replicas(info.config.num_replicas or 1, replicas)
         await js.update_stream(config)
     except NotFoundError:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -12,6 +13,8 @@ from wurao_inspection.domain.caps import CapPolicy
 from wurao_inspection.domain.items import CodedItem, Inspector, Level, Office, Unit
 
 Conn = asyncpg.Connection | asyncpg.Pool
+
+log = logging.getLogger("wurao.inspection.reference")
 
 _ITEM_SELECT = """
     SELECT i.*, o.name AS office_name, o.level AS office_level, o.kind AS office_kind, o.region AS office_region,
@@ -107,17 +110,24 @@ async def signing_keys(conn: Conn) -> dict[int, str]:
     return {row["key_id"]: row["public_key"] for row in await conn.fetch("SELECT key_id, public_key FROM signing_keys")}
 
 
-# Writers, called by the event consumers: every one is an idempotent upsert, so replays change nothing.
+# Writers, called by the event consumers: every one is idempotent, so replays change nothing.
 
 
 async def save_signing_key(conn: asyncpg.Connection, data: dict[str, Any]) -> None:
-    await conn.execute(
+    """A key id, once known, keeps its key: an event naming a different key for it is logged and refused, so
+    nobody who can publish on the bus can swap the key that codes are verified with."""
+    key_id, public_key = int(data["keyId"]), data["publicKey"]
+    inserted = await conn.fetchval(
         """INSERT INTO signing_keys (key_id, public_key, published_at) VALUES ($1, $2, $3)
-           ON CONFLICT (key_id) DO UPDATE SET public_key = EXCLUDED.public_key, published_at = EXCLUDED.published_at""",
-        int(data["keyId"]),
-        data["publicKey"],
+           ON CONFLICT (key_id) DO NOTHING RETURNING true""",
+        key_id,
+        public_key,
         datetime.fromisoformat(data["publishedAt"]),
     )
+    if not inserted:
+        known = await conn.fetchval("SELECT public_key FROM signing_keys WHERE key_id = $1", key_id)
+        if known != public_key:
+            log.error("refused plan.signing_key.published: key id %s is already known with a different key", key_id)
 
 
 async def save_office(conn: asyncpg.Connection, office_id: str, name: str, level: str, kind: str, region: str) -> None:
