@@ -1,8 +1,9 @@
 """Plan's facts, kept in inspection's own tables: a scan never calls another service.
 
 Offices come from `plan.office.registered` and from each coded item (which names its office), so complaints
-can be routed to a supervising office even before it codes anything. Every write is idempotent; a known signing key id is never given another key.
-One durable consumer for all of them keeps plan's order (a key before the items it signs).
+can be routed to a supervising office even before it codes anything. Every write is idempotent; a known
+signing key id is never given another key. One durable consumer for all of them keeps plan's order (a key
+before the items it signs).
 """
 
 from __future__ import annotations
