@@ -514,3 +514,50 @@ async def test_a_retried_finding_returns_the_first_and_opens_nothing_twice(servi
     assert len(ids) == 1
     assert other["data"]["recordFinding"]["id"] not in ids, "another request id is another finding"
     assert await pool.fetchval("SELECT count(*) FROM findings WHERE visit_id = $1::uuid", visit["id"]) == 2
+
+
+async def test_a_retried_refusal_returns_the_first_and_records_nothing_twice(service, jwt_keys, pool):
+    """The unit's phone retries refuseInspection after a lost answer, even while the first still runs."""
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    refuse = """mutation($code: String, $requestId: String) { refuseInspection(reason: NEGATIVE_LIST_BREACH,
+      code: $code, negativeListEntry: "N05", requestId: $requestId) { __typename ... on Refusal { id } } }"""
+    variables = {"code": code, "requestId": "phone-r1"}
+
+    answers = await asyncio.gather(*(graphql(client, refuse, variables, headers=village(jwt_keys)) for _ in range(5)))
+    other = await graphql(client, refuse, {**variables, "requestId": "phone-r2"}, headers=village(jwt_keys))
+
+    ids = {answer["data"]["refuseInspection"]["id"] for answer in answers}
+    assert len(ids) == 1
+    assert other["data"]["refuseInspection"]["id"] not in ids, "another request id is another refusal"
+    assert await pool.fetchval("SELECT count(*) FROM refusals") == 2
+
+
+async def test_a_retried_complaint_returns_the_first_and_files_nothing_twice(service, jwt_keys, pool):
+    """The unit's phone retries fileComplaint after a lost answer, even while the first still runs."""
+    client, _ = service
+    file = """mutation($input: ComplaintInput!, $requestId: String) {
+      fileComplaint(input: $input, requestId: $requestId) { __typename ... on Complaint { id } } }"""
+    complaint = {"kind": "MATERIALS_DEMANDED", "description": "要求重复报送台账", "place": "村部"}
+    variables = {"input": complaint, "requestId": "phone-c1"}
+
+    answers = await asyncio.gather(*(graphql(client, file, variables, headers=village(jwt_keys)) for _ in range(5)))
+    other = await graphql(client, file, {**variables, "requestId": "phone-c2"}, headers=village(jwt_keys))
+
+    ids = {answer["data"]["fileComplaint"]["id"] for answer in answers}
+    assert len(ids) == 1
+    assert other["data"]["fileComplaint"]["id"] not in ids, "another request id is another complaint"
+    assert await pool.fetchval("SELECT count(*) FROM complaints") == 2
+
+
+async def test_a_request_id_too_long_is_invalid_input_for_refusals_and_complaints(service, jwt_keys):
+    client, _ = service
+    long_id = "x" * 101
+    refuse = """mutation($requestId: String) { refuseInspection(reason: NO_CODE, requestId: $requestId) {
+      __typename ... on InvalidInput { field } } }"""
+    file = """mutation($requestId: String) { fileComplaint(input: {kind: OTHER, description: "d", place: "p"},
+      requestId: $requestId) { __typename ... on InvalidInput { field } } }"""
+    refused = await graphql(client, refuse, {"requestId": long_id}, headers=village(jwt_keys))
+    filed = await graphql(client, file, {"requestId": long_id}, headers=village(jwt_keys))
+    assert refused["data"]["refuseInspection"] == {"__typename": "InvalidInput", "field": "requestId"}
+    assert filed["data"]["fileComplaint"] == {"__typename": "InvalidInput", "field": "requestId"}

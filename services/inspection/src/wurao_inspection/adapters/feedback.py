@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from wurao_inspection.domain.feedback import Complaint, ComplaintKind, Finding, Refusal, Route, Severity
+from wurao_inspection.domain.feedback import Complaint, ComplaintKind, Finding, Refusal, RefusalReason, Route, Severity
 from wurao_inspection.domain.items import Level
 
 Conn = asyncpg.Connection | asyncpg.Pool
@@ -21,11 +21,13 @@ def _str(value: uuid.UUID | None) -> str | None:
     return str(value) if value else None
 
 
-async def insert_refusal(conn: asyncpg.Connection, refusal: Refusal, refused_by: str) -> None:
+async def insert_refusal(
+    conn: asyncpg.Connection, refusal: Refusal, refused_by: str, *, request_id: str | None = None
+) -> None:
     await conn.execute(
         """INSERT INTO refusals (id, unit_id, unit_region, reason, item_id, office_id, verdict, negative_list_entry,
-                                 note, refused_at, refused_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+                                 note, refused_at, refused_by, request_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
         uuid.UUID(refusal.id),
         refusal.unit_id,
         refusal.unit_region,
@@ -37,6 +39,25 @@ async def insert_refusal(conn: asyncpg.Connection, refusal: Refusal, refused_by:
         refusal.note,
         refusal.refused_at,
         refused_by,
+        request_id,
+    )
+
+
+async def refusal_by_request(conn: Conn, request_id: str) -> Refusal | None:
+    row = await conn.fetchrow("SELECT * FROM refusals WHERE request_id = $1", request_id)
+    if row is None:
+        return None
+    return Refusal(
+        id=str(row["id"]),
+        unit_id=row["unit_id"],
+        unit_region=row["unit_region"],
+        reason=RefusalReason(row["reason"]),
+        item_id=_str(row["item_id"]),
+        office_id=row["office_id"],
+        verdict=row["verdict"],
+        negative_list_entry=row["negative_list_entry"],
+        note=row["note"],
+        refused_at=row["refused_at"],
     )
 
 
@@ -122,12 +143,12 @@ def _complaint(row: asyncpg.Record) -> Complaint:
     )
 
 
-async def insert_complaint(conn: asyncpg.Connection, complaint: Complaint) -> None:
+async def insert_complaint(conn: asyncpg.Connection, complaint: Complaint, *, request_id: str | None = None) -> None:
     await conn.execute(
         """INSERT INTO complaints (id, unit_id, unit_region, kind, office_id, item_id, visit_id, negative_list_entry,
                                    place, description, evidence, routed_level, routed_region, routed_office_id,
-                                   filed_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)""",
+                                   filed_at, request_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)""",
         uuid.UUID(complaint.id),
         complaint.unit_id,
         complaint.unit_region,
@@ -143,7 +164,13 @@ async def insert_complaint(conn: asyncpg.Connection, complaint: Complaint) -> No
         complaint.route.region,
         complaint.routed_office_id,
         complaint.filed_at,
+        request_id,
     )
+
+
+async def complaint_by_request(conn: Conn, request_id: str) -> Complaint | None:
+    row = await conn.fetchrow("SELECT * FROM complaints WHERE request_id = $1", request_id)
+    return _complaint(row) if row else None
 
 
 async def complaints_routed_within(conn: Conn, region: str, limit: int) -> list[Complaint]:

@@ -257,7 +257,10 @@ class Mutation:
         outcome = await visits.complete_visit(context.pool, context.caller, str(visit_id), summary, now=context.now())
         return _visit_result(outcome)
 
-    @strawberry.mutation(description="The unit refuses an inspection; recorded with the reason and the code's verdict.")
+    @strawberry.mutation(
+        description="The unit refuses an inspection; recorded with the reason and the code's verdict. Retry with "
+        "the same `requestId` after a lost answer: the first refusal comes back, nothing is recorded twice."
+    )
     async def refuse_inspection(
         self,
         info: Ctx,
@@ -265,6 +268,7 @@ class Mutation:
         code: str | None = None,
         negative_list_entry: str | None = None,
         note: str = "",
+        request_id: str | None = None,
     ) -> RefuseResult:
         context = info.context
         outcome = await refusals.refuse(
@@ -275,6 +279,7 @@ class Mutation:
             code=code,
             negative_list_entry=negative_list_entry,
             note=note,
+            request_id=request_id,
         )
         return Refusal.of(outcome) if isinstance(outcome, RefusalModel) else refusal(outcome)
 
@@ -300,8 +305,13 @@ class Mutation:
         )
         return Finding.of(outcome) if isinstance(outcome, FindingModel) else refusal(outcome)
 
-    @strawberry.mutation(description="A unit reports a burden (码上减负).")
-    async def file_complaint(self, info: Ctx, input: ComplaintInput) -> FileComplaintResult:
+    @strawberry.mutation(
+        description="A unit reports a burden (码上减负). Retry with the same `requestId` after a lost answer: the "
+        "first complaint comes back, nothing is filed twice."
+    )
+    async def file_complaint(
+        self, info: Ctx, input: ComplaintInput, request_id: str | None = None
+    ) -> FileComplaintResult:
         context = info.context
         outcome = await complaints.file_complaint(
             context.pool,
@@ -315,6 +325,7 @@ class Mutation:
             item_id=str(input.item_id) if input.item_id else None,
             office_id=str(input.office_id) if input.office_id else None,
             negative_list_entry=input.negative_list_entry,
+            request_id=request_id,
         )
         return Complaint.of(outcome) if isinstance(outcome, ComplaintModel) else refusal(outcome)
 

@@ -23,6 +23,7 @@ from wurao_inspection.domain.feedback import (
     text_problem,
 )
 from wurao_inspection.domain.items import Office
+from wurao_inspection.domain.requests import callers_own, request_id_problem
 from wurao_inspection.usecases.scan import unit_of
 
 
@@ -39,9 +40,14 @@ async def file_complaint(
     item_id: str | None = None,
     office_id: str | None = None,
     negative_list_entry: str | None = None,
+    request_id: str | None = None,
 ) -> Complaint | NotAllowed | Invalid:
+    """A retried request (same request id, same unit) returns the complaint it filed the first time."""
     if not access.acts_for_unit(caller):
         return NotAllowed("complaints are filed by the burdened unit itself")
+    if problem := request_id_problem(request_id):
+        return problem
+    request_id = callers_own(caller, request_id)
     for field, problem in (
         ("description", text_problem(description)),
         ("place", text_problem(place, MAX_PLACE)),
@@ -58,6 +64,10 @@ async def file_complaint(
         if problem:
             return Invalid(field, problem)
     async with pool.acquire() as conn, conn.transaction():
+        if request_id:
+            await visits.hold_request(conn, "complaint", request_id)
+            if earlier := await feedback.complaint_by_request(conn, request_id):
+                return earlier
         unit = await unit_of(conn, caller)
         if isinstance(unit, NotAllowed):
             return unit
@@ -84,7 +94,7 @@ async def file_complaint(
             routed_office_id=routed_to.id if routed_to else None,
             filed_at=now,
         )
-        await feedback.insert_complaint(conn, complaint)
+        await feedback.insert_complaint(conn, complaint, request_id=request_id)
         await outbox.record(
             conn,
             Event(

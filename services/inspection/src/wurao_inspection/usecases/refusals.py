@@ -9,9 +9,10 @@ from wurao_common.auth import Caller
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
 from wurao_common.outcomes import Invalid, NotAllowed
-from wurao_inspection.adapters import feedback, reference
+from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain import access, scan
 from wurao_inspection.domain.feedback import MAX_NOTE, Refusal, RefusalReason, text_problem
+from wurao_inspection.domain.requests import callers_own, request_id_problem
 from wurao_inspection.usecases.deps import Deps
 from wurao_inspection.usecases.scan import unit_of, verify_code
 
@@ -37,9 +38,14 @@ async def refuse(
     code: str | None = None,
     negative_list_entry: str | None = None,
     note: str = "",
+    request_id: str | None = None,
 ) -> Refusal | NotAllowed | Invalid:
+    """A retried request (same request id, same unit) returns the refusal it recorded the first time."""
     if not access.acts_for_unit(caller):
         return NotAllowed("only the inspected unit refuses an inspection")
+    if problem := request_id_problem(request_id):
+        return problem
+    request_id = callers_own(caller, request_id)
     if reason.needs_code and not code:
         return Invalid("code", "give the code that was shown, so the refusal can be checked against it")
     if note and text_problem(note, MAX_NOTE):
@@ -54,6 +60,10 @@ async def refuse(
         verdict = VERDICTS[type(outcome)]
         item = getattr(outcome, "item", None)
     async with deps.pool.acquire() as conn, conn.transaction():
+        if request_id:
+            await visits.hold_request(conn, "refusal", request_id)
+            if earlier := await feedback.refusal_by_request(conn, request_id):
+                return earlier
         unit = await unit_of(conn, caller)
         if isinstance(unit, NotAllowed):
             return unit
@@ -73,7 +83,7 @@ async def refuse(
             note=note.strip(),
             refused_at=now,
         )
-        await feedback.insert_refusal(conn, refusal, caller.subject)
+        await feedback.insert_refusal(conn, refusal, caller.subject, request_id=request_id)
         await outbox.record(
             conn,
             Event(
