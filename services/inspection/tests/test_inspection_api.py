@@ -561,3 +561,20 @@ async def test_a_request_id_too_long_is_invalid_input_for_refusals_and_complaint
     filed = await graphql(client, file, {"requestId": long_id}, headers=village(jwt_keys))
     assert refused["data"]["refuseInspection"] == {"__typename": "InvalidInput", "field": "requestId"}
     assert filed["data"]["fileComplaint"] == {"__typename": "InvalidInput", "field": "requestId"}
+
+
+async def test_a_retried_rating_counts_once_and_is_told_it_was_recorded(service, jwt_keys, pool):
+    """A retry after a lost answer is not a second rating: it hears RatingRecorded, while a new request is a conflict."""
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    visit = (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]
+    rate = """mutation($id: ID!, $requestId: String) {
+      rateVisit(visitId: $id, score: 4, requestId: $requestId) { __typename } }"""
+    variables = {"id": visit["id"], "requestId": "phone-s1"}
+
+    answers = await asyncio.gather(*(graphql(client, rate, variables, headers=village(jwt_keys)) for _ in range(5)))
+    other = await graphql(client, rate, {**variables, "requestId": "phone-s2"}, headers=village(jwt_keys))
+
+    assert {answer["data"]["rateVisit"]["__typename"] for answer in answers} == {"RatingRecorded"}
+    assert other["data"]["rateVisit"]["__typename"] == "Conflict", "another request is a second rating"
+    assert await pool.fetchval("SELECT count(*) FROM ratings") == 1

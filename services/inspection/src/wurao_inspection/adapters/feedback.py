@@ -187,13 +187,20 @@ async def complaints_of_unit(conn: Conn, unit_id: str, limit: int) -> list[Compl
     return [_complaint(row) for row in rows]
 
 
-async def mark_rated(conn: asyncpg.Connection, visit_id: str) -> bool:
+async def mark_rated(conn: asyncpg.Connection, visit_id: str, request_id: str | None = None) -> bool:
     """False when the visit was rated before."""
     return bool(
         await conn.fetchval(
-            "INSERT INTO rated_visits (visit_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true", uuid.UUID(visit_id)
+            "INSERT INTO rated_visits (visit_id, request_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+            uuid.UUID(visit_id),
+            request_id,
         )
     )
+
+
+async def rated_under(conn: Conn, visit_id: str) -> str | None:
+    """The request id the visit's rating was given under, if any."""
+    return await conn.fetchval("SELECT request_id FROM rated_visits WHERE visit_id = $1", uuid.UUID(visit_id))
 
 
 async def insert_rating(conn: asyncpg.Connection, office_id: str, year: int, score: int) -> None:

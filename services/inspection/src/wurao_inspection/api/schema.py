@@ -329,10 +329,17 @@ class Mutation:
         )
         return Complaint.of(outcome) if isinstance(outcome, ComplaintModel) else refusal(outcome)
 
-    @strawberry.mutation(description="The visited unit rates the visit (1–5), anonymously to the inspecting office.")
-    async def rate_visit(self, info: Ctx, visit_id: strawberry.ID, score: int) -> RateVisitResult:
+    @strawberry.mutation(
+        description="The visited unit rates the visit (1–5), anonymously to the inspecting office. Retry with the "
+        "same `requestId` after a lost answer: the rating counts once and the retry is told it was recorded."
+    )
+    async def rate_visit(
+        self, info: Ctx, visit_id: strawberry.ID, score: int, request_id: str | None = None
+    ) -> RateVisitResult:
         context = info.context
-        outcome = await ratings.rate_visit(context.pool, context.caller, str(visit_id), score, now=context.now())
+        outcome = await ratings.rate_visit(
+            context.pool, context.caller, str(visit_id), score, now=context.now(), request_id=request_id
+        )
         if isinstance(outcome, ratings.RatingRecorded):
             return RatingRecorded(visit_id=strawberry.ID(outcome.visit_id))
         return refusal(outcome)

@@ -14,6 +14,7 @@ from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain import access
 from wurao_inspection.domain.feedback import score_problem, shown_ratings
 from wurao_inspection.domain.periods import china_year
+from wurao_inspection.domain.requests import callers_own, request_id_problem
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,14 @@ class RatingSummary:
 
 
 async def rate_visit(
-    pool: asyncpg.Pool, caller: Caller, visit_id: str, score: int, *, now: datetime
+    pool: asyncpg.Pool, caller: Caller, visit_id: str, score: int, *, now: datetime, request_id: str | None = None
 ) -> RatingRecorded | NotAllowed | Invalid | Conflict:
+    """A retried request (same request id) finds its rating recorded; any other second rating is a conflict."""
     if not access.acts_for_unit(caller):
         return NotAllowed("only the visited unit rates a visit")
+    if problem := request_id_problem(request_id):
+        return problem
+    request_id = callers_own(caller, request_id)
     if not is_uuid(visit_id):
         return Invalid("visitId", "not a visit id")
     problem = score_problem(score)
@@ -44,7 +49,9 @@ async def rate_visit(
         visit = await visits.get(conn, visit_id)
         if visit is None or visit.unit_id != caller.unit_id or not caller.can_reach(visit.unit_region):
             return NotAllowed("only the visited unit rates a visit")
-        if not await feedback.mark_rated(conn, visit_id):
+        if not await feedback.mark_rated(conn, visit_id, request_id):
+            if request_id and await feedback.rated_under(conn, visit_id) == request_id:
+                return RatingRecorded(visit_id)
             return Conflict("this visit is already rated")
         # The score row keeps no visit, unit or time: nothing can join it back to who gave it. No event either:
         # one per rating, however bare, would tell its reader which visit was scored how.
