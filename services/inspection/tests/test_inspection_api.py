@@ -564,7 +564,7 @@ async def test_a_request_id_too_long_is_invalid_input_for_refusals_and_complaint
 
 
 async def test_a_retried_rating_counts_once_and_is_told_it_was_recorded(service, jwt_keys, pool):
-    """A retry after a lost answer is not a second rating: it hears RatingRecorded, while a new request is a conflict."""
+    """A retry after a lost answer is no second rating: it hears RatingRecorded; a new request is a conflict."""
     client, plan = service
     _, code = await coded_item(plan, pool)
     visit = (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]
