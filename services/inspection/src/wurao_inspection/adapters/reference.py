@@ -148,6 +148,7 @@ async def save_registered_office(conn: asyncpg.Connection, data: dict[str, Any])
 
 
 async def save_coded_item(conn: asyncpg.Connection, data: dict[str, Any]) -> None:
+    """A code is signed once: the first event for an item is kept, a later one never rewrites its scope or key."""
     await save_office(
         conn, data["officeId"], data["officeName"], data["officeLevel"], data["officeKind"], data["officeRegion"]
     )
@@ -176,7 +177,7 @@ async def save_coded_item(conn: asyncpg.Connection, data: dict[str, Any]) -> Non
     names = list(columns)
     await conn.execute(
         f"""INSERT INTO items ({", ".join(names)}) VALUES ({", ".join(f"${n}" for n in range(1, len(names) + 1))})
-            ON CONFLICT (id) DO UPDATE SET {", ".join(f"{name} = EXCLUDED.{name}" for name in names[1:])}""",
+            ON CONFLICT (id) DO NOTHING""",
         *columns.values(),
     )
 
