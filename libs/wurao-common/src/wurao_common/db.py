@@ -35,6 +35,24 @@ def migration_files(directory: Path) -> list[tuple[int, Path]]:
     return found
 
 
+async def _pending(conn: asyncpg.Connection, components: dict[str, Path]) -> list[tuple[str, int, Path]]:
+    applied = set()
+    if await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
+        applied = {(row["component"], row["version"]) for row in await conn.fetch("TABLE schema_migrations")}
+    return [
+        (component, version, path)
+        for component, directory in components.items()
+        for version, path in migration_files(directory)
+        if (component, version) not in applied
+    ]
+
+
+async def pending(pool: asyncpg.Pool, components: dict[str, Path]) -> list[str]:
+    """The migrations not applied yet (`component/NNN_name.sql`), without changing anything."""
+    async with pool.acquire() as conn:
+        return [f"{component}/{path.name}" for component, _, path in await _pending(conn, components)]
+
+
 async def migrate(pool: asyncpg.Pool, components: dict[str, Path]) -> list[str]:
     """Applies each component's pending migrations in order, each in its own transaction.
 
@@ -49,23 +67,16 @@ async def migrate(pool: asyncpg.Pool, components: dict[str, Path]) -> list[str]:
                        component text NOT NULL, version int NOT NULL, name text NOT NULL,
                        applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))"""
             )
-            for component, directory in components.items():
-                done = {
-                    row["version"]
-                    for row in await conn.fetch("SELECT version FROM schema_migrations WHERE component = $1", component)
-                }
-                for version, path in migration_files(directory):
-                    if version in done:
-                        continue
-                    async with conn.transaction():
-                        await conn.execute(path.read_text())
-                        await conn.execute(
-                            "INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)",
-                            component,
-                            version,
-                            path.name,
-                        )
-                    applied.append(f"{component}/{path.name}")
+            for component, version, path in await _pending(conn, components):
+                async with conn.transaction():
+                    await conn.execute(path.read_text())
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)",
+                        component,
+                        version,
+                        path.name,
+                    )
+                applied.append(f"{component}/{path.name}")
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
     return applied

@@ -41,6 +41,7 @@ class CommonSettings:
     max_body_bytes: int
     db_pool_max: int
     stream_replicas: int
+    migrate_on_start: bool = True
 
     @classmethod
     def from_env(cls, env: config.Config | None = None) -> CommonSettings:
@@ -58,6 +59,7 @@ class CommonSettings:
             max_body_bytes=config.read(env, "MAX_BODY_BYTES", int, 1 << 20),
             db_pool_max=config.read(env, "DB_POOL_MAX", int, 20),
             stream_replicas=config.read(env, "NATS_STREAM_REPLICAS", int, 1),
+            migrate_on_start=config.read(env, "MIGRATE_ON_START", bool, True),
         )
 
     @cached_property
@@ -96,6 +98,27 @@ RuntimeEndpoint = Callable[[Request, Runtime, Caller], Awaitable[Response]]
 PublicEndpoint = Callable[[Request, Runtime], Awaitable[Response]]
 
 
+def migration_components(service: str, migrations: Path) -> dict[str, Path]:
+    """Every schema a service's database holds: the shared outbox/inbox tables and the service's own."""
+    return {"bus": BUS_MIGRATIONS, service: migrations}
+
+
+async def _migrated(pool: asyncpg.Pool, service: str, migrations: Path, *, apply: bool) -> None:
+    """Applies pending migrations; with MIGRATE_ON_START=false (a migration Job did it) refuses an old schema."""
+    components = migration_components(service, migrations)
+    if apply:
+        applied = await db.migrate(pool, components)
+        if applied:
+            log.info("%s: applied migrations %s", service, ", ".join(applied))
+        return
+    missing = await db.pending(pool, components)
+    if missing:
+        raise config.SettingsError(
+            f"{service}: the database lacks migrations {', '.join(missing)} and MIGRATE_ON_START is false: "
+            f"run `python -m wurao_{service}.migrate` first"
+        )
+
+
 @asynccontextmanager
 async def open_runtime(
     settings: CommonSettings,
@@ -108,9 +131,7 @@ async def open_runtime(
     async with AsyncExitStack() as stack:
         pool = await db.create_pool(str(settings.database_url), max_size=settings.db_pool_max)
         stack.push_async_callback(pool.close)
-        applied = await db.migrate(pool, {"bus": BUS_MIGRATIONS, service: migrations})
-        if applied:
-            log.info("%s: applied migrations %s", service, ", ".join(applied))
+        await _migrated(pool, service, migrations, apply=settings.migrate_on_start)
         nc = await connect(str(settings.nats_url), name=service)
         stack.push_async_callback(nc.drain)
         await ensure_stream(nc, replicas=settings.stream_replicas)
