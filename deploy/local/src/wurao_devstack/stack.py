@@ -146,7 +146,7 @@ class Stack:
             self.service_urls[name] = f"http://127.0.0.1:{port}/graphql"
             self.processes[name] = self._spawn_service(name, port, env)
         for name in SERVICES:
-            _wait_ready(self.service_urls[name].replace("/graphql", "/readyz"), self.processes[name], name)
+            wait_ready(self.service_urls[name].replace("/graphql", "/readyz"), self.processes[name], name)
         for name in SEEDED:
             env = {**os.environ, **common, **self._own_env(name), "DATABASE_URL": database_urls[name]}
             subprocess.run([sys.executable, "-m", f"wurao_{name}.seed"], env=env, check=True)  # noqa: S603
@@ -175,7 +175,7 @@ class Stack:
             env={**common, "JWT_PRIVATE_KEY_FILE": str(self.keys.jwt_private)},
             log_file=self.data_dir / "logs" / "web.log",
         )
-        _wait_ready(self.web_url, self.processes["web"], "web")
+        wait_ready(self.web_url, self.processes["web"], "web")
 
     def _own_env(self, name: str) -> dict[str, str]:
         """Settings only one service reads: plan signs inspection codes and points their QR codes here."""
@@ -208,20 +208,7 @@ class Stack:
         log = (self.data_dir / "logs" / f"{name}.log").open("ab")
         try:
             return subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    f"wurao_{name}.app:create_app",
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--no-access-log",
-                    "--timeout-graceful-shutdown",
-                    "10",
-                ],
+                serve_command(f"wurao_{name}.app:create_app", port),
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -239,13 +226,43 @@ class Stack:
         for name in ["web", "gateway", *reversed(SERVICES)]:
             process = self.processes.pop(name, None)
             if process is not None:
-                _terminate(process)
+                terminate(process)
         for server in reversed(self.servers):
             server.stop()
         self.servers.clear()
 
 
-def _terminate(process: subprocess.Popen, timeout: float = 15) -> None:
+def serve_command(factory: str, port: int) -> list[str]:
+    """How a subgraph is served: one uvicorn worker (uvloop and httptools, which uvicorn picks itself)."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        factory,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "10",
+    ]
+
+
+def resident_bytes(process: subprocess.Popen) -> int | None:
+    """The process's resident set size (Linux /proc), None when it is gone or /proc is not there."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return None
+
+
+def terminate(process: subprocess.Popen, timeout: float = 15) -> None:
     if process.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
@@ -258,7 +275,7 @@ def _terminate(process: subprocess.Popen, timeout: float = 15) -> None:
         process.wait()
 
 
-def _wait_ready(url: str, process: subprocess.Popen, name: str, timeout: float = 60) -> None:
+def wait_ready(url: str, process: subprocess.Popen, name: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -30,7 +30,11 @@ def main() -> None:
         print("starting the platform (2 cores shared with the load generator; compare ratios) ...", flush=True)
         stack.start()
         try:
-            print(f"cpus: {os.cpu_count()}, concurrency {args.concurrency}, {args.seconds:.0f} s per run\n")
+            load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+            print(
+                f"cpus: {os.cpu_count()} (load average {load} before the first scenario), "
+                f"concurrency {args.concurrency}, {args.seconds:.0f} s per run\n"
+            )
             for name in chosen:
                 print(f"{name}: {SCENARIOS[name].__doc__.strip().splitlines()[0]}")
                 asyncio.run(SCENARIOS[name](stack, seconds=args.seconds, concurrency=args.concurrency))

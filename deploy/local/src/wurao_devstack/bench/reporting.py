@@ -22,6 +22,7 @@ from wurao_common.bus.envelope import Event
 from wurao_common.bus.nats import connect
 from wurao_common.bus.outbox import OutboxRelay
 from wurao_common.service import BUS_MIGRATIONS
+from wurao_devstack.bench.fast_paths import OFFICE_IDS, OFFICE_QUERY
 from wurao_devstack.bench.load import GraphQLWorker, Result, run
 from wurao_devstack.stack import Stack
 from wurao_reporting.domain import tallies
@@ -236,8 +237,6 @@ async def _load_hunan(stack: Stack) -> int:
 
 async def hunan_figures(stack: Stack, *, seconds: float, concurrency: int) -> None:
     """Province-wide regionFigures on Hunan-scale data beside a one-office read, both through the gateway."""
-    from wurao_devstack.bench.scenarios import OFFICE_IDS, OFFICE_QUERY  # scenarios imports this module
-
     started = time.perf_counter()
     rows = await _load_hunan(stack)
     print(

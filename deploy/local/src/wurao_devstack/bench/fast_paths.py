@@ -1,0 +1,279 @@
+"""Fast paths (issue 11): what the domain costs over the plumbing, each ratio against a baseline of the same run.
+
+Baselines: a bare Strawberry app (the same caches, no authentication, served the same way), and `{ __typename }`
+straight to each subgraph (our authentication, limits, metrics). Measured against them: one office by id
+(plan), `verifyCode` and `checkIn` (inspection), straight and through the gateway. Every request comes from
+another caller (its own token) with varying variables, so the gateway cannot merge requests in flight; every
+check-in is a newly registered unit's first, a real admission (counted: one visit row, one event each). The
+whole set runs twice; each process's resident size is shown idle, after the first and after the second pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import asyncpg
+import httpx
+
+from wurao_common import db, embedded
+from wurao_common.auth import Role
+from wurao_common.bus.nats import connect
+from wurao_devstack.bench.load import GraphQLWorker, Result, run
+from wurao_devstack.stack import Stack, resident_bytes, serve_command, terminate, wait_ready
+
+OFFICE, OFFICE_REGION = "431024-dcs", "431024"
+VILLAGE = "431024106201"  # Dafangyuan village, inside the seeded flood-season item's scope
+CALLERS = 1000  # distinct callers (tokens) a read cycles through: far more than are ever in flight at once
+TYPENAME = "{ __typename }"
+OFFICE_QUERY = "query($id: ID!) { office(id: $id) { id name region } }"
+OFFICE_IDS = ["43-dcs", "4301-dcs", "4304-dcs", "4310-dcs", "430112-dcs", "431024-dcs", "431024-yjj"]
+CODED_ITEMS = "query($office: ID!) { items(officeId: $office) { title scopeRegions code { token } } }"
+REGISTER = "registerUnit(unit: {{name: $n{n}, kind: VILLAGE_COMMITTEE, region: $region}}) {{ ... on Unit {{ id }} }}"
+VERIFY = "query($code: String!) { verifyCode(code: $code) { __typename } }"
+CHECK_IN = "mutation($code: String!, $request: String) { checkIn(code: $code, requestId: $request) { __typename } }"
+CHECKED_IN = "wurao.inspection.visit.checked_in.>"
+# The issue's goals: (measured, reference, at least).
+GOALS = [
+    *((f"typename {name}", "bare", 0.7) for name in ("plan", "inspection", "rectification", "reporting")),
+    ("read-office direct", "typename plan", 0.8),
+    ("verifyCode direct", "typename inspection", 0.7),
+    ("checkIn direct", "typename inspection", 0.5),
+    ("read-office gateway", "read-office direct", 0.8),
+    ("verifyCode gateway", "verifyCode direct", 0.8),
+    ("checkIn gateway", "checkIn direct", 0.8),
+]
+
+
+async def _post(url: str, query: str, variables: dict, token: str) -> dict:
+    async with httpx.AsyncClient(timeout=60) as client:
+        response = await client.post(
+            url, json={"query": query, "variables": variables}, headers={"authorization": f"Bearer {token}"}
+        )
+        response.raise_for_status()
+        return response.json()["data"]
+
+
+def _bearers(tokens: list[str]) -> list[dict[str, str]]:
+    return [{"authorization": f"Bearer {token}"} for token in tokens]
+
+
+async def _flood_item_code(stack: Stack) -> str:
+    token = stack.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=OFFICE)
+    items = (await _post(stack.gateway_url, CODED_ITEMS, {"office": OFFICE}, token))["items"]
+    for item in items:
+        if item["code"] and any(VILLAGE.startswith(region) for region in item["scopeRegions"]):
+            return item["code"]["token"]
+    raise RuntimeError("the demo seed has no coded item covering Dafangyuan village")
+
+
+async def _register_units(stack: Stack, count: int) -> list[str]:
+    """New units in Dafangyuan village, registered 25 to a request (aliases) by the county office."""
+    token = stack.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=OFFICE)
+    per_request = 25
+    fields = " ".join(f"u{n}: {REGISTER.format(n=n)}" for n in range(per_request))
+    names = ", ".join(f"$n{n}: String!" for n in range(per_request))
+    mutation = f"mutation($region: String!, {names}) {{ {fields} }}"
+
+    async def batch() -> list[str]:
+        variables = {"region": VILLAGE, **{f"n{n}": f"压测村委会 {uuid.uuid4().hex[:10]}" for n in range(per_request)}}
+        data = await _post(stack.service_urls["plan"], mutation, variables, token)
+        return [answer["id"] for answer in data.values()]
+
+    ids: list[str] = []
+    batches = -(-count // per_request)
+    for start in range(0, batches, 8):
+        for found in await asyncio.gather(*(batch() for _ in range(start, min(batches, start + 8)))):
+            ids += found
+    return ids[:count]
+
+
+async def _wait_known(stack: Stack, code: str, unit: str) -> None:
+    """Inspection learns units from plan's events: wait until the last one registered verifies."""
+    token = stack.keys.token(Role.UNIT, VILLAGE, unit=unit)
+    verdict = None
+    for _ in range(1200):
+        verdict = (await _post(stack.service_urls["inspection"], VERIFY, {"code": code}, token))["verifyCode"]
+        if verdict["__typename"] == "CodeValid":
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"inspection never learnt unit {unit}: last verdict {verdict}")
+
+
+@dataclass
+class _Bench:
+    stack: Stack
+    seconds: float
+    concurrency: int
+    bare_url: str
+    code: str
+    observers: list[dict[str, str]]
+    verifiers: list[dict[str, str]]
+    fresh: list[list[str]]  # unit ids for each check-in run, each checked in once
+    results: dict[str, Result] = field(default_factory=dict)
+
+    def worker(self, url: str, query: str, variables: Callable[[int], dict], callers: list[dict], ok):
+        return lambda: GraphQLWorker(url, query, variables, lambda n: callers[n % len(callers)], ok=ok)
+
+    async def measure(self, name: str, new_worker, reference: str | None, **options) -> Result:
+        result = await run(name, new_worker, concurrency=self.concurrency, seconds=self.seconds, **options)
+        self.results[name] = result
+        suffix = f"  of {reference}" if reference else ""
+        print(result.line(self.results.get(reference) if reference else None) + suffix)
+        return result
+
+    async def one_pass(self) -> None:
+        stack = self.stack
+        typename_ok = lambda data: data.get("__typename") == "Query"  # noqa: E731
+        await self.measure("bare", self.worker(self.bare_url, TYPENAME, lambda _n: {}, [{}], typename_ok), None)
+        for name, url in stack.service_urls.items():
+            await self.measure(
+                f"typename {name}", self.worker(url, TYPENAME, lambda _n: {}, self.observers, typename_ok), "bare"
+            )
+        for route, url in (("direct", stack.service_urls["plan"]), ("gateway", stack.gateway_url)):
+            await self.measure(
+                f"read-office {route}",
+                self.worker(
+                    url,
+                    OFFICE_QUERY,
+                    lambda n: {"id": OFFICE_IDS[n % len(OFFICE_IDS)]},
+                    self.observers,
+                    lambda data: data.get("office") is not None,
+                ),
+                "typename plan" if route == "direct" else "read-office direct",
+            )
+        for route, url in (("direct", stack.service_urls["inspection"]), ("gateway", stack.gateway_url)):
+            await self.measure(
+                f"verifyCode {route}",
+                self.worker(
+                    url,
+                    VERIFY,
+                    lambda _n: {"code": self.code},
+                    self.verifiers,
+                    lambda data: data["verifyCode"]["__typename"] == "CodeValid",
+                ),
+                "typename inspection" if route == "direct" else "verifyCode direct",
+            )
+        for route, url in (("direct", stack.service_urls["inspection"]), ("gateway", stack.gateway_url)):
+            units = self.fresh.pop()
+            before = await _admissions(stack, units)
+            result = await self.measure(
+                f"checkIn {route}",
+                self.worker(
+                    url,
+                    CHECK_IN,
+                    lambda _n: {"code": self.code, "request": uuid.uuid4().hex},
+                    _bearers([stack.keys.token(Role.UNIT, VILLAGE, unit=unit) for unit in units]),
+                    lambda data: data["checkIn"]["__typename"] == "Visit",
+                ),
+                "typename inspection" if route == "direct" else "checkIn direct",
+                warmup=0,
+                limit=len(units),
+            )
+            admitted = result.requests - result.errors
+            visits, events = await _admissions(stack, units, expected_events=before[1] + admitted)
+            events -= before[1]
+            verdict = "every one a real admission" if visits == events == admitted else "MISMATCH"
+            print(f"    {admitted} admitted, {visits} visit rows, {events} events: {verdict}")
+
+
+async def _admissions(stack: Stack, units: list[str], expected_events: int | None = None) -> tuple[int, int]:
+    """Visit rows of these units in inspection's database, and checked-in events in the stream (all units of the
+    bench live in one village: one subject). Waits a little for the relay when `expected_events` is not yet there."""
+    conn = await asyncpg.connect(db.database_url(stack.server_urls["DATABASE_URL"], "wurao_inspection"))
+    try:
+        visits = await conn.fetchval("SELECT count(*) FROM visits WHERE unit_id = ANY($1::text[])", units)
+    finally:
+        await conn.close()
+    nc = await connect(stack.server_urls["NATS_URL"], name="bench")
+    try:
+        jsm = nc.jetstream()
+        for _ in range(300):
+            info = await jsm.stream_info("WURAO", subjects_filter=CHECKED_IN)
+            events = sum((info.state.subjects or {}).values())
+            if expected_events is None or events >= expected_events:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await nc.drain()
+    return visits, events
+
+
+def _goals(results: dict[str, Result]) -> list[str]:
+    lines = []
+    for measured, reference, least in GOALS:
+        ratio = results[measured].rate / results[reference].rate if results[reference].rate else 0.0
+        mark = "met" if ratio >= least else "NOT MET"
+        lines.append(f"  {measured:<22} / {reference:<22} {ratio:5.2f}  (goal ≥ {least:.1f})  {mark}")
+    return lines
+
+
+def _memory(processes: dict[str, subprocess.Popen], snapshots: list[tuple[str, dict[str, int | None]]]) -> None:
+    print(f"  {'resident size, MiB':<22}" + "".join(f"{label:>14}" for label, _ in snapshots) + "    growth 2nd pass")
+    for name in processes:
+        sizes = [snapshot.get(name) for _, snapshot in snapshots]
+        shown = "".join(f"{size / 2**20:14.1f}" if size else f"{'-':>14}" for size in sizes)
+        growth = f"{(sizes[-1] - sizes[-2]) / 2**20:+8.1f}" if sizes[-1] and sizes[-2] else ""
+        print(f"  {name:<22}{shown}    {growth}")
+
+
+def _serve_bare(stack: Stack) -> tuple[subprocess.Popen, str]:
+    """The bare app, served as the subgraphs are; its log beside theirs."""
+    port = embedded.free_port()
+    log = (stack.data_dir / "logs" / "bare.log").open("ab")
+    try:
+        bare = subprocess.Popen(  # noqa: S603
+            serve_command("wurao_devstack.bench.bare:create_app", port),
+            env={**os.environ},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    finally:
+        log.close()
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/healthz", bare, "bare app")
+    except BaseException:
+        terminate(bare)
+        raise
+    return bare, f"http://127.0.0.1:{port}/graphql"
+
+
+async def fast_paths(stack: Stack, *, seconds: float, concurrency: int) -> None:
+    """Bare app, { __typename } per subgraph, read-office, verifyCode, checkIn (direct, gateway), twice, RSS."""
+    bare, bare_url = _serve_bare(stack)
+    processes = {**{name: stack.processes[name] for name in (*stack.service_urls, "gateway")}, "bare": bare}
+    try:
+        snapshots = [("idle", {name: resident_bytes(process) for name, process in processes.items()})]
+        code = await _flood_item_code(stack)
+        per_run = max(1000, int(seconds * 500))  # more than a check-in run admits in `seconds`
+        units = await _register_units(stack, CALLERS + 4 * per_run)
+        # Registered after all the others committed: once inspection knows it, it knows them all.
+        await _wait_known(stack, code, (await _register_units(stack, 1))[0])
+        print(f"  {len(units)} units registered; {CALLERS} callers per read")
+        bench = _Bench(
+            stack,
+            seconds,
+            concurrency,
+            bare_url=bare_url,
+            code=code,
+            observers=_bearers(
+                [stack.keys.token(Role.OBSERVER, "43", subject=f"observer-{n}") for n in range(CALLERS)]
+            ),
+            verifiers=_bearers([stack.keys.token(Role.UNIT, VILLAGE, unit=unit) for unit in units[:CALLERS]]),
+            fresh=[units[CALLERS + n * per_run : CALLERS + (n + 1) * per_run] for n in range(4)],
+        )
+        for number in (1, 2):
+            print(f" pass {number}")
+            await bench.one_pass()
+            print(" goals (ratios of this pass)")
+            print("\n".join(_goals(bench.results)))
+            snapshots.append((f"after pass {number}", {name: resident_bytes(p) for name, p in processes.items()}))
+        _memory(processes, snapshots)
+    finally:
+        terminate(bare)
