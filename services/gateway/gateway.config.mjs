@@ -12,7 +12,8 @@
 //     web/src/gql/persisted-documents.json): clients may send `documentId`; in production only these run
 //   OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT   export spans over OTLP/HTTP (JSON),
 //     batched for OTEL_BSP_SCHEDULE_DELAY ms (1000)
-//   OTEL_SERVICE_NAME (wurao-gateway), OTEL_SDK_DISABLED=true turns tracing off entirely
+//   OTEL_SERVICE_NAME (wurao-gateway), OTEL_SDK_DISABLED=true turns tracing off entirely; without an endpoint
+//     it is off too (no span per request)
 import { createHash, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { defineConfig, extractFromHeader } from '@graphql-hive/gateway';
@@ -80,21 +81,20 @@ const persistedDocuments = persistedDocumentsFile
   : undefined;
 const audience = required('JWT_AUDIENCE');
 
-// Tracing. Unless OTEL_SDK_DISABLED=true, the plugin runs so that every subgraph call carries a W3C
-// `traceparent`: the client's trace is continued when it sends one, a new trace is started when it does not.
-// Spans leave the process only when an OTLP endpoint is configured; otherwise they are dropped (no exporter).
-const tracing = env.OTEL_SDK_DISABLED !== 'true';
+// Tracing, only when an OTLP endpoint is configured (and OTEL_SDK_DISABLED is not true): then every subgraph call
+// carries a W3C `traceparent`, the client's trace continued when it sends one, a new one started when it does
+// not. Without an exporter no span is made per request (nothing would read it); the client's own traceparent
+// and tracestate are still passed to the subgraphs as they are.
+const exporter = env.OTEL_SDK_DISABLED === 'true' ? undefined : await otlpTraceExporter();
+const tracing = exporter !== undefined;
 if (tracing) {
-  const exporter = await otlpTraceExporter();
   openTelemetrySetup({
     // No async-hooks context manager: the plugin then parents spans through the request context, which is
     // all that propagation needs and keeps AsyncLocalStorage off the hot path.
     contextManager: null,
     resource: { serviceName: env.OTEL_SERVICE_NAME || 'wurao-gateway' },
     // The SDK's default batch delay is 5 s; spans should show up about a second after the request instead.
-    traces: exporter
-      ? { exporter, batching: { scheduledDelayMillis: nonNegativeNumber('OTEL_BSP_SCHEDULE_DELAY') ?? 1000 } }
-      : {},
+    traces: { exporter, batching: { scheduledDelayMillis: nonNegativeNumber('OTEL_BSP_SCHEDULE_DELAY') ?? 1000 } },
     samplingRate: 1, // parent-based: a client's "not sampled" flag is honoured
   });
 }

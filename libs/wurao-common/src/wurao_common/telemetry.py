@@ -1,7 +1,8 @@
 """OpenTelemetry: one tracer provider per process, trace context carried through HTTP and NATS headers.
 
-Configured by the standard OTEL_* variables: spans are exported over OTLP/HTTP when
-OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, and only created otherwise.
+Configured by the standard OTEL_* variables: spans are made and exported over OTLP/HTTP when
+OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set and OTEL_SDK_DISABLED is not `true`.
+Otherwise no span is made at all (the API's no-op tracer, no ASGI middleware): nothing would read them.
 """
 
 from __future__ import annotations
@@ -14,19 +15,23 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 
-def setup_tracing(service_name: str) -> TracerProvider:
-    current = trace.get_tracer_provider()
-    if isinstance(current, TracerProvider):  # already set up in this process (tests start several apps)
-        return current
+def exporting() -> bool:
+    """Whether spans have somewhere to go: an OTLP endpoint is configured and the SDK is not disabled."""
+    endpoint = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    return bool(endpoint) and os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() != "true"
+
+
+def setup_tracing(service_name: str) -> None:
+    """Installs the exporting tracer provider once per process, when `exporting()`; else leaves the no-op one."""
+    if not exporting() or isinstance(trace.get_tracer_provider(), TracerProvider):
+        return  # nothing to export to, or already set up in this process (tests start several apps)
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
     provider = TracerProvider(
         resource=Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)})
     )
-    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
-    return provider
 
 
 def current_traceparent() -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -34,7 +35,7 @@ from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL
 
 from wurao_common.auth import AuthError, Caller, TokenVerifier
 from wurao_common.errors import ClientError
-from wurao_common.telemetry import setup_tracing
+from wurao_common.telemetry import exporting, setup_tracing
 
 log = logging.getLogger("wurao.web")
 CALLER_KEY = "wurao.caller"
@@ -43,8 +44,9 @@ FEDERATION_VERSION = "2.9"
 
 
 def _trace_id() -> str:
+    """The request's trace id; without tracing, a fresh id all the same, so the log line can be found."""
     context = trace.get_current_span().get_span_context()
-    return format(context.trace_id, "032x") if context.is_valid else ""
+    return format(context.trace_id, "032x") if context.is_valid else secrets.token_hex(16)
 
 
 def _is_expected(error: GraphQLError) -> bool:
@@ -407,6 +409,8 @@ def graphql_service(
         ],
         lifespan=lifespan,
     )
+    if not exporting():
+        return metrics.middleware(app)  # no span work per request when no span would leave the process
     # One server span per request: the per-message receive/send spans cost more than they tell.
     return OpenTelemetryMiddleware(
         metrics.middleware(app), excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"]
