@@ -6,7 +6,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --locked --no-sync
 SUBGRAPHS := plan inspection rectification reporting
 
-.PHONY: install run test lint format sdl sdl-check compose-check bench ci clean
+.PHONY: install run test lint format sdl sdl-check compose-check bench ci clean fresh-clone-check
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -55,6 +55,10 @@ bench: install
 	$(RUN) python -m wurao_devstack.bench $(BENCH_ARGS)
 
 ci: lint sdl-check compose-check test
+
+## fresh-clone-check: `make test` in fresh clones under private (0700) folders, as root and as an ordinary user
+fresh-clone-check:
+	bash deploy/local/fresh-clone-check.sh
 
 clean:
 	rm -rf .venv .tools services/gateway/node_modules web/node_modules web/dist
