@@ -1,5 +1,7 @@
 """Filings (一事一报) over GraphQL: a one-off item outside the plan, approved or rejected by the approving office."""
 
+import asyncio
+
 import pytest
 
 from wurao_common.auth import Role
@@ -150,3 +152,55 @@ async def test_filings_are_listed_to_readers_of_the_offices_workings_only(as_off
     elsewhere = await graphql(plan, query, headers=jwt_keys.bearer(Role.OBSERVER, "4301"))
     assert observer["data"]["filings"] == [{"id": filed["id"], "item": {"title": "汛后地质灾害隐患点复查"}}]
     assert unit["data"]["filings"] == elsewhere["data"]["filings"] == []
+
+
+NAMED_FILE = f"""mutation($item: ItemInput!, $reason: String!, $requestId: String) {{
+  result: fileItem(item: $item, reason: $reason, requestId: $requestId) {{ {FILING} }} }}"""
+NAMED_APPROVE = f"""mutation($id: ID!, $requestId: String) {{
+  result: approveFiling(filingId: $id, requestId: $requestId) {{ {FILING} }} }}"""
+NAMED_REJECT = f"""mutation($id: ID!, $reason: String!, $requestId: String) {{
+  result: rejectFiling(filingId: $id, reason: $reason, requestId: $requestId) {{ {FILING} }} }}"""
+
+
+async def test_concurrent_retries_of_a_named_filing_file_one_item_and_all_return_it(as_office, pool):
+    bureau = as_office(BUREAU)
+    filed = await asyncio.gather(
+        *(bureau(NAMED_FILE, item=recheck(), reason="计划外复查", requestId="phone-f1") for _ in range(5))
+    )
+    assert len({result["id"] for result in filed}) == 1
+    assert await pool.fetchval("SELECT count(*) FROM filings WHERE office_id = '431024-yjj'") == 1
+    # Another office's same request id is its own request.
+    other = await as_office(JIAHE)(NAMED_FILE, item=recheck(), reason="计划外复查", requestId="phone-f1")
+    assert other["id"] != filed[0]["id"]
+
+
+async def test_a_retried_decision_returns_the_decided_filing_instead_of_a_conflict(as_office, plan_events, pool):
+    bureau, jiahe = as_office(BUREAU), as_office(JIAHE)
+    approved_id = (await bureau(FILE, item=recheck(), reason="计划外复查"))["id"]
+    rejected_id = (await bureau(FILE, item=recheck(title="另一复查"), reason="计划外复查"))["id"]
+
+    approvals = await asyncio.gather(*(jiahe(NAMED_APPROVE, id=approved_id, requestId="a-1") for _ in range(3)))
+    assert [result["status"] for result in approvals] == ["APPROVED"] * 3
+    rejection = await jiahe(NAMED_REJECT, id=rejected_id, reason="不必另行备案", requestId="r-1")
+    again = await jiahe(NAMED_REJECT, id=rejected_id, reason="不必另行备案", requestId="r-1")
+    assert again == rejection
+    assert (await jiahe(APPROVE, id=approved_id))["__typename"] == "Conflict", "unnamed, a second approval conflicts"
+    await plan_events.settle(pool)
+    assert len(plan_events.of_type("plan.filing.approved")) == 1
+    assert len(plan_events.of_type("plan.filing.rejected")) == 1
+
+
+async def test_a_request_id_reused_for_another_decision_or_too_long_is_invalid_and_changes_nothing(as_office):
+    bureau, jiahe = as_office(BUREAU), as_office(JIAHE)
+    first = (await bureau(FILE, item=recheck(), reason="计划外复查"))["id"]
+    second = (await bureau(FILE, item=recheck(title="另一复查"), reason="计划外复查"))["id"]
+    await jiahe(NAMED_APPROVE, id=first, requestId="d-1")
+
+    for reused in (
+        await jiahe(NAMED_APPROVE, id=second, requestId="d-1"),
+        await jiahe(NAMED_REJECT, id=first, reason="r", requestId="d-1"),
+        await jiahe(NAMED_APPROVE, id=second, requestId="d" * 101),
+    ):
+        assert (reused["__typename"], reused["field"]) == ("InvalidInput", "requestId")
+    filing = "query($id: ID!) { result: filing(id: $id) { status } }"
+    assert (await jiahe(filing, id=second))["status"] == "SUBMITTED"

@@ -263,3 +263,69 @@ async def test_the_running_service_escalates_overdue_tasks_on_its_own(fast_sweep
         await eventually(escalated_twice)
         await asyncio.sleep(0.2)  # a few more sweeps
         assert await pool.fetchval("SELECT array_agg(level ORDER BY level) FROM task_notices") == [1, 2]
+
+
+def with_request_id(query: str) -> str:
+    """The same mutation, named by a request id."""
+    variables, call = query.removeprefix("mutation(").split(") { ", 1)
+    name, rest = call.split("(", 1)
+    return f"mutation({variables}, $requestId: String) {{ {name}(requestId: $requestId, {rest}"
+
+
+async def history_actions(pool, task_id: str) -> list[str]:
+    return [row["action"] for row in await pool.fetch("SELECT action FROM task_history WHERE task_id = $1", task_id)]
+
+
+async def test_concurrent_retries_of_one_named_step_move_the_task_once_and_all_return_it(
+    rectification, open_task, as_, pool
+):
+    task_id = await open_task()
+    start = with_request_id(START)
+    bodies = await asyncio.gather(
+        *(
+            graphql(rectification, start, {"id": task_id, "requestId": "phone-s1"}, headers=as_["unit"])
+            for _ in range(5)
+        )
+    )
+    assert [body["data"]["startTask"]["status"] for body in bodies] == ["IN_PROGRESS"] * 5
+    assert await history_actions(pool, task_id) == ["opened", "started"]
+    unnamed = await graphql(rectification, START, {"id": task_id}, headers=as_["unit"])
+    assert unnamed["data"]["startTask"]["__typename"] == "Conflict", "without a request id a second start conflicts"
+
+
+async def test_a_retried_verification_by_anyone_of_the_office_returns_the_closed_task_and_closes_nothing_twice(
+    rectification, open_task, as_, pool
+):
+    task_id = await open_task()
+    await graphql(rectification, START, {"id": task_id}, headers=as_["unit"])
+    await graphql(rectification, SUBMIT, {"id": task_id, "note": "已清运"}, headers=as_["unit"])
+    verify = with_request_id(VERIFY)
+    first = await graphql(rectification, verify, {"id": task_id, "requestId": "v-1"}, headers=as_["inspector"])
+    again = await graphql(rectification, verify, {"id": task_id, "requestId": "v-1"}, headers=as_["office"])
+    assert first["data"]["verifyTask"] == again["data"]["verifyTask"]
+    assert again["data"]["verifyTask"]["status"] == "CLOSED"
+    assert (await history_actions(pool, task_id)).count("verified") == 1
+
+
+async def test_a_request_id_names_one_request_of_one_party(rectification, open_task, as_):
+    task_id, other_id = await open_task(), await open_task()
+    start = with_request_id(START)
+    await graphql(rectification, start, {"id": task_id, "requestId": "r-1"}, headers=as_["unit"])
+
+    reused = await graphql(rectification, start, {"id": other_id, "requestId": "r-1"}, headers=as_["unit"])
+    assert reused["data"]["startTask"] == {
+        "__typename": "InvalidInput",
+        "field": "requestId",
+        "reason": "this request id was used for another request: give each request its own id",
+    }
+    submit = with_request_id(SUBMIT)
+    other_step = await graphql(
+        rectification, submit, {"id": task_id, "note": "n", "requestId": "r-1"}, headers=as_["unit"]
+    )
+    assert other_step["data"]["submitTask"]["field"] == "requestId"
+    # Another party's same id finds nothing of ours: it is refused as it would be without an id.
+    stranger = await graphql(rectification, start, {"id": task_id, "requestId": "r-1"}, headers=as_["other unit"])
+    assert stranger["data"]["startTask"]["__typename"] == "InvalidInput"
+    assert stranger["data"]["startTask"]["field"] == "id"
+    too_long = await graphql(rectification, start, {"id": other_id, "requestId": "x" * 101}, headers=as_["unit"])
+    assert too_long["data"]["startTask"]["field"] == "requestId"

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from wurao_common import outcomes
+from wurao_common.request_ids import MAX_REQUEST_ID
+
+# The optional argument of a mutation a client may retry (see wurao_common.request_ids).
+RequestId = Annotated[
+    str | None,
+    strawberry.argument(
+        description=f"Names this request (up to {MAX_REQUEST_ID} characters, scoped to the caller's unit or "
+        "office): a retry with the same id after a lost answer returns the first result and changes nothing again."
+    ),
+]
 
 
 @strawberry.federation.type(shareable=True, description="The caller's role, region or office does not allow this.")

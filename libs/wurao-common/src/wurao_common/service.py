@@ -99,7 +99,8 @@ PublicEndpoint = Callable[[Request, Runtime], Awaitable[Response]]
 
 
 def migration_components(service: str, migrations: Path) -> dict[str, Path]:
-    """Every schema a service's database holds: the shared outbox/inbox tables and the service's own."""
+    """Every schema a service's database holds: the shared plumbing tables (outbox, inbox, request results) and the
+    service's own."""
     return {"bus": BUS_MIGRATIONS, service: migrations}
 
 

@@ -14,7 +14,6 @@ from wurao_inspection.domain.visits import Registration, Visit, VisitStatus
 Conn = asyncpg.Connection | asyncpg.Pool
 # Advisory lock namespace for "check-ins of one unit"; the unit id is hashed into the second key.
 _UNIT_LOCK = 0x7761_7572
-_REQUEST_LOCK = 0x7761_7573
 
 
 async def share_unit(conn: asyncpg.Connection, unit_id: str) -> None:
@@ -29,11 +28,6 @@ async def share_unit(conn: asyncpg.Connection, unit_id: str) -> None:
 async def hold_unit(conn: asyncpg.Connection, unit_id: str) -> None:
     """Waits until no check-in of the unit is in flight, and holds new ones off until the transaction ends."""
     await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _UNIT_LOCK, unit_id)
-
-
-async def hold_request(conn: asyncpg.Connection, scope: str, request_id: str) -> None:
-    """Retries of one request run one after the other: the second finds the first's result instead of racing it."""
-    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _REQUEST_LOCK, f"{scope}\n{request_id}")
 
 
 def _visit(row: asyncpg.Record) -> Visit:

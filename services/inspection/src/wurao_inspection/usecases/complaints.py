@@ -7,11 +7,13 @@ from datetime import datetime
 
 import asyncpg
 
+from wurao_common import request_ids
 from wurao_common.auth import Caller, Role
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
 from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Invalid, NotAllowed
+from wurao_common.request_ids import callers_own, request_id_problem
 from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain import access
 from wurao_inspection.domain.feedback import (
@@ -23,7 +25,6 @@ from wurao_inspection.domain.feedback import (
     text_problem,
 )
 from wurao_inspection.domain.items import Office
-from wurao_inspection.domain.requests import callers_own, request_id_problem
 from wurao_inspection.usecases.scan import unit_of
 
 
@@ -65,7 +66,7 @@ async def file_complaint(
             return Invalid(field, problem)
     async with pool.acquire() as conn, conn.transaction():
         if request_id:
-            await visits.hold_request(conn, "complaint", request_id)
+            await request_ids.hold(conn, "complaint", request_id)
             if earlier := await feedback.complaint_by_request(conn, request_id):
                 return earlier
         unit = await unit_of(conn, caller)

@@ -7,16 +7,17 @@ from datetime import date, datetime
 
 import asyncpg
 
+from wurao_common import request_ids
 from wurao_common.auth import Caller, within_region
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
 from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Invalid, NotAllowed
+from wurao_common.request_ids import callers_own, request_id_problem
 from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain import access
 from wurao_inspection.domain.feedback import Finding, Severity, deadline_problem, evidence_problem, text_problem
 from wurao_inspection.domain.periods import china_date
-from wurao_inspection.domain.requests import callers_own, request_id_problem
 
 
 async def record_finding(
@@ -46,7 +47,7 @@ async def record_finding(
             return Invalid(field, problem)
     async with pool.acquire() as conn, conn.transaction():
         if request_id:
-            await visits.hold_request(conn, "finding", request_id)
+            await request_ids.hold(conn, "finding", request_id)
             if earlier := await feedback.finding_by_request(conn, request_id):
                 return earlier
         visit = await visits.get(conn, visit_id)

@@ -10,11 +10,11 @@ import asyncpg
 from wurao_common.auth import Caller, Role
 from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
+from wurao_common.request_ids import callers_own, request_id_problem
 from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain import access
 from wurao_inspection.domain.feedback import score_problem, shown_ratings
 from wurao_inspection.domain.periods import china_year
-from wurao_inspection.domain.requests import callers_own, request_id_problem
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from wurao_common import request_ids
 from wurao_common.auth import Caller
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
 from wurao_common.outcomes import Invalid, NotAllowed
-from wurao_inspection.adapters import feedback, reference, visits
+from wurao_common.request_ids import callers_own, request_id_problem
+from wurao_inspection.adapters import feedback, reference
 from wurao_inspection.domain import access, scan
 from wurao_inspection.domain.feedback import MAX_NOTE, Refusal, RefusalReason, text_problem
-from wurao_inspection.domain.requests import callers_own, request_id_problem
 from wurao_inspection.usecases.deps import Deps
 from wurao_inspection.usecases.scan import unit_of, verify_code
 
@@ -61,7 +62,7 @@ async def refuse(
         item = getattr(outcome, "item", None)
     async with deps.pool.acquire() as conn, conn.transaction():
         if request_id:
-            await visits.hold_request(conn, "refusal", request_id)
+            await request_ids.hold(conn, "refusal", request_id)
             if earlier := await feedback.refusal_by_request(conn, request_id):
                 return earlier
         unit = await unit_of(conn, caller)

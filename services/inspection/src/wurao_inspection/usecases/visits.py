@@ -19,16 +19,17 @@ from datetime import datetime
 import asyncpg
 from redis.exceptions import RedisError
 
+from wurao_common import request_ids
 from wurao_common.auth import Caller, Role
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
 from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
+from wurao_common.request_ids import callers_own, request_id_problem
 from wurao_inspection.adapters import reference, visits
 from wurao_inspection.adapters.counters import Full, Missing
 from wurao_inspection.domain import access, caps
 from wurao_inspection.domain.caps import Counter
-from wurao_inspection.domain.requests import callers_own, request_id_problem
 from wurao_inspection.domain.scan import CapReached, Forged, Refused, Unavailable
 from wurao_inspection.domain.visits import (
     Registration,
@@ -147,7 +148,7 @@ async def register_emergency_visit(
 
 
 async def _earlier(conn: asyncpg.Connection, unit_id: str, request_id: str) -> Visit | None:
-    await visits.hold_request(conn, f"visit\n{unit_id}", request_id)
+    await request_ids.hold(conn, f"visit\n{unit_id}", request_id)
     return await visits.by_request(conn, unit_id, request_id)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from wurao_common.results import Conflict, InvalidInput, NotAllowed, refusal
+from wurao_common.results import Conflict, InvalidInput, NotAllowed, RequestId, refusal
 from wurao_plan.adapters import filings
 from wurao_plan.api.context import PlanContext
 from wurao_plan.api.directory import Office, page, region_arg
@@ -100,16 +100,28 @@ class FilingQuery:
 @strawberry.type
 class FilingMutation:
     @strawberry.mutation(description="File one item outside the caller's office's plan, with the reason.")
-    async def file_item(self, info: Info[PlanContext, None], item: ItemInput, reason: str) -> FilingResult:
-        outcome = await filing_cases.file_item(info.context.pool, info.context.caller, item.details(), reason)
+    async def file_item(
+        self, info: Info[PlanContext, None], item: ItemInput, reason: str, request_id: RequestId = None
+    ) -> FilingResult:
+        outcome = await filing_cases.file_item(
+            info.context.pool, info.context.caller, item.details(), reason, request_id=request_id
+        )
         return _filing_result(outcome)
 
     @strawberry.mutation(description="Approve a filing: the approving office, never its author; the item is approved.")
-    async def approve_filing(self, info: Info[PlanContext, None], filing_id: strawberry.ID) -> FilingResult:
-        outcome = await filing_cases.approve_filing(info.context.pool, info.context.caller, str(filing_id))
+    async def approve_filing(
+        self, info: Info[PlanContext, None], filing_id: strawberry.ID, request_id: RequestId = None
+    ) -> FilingResult:
+        outcome = await filing_cases.approve_filing(
+            info.context.pool, info.context.caller, str(filing_id), request_id=request_id
+        )
         return _filing_result(outcome)
 
     @strawberry.mutation(description="Reject a filing with the reason.")
-    async def reject_filing(self, info: Info[PlanContext, None], filing_id: strawberry.ID, reason: str) -> FilingResult:
-        outcome = await filing_cases.reject_filing(info.context.pool, info.context.caller, str(filing_id), reason)
+    async def reject_filing(
+        self, info: Info[PlanContext, None], filing_id: strawberry.ID, reason: str, request_id: RequestId = None
+    ) -> FilingResult:
+        outcome = await filing_cases.reject_filing(
+            info.context.pool, info.context.caller, str(filing_id), reason, request_id=request_id
+        )
         return _filing_result(outcome)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from wurao_common import request_ids
 from wurao_common.auth import Caller
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_plan.adapters import filings, items, offices
@@ -29,15 +30,26 @@ class Decided:
 
 
 async def file_item(
-    pool: asyncpg.Pool, caller: Caller, details: ItemDetails, reason: str, *, today: datetime | None = None
+    pool: asyncpg.Pool,
+    caller: Caller,
+    details: ItemDetails,
+    reason: str,
+    *,
+    today: datetime | None = None,
+    request_id: str | None = None,
 ) -> Filing | NotAllowed | Invalid:
-    """The caller's office files one item outside its plan; the year is its window's."""
-    if problem := check_reason("reason", reason):
+    """The caller's office files one item outside its plan; the year is its window's.
+
+    A retried request (same request id, same office) returns the filing it made the first time."""
+    if problem := check_reason("reason", reason) or request_ids.request_id_problem(request_id):
         return problem
+    request_id = request_ids.callers_own(caller, request_id)
     year = details.window_start.year
     if problem := check_year(year, (today or datetime.now(UTC)).year):
         return Invalid("windowStart", problem)
     async with pool.acquire() as conn, conn.transaction():
+        if request_id and (first := await _first_filing(conn, request_id, "filing.submitted")):
+            return first
         office = await offices.get(conn, caller.office_id)
         if office is None or access.check_write_plan(caller, office):
             return NotAllowed("only an office files items, for itself")
@@ -64,14 +76,25 @@ async def file_item(
         )
         await items.insert(conn, item)
         await filings.insert(conn, filing)
+        if request_id:
+            await request_ids.remember(conn, request_id, "filing.submitted", filing.id)
         data = {"filingId": filing.id, "reason": filing.reason, **events.item_data(item, office)}
         await events.record(conn, "plan.filing.submitted", office.region, f"filing/{filing.id}", data)
     return filing
 
 
-async def approve_filing(pool: asyncpg.Pool, caller: Caller, filing_id: str) -> Filing | NotAllowed | Conflict:
-    """Approved, the item is approved like a planned one and counts toward the office's yearly baseline."""
+async def approve_filing(
+    pool: asyncpg.Pool, caller: Caller, filing_id: str, *, request_id: str | None = None
+) -> Filing | NotAllowed | Invalid | Conflict:
+    """Approved, the item is approved like a planned one and counts toward the office's yearly baseline.
+
+    A retried request (same request id, same office) returns the filing as it stands, not a conflict."""
+    if problem := request_ids.request_id_problem(request_id):
+        return problem
+    request_id = request_ids.callers_own(caller, request_id)
     async with pool.acquire() as conn, conn.transaction():
+        if request_id and (first := await _first_filing(conn, request_id, "filing.approved", filing_id)):
+            return first
         found = await _decidable(conn, caller, filing_id)
         if not isinstance(found, Decided):
             return found
@@ -86,6 +109,8 @@ async def approve_filing(pool: asyncpg.Pool, caller: Caller, filing_id: str) -> 
             ):
                 return conflict
         filing = await filings.decide(conn, found.filing.id, FilingStatus.APPROVED, by=caller.subject, reason=None)
+        if request_id:
+            await request_ids.remember(conn, request_id, "filing.approved", filing.id)
         item = await items.set_status(conn, item.id, ItemStatus.APPROVED)
         data = {"filingId": filing.id, "itemId": item.id, "officeId": office.id, "approverOfficeId": found.approver.id}
         await events.record(conn, "plan.filing.approved", office.region, f"filing/{filing.id}", data)
@@ -96,11 +121,15 @@ async def approve_filing(pool: asyncpg.Pool, caller: Caller, filing_id: str) -> 
 
 
 async def reject_filing(
-    pool: asyncpg.Pool, caller: Caller, filing_id: str, reason: str
+    pool: asyncpg.Pool, caller: Caller, filing_id: str, reason: str, *, request_id: str | None = None
 ) -> Filing | NotAllowed | Invalid | Conflict:
-    if problem := check_reason("reason", reason):
+    """A retried request (same request id, same office) returns the filing as it stands, not a conflict."""
+    if problem := check_reason("reason", reason) or request_ids.request_id_problem(request_id):
         return problem
+    request_id = request_ids.callers_own(caller, request_id)
     async with pool.acquire() as conn, conn.transaction():
+        if request_id and (first := await _first_filing(conn, request_id, "filing.rejected", filing_id)):
+            return first
         found = await _decidable(conn, caller, filing_id)
         if not isinstance(found, Decided):
             return found
@@ -108,6 +137,8 @@ async def reject_filing(
             conn, found.filing.id, FilingStatus.REJECTED, by=caller.subject, reason=reason.strip()
         )
         await items.set_status(conn, filing.item_id, ItemStatus.REJECTED)
+        if request_id:
+            await request_ids.remember(conn, request_id, "filing.rejected", filing.id)
         data = {
             "filingId": filing.id,
             "itemId": filing.item_id,
@@ -117,6 +148,16 @@ async def reject_filing(
         }
         await events.record(conn, "plan.filing.rejected", found.office.region, f"filing/{filing.id}", data)
     return filing
+
+
+async def _first_filing(
+    conn: asyncpg.Connection, request_id: str, kind: str, filing_id: str | None = None
+) -> Filing | Invalid | None:
+    """The filing a request's first run made or decided (None on a first run); the id reused elsewhere is invalid."""
+    first = await request_ids.first_result(conn, request_id, kind, target_id=filing_id)
+    if first is None or isinstance(first, Invalid):
+        return first
+    return (await filings.get_many(conn, [first]))[first]
 
 
 async def _decidable(conn: asyncpg.Connection, caller: Caller, filing_id: str) -> Decided | NotAllowed | Conflict:

@@ -6,7 +6,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from wurao_common.results import Conflict, InvalidInput, NotAllowed, refusal
+from wurao_common.results import Conflict, InvalidInput, NotAllowed, RequestId, refusal
 from wurao_common.web import build_schema
 from wurao_rectification.api.context import RectificationContext
 from wurao_rectification.domain import tasks as model
@@ -170,17 +170,23 @@ class Query:
 TaskChangeResult = Annotated[Task | NotAllowed | InvalidInput | Conflict, strawberry.union("TaskChangeResult")]
 
 
-async def _move(info: Info[RectificationContext, None], task_id: strawberry.ID, command: workflow.Command):
+async def _move(
+    info: Info[RectificationContext, None], task_id: strawberry.ID, command: workflow.Command, request_id: str | None
+):
     context = info.context
-    outcome = await task_cases.move(context.pool, context.caller, str(task_id), command, now=context.now)
+    outcome = await task_cases.move(
+        context.pool, context.caller, str(task_id), command, now=context.now, request_id=request_id
+    )
     return Task.of(outcome, context.now) if isinstance(outcome, model.Task) else refusal(outcome)
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="The responsible unit starts rectifying (open → in_progress).")
-    async def start_task(self, info: Info[RectificationContext, None], id: strawberry.ID) -> TaskChangeResult:
-        return await _move(info, id, workflow.Start())
+    async def start_task(
+        self, info: Info[RectificationContext, None], id: strawberry.ID, request_id: RequestId = None
+    ) -> TaskChangeResult:
+        return await _move(info, id, workflow.Start(), request_id)
 
     @strawberry.mutation(description="The responsible unit reports the work done (in_progress → submitted).")
     async def submit_task(
@@ -189,20 +195,21 @@ class Mutation:
         id: strawberry.ID,
         note: str,
         evidence: list[str] | None = None,
+        request_id: RequestId = None,
     ) -> TaskChangeResult:
-        return await _move(info, id, workflow.Submit(note, tuple(evidence or ())))
+        return await _move(info, id, workflow.Submit(note, tuple(evidence or ())), request_id)
 
     @strawberry.mutation(description="The inspecting office accepts the rectification (submitted → closed).")
     async def verify_task(
-        self, info: Info[RectificationContext, None], id: strawberry.ID, note: str = ""
+        self, info: Info[RectificationContext, None], id: strawberry.ID, note: str = "", request_id: RequestId = None
     ) -> TaskChangeResult:
-        return await _move(info, id, workflow.Accept(note))
+        return await _move(info, id, workflow.Accept(note), request_id)
 
     @strawberry.mutation(description="The inspecting office sends the rectification back (submitted → in_progress).")
     async def send_back_task(
-        self, info: Info[RectificationContext, None], id: strawberry.ID, reason: str
+        self, info: Info[RectificationContext, None], id: strawberry.ID, reason: str, request_id: RequestId = None
     ) -> TaskChangeResult:
-        return await _move(info, id, workflow.SendBack(reason))
+        return await _move(info, id, workflow.SendBack(reason), request_id)
 
 
 schema = build_schema(query=Query, mutation=Mutation, types=[Task, Item])

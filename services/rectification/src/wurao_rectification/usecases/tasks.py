@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from wurao_common import request_ids
 from wurao_common.auth import Caller
 from wurao_common.bus import outbox
 from wurao_common.ids import is_uuid
@@ -38,13 +39,32 @@ async def open_for_finding(
 
 
 async def move(
-    pool: asyncpg.Pool, caller: Caller, task_id: str, command: workflow.Command, *, now: datetime | None = None
+    pool: asyncpg.Pool,
+    caller: Caller,
+    task_id: str,
+    command: workflow.Command,
+    *,
+    now: datetime | None = None,
+    request_id: str | None = None,
 ) -> Task | NotAllowed | Invalid | Conflict:
-    """Applies one workflow command; state, history and events commit together or not at all."""
+    """Applies one workflow command; state, history and events commit together or not at all.
+
+    A retried request (same request id, same unit or office) returns the task it moved the first time, as it
+    stands, instead of a conflict, and moves nothing."""
     if not is_uuid(task_id):
         return NO_SUCH_TASK
+    if problem := request_ids.request_id_problem(request_id):
+        return problem
+    request_id = request_ids.callers_own(caller, request_id)
+    kind = f"task.{workflow.RULES[type(command)].events[0]}"
     now = now or datetime.now(UTC)
     async with pool.acquire() as conn, conn.transaction():
+        if request_id:
+            first = await request_ids.first_result(conn, request_id, kind, target_id=task_id)
+            if isinstance(first, Invalid):
+                return first
+            if first:
+                return (await tasks.get_many(conn, [first]))[first]
         task = await tasks.lock(conn, task_id)
         if task is None or not access.may_read(caller, task):
             return NO_SUCH_TASK
@@ -53,6 +73,8 @@ async def move(
             return outcome
         moved = outcome.task
         await tasks.save(conn, moved)
+        if request_id:
+            await request_ids.remember(conn, request_id, kind, moved.id)
         await history.add(conn, moved.id, _entry(outcome.events[0], caller, moved, now))
         for action in outcome.events:
             await outbox.record(conn, events.moved(moved, action))
