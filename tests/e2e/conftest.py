@@ -97,6 +97,7 @@ def platform(servers: Servers, span_sink: SpanSink, tmp_path_factory: pytest.Tem
         data_dir=tmp_path_factory.mktemp("platform"),
         gateway_port=embedded.free_port(),
         external={"DATABASE_URL": servers.postgres.url, "REDIS_URL": servers.redis.url, "NATS_URL": servers.nats.url},
+        nats_passwords=dict(servers.bus.passwords),  # each service connects as its own NATS user
         extra_env={"OTEL_EXPORTER_OTLP_ENDPOINT": span_sink.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"},
     )
     stack.start()

@@ -133,7 +133,7 @@ async def until(check, timeout: float = 10.0):
 
 @pytest.fixture
 async def service(service_env, servers, nats_client, pool):
-    env = service_env()
+    env = service_env(bus_user="inspection")
     app = create_app(settings_from(env), InspectionSettings.from_env(Config(environ=env)), clock=lambda: NOW)
     async with serving(app) as client:
         async with Redis.from_url(servers.redis.url) as redis:
@@ -418,7 +418,7 @@ async def test_readiness_includes_redis(service):
 
 
 async def test_a_replica_whose_redis_is_unreachable_is_not_ready(service_env):
-    env = service_env(REDIS_URL="redis://127.0.0.1:1/0")
+    env = service_env(bus_user="inspection", REDIS_URL="redis://127.0.0.1:1/0")
     app = create_app(settings_from(env), InspectionSettings.from_env(Config(environ=env)))
     async with serving(app) as client:
         response = await client.get("/readyz")
@@ -427,7 +427,7 @@ async def test_a_replica_whose_redis_is_unreachable_is_not_ready(service_env):
 
 
 def test_the_service_refuses_to_start_without_redis_url(service_env):
-    env = service_env()
+    env = service_env(bus_user="inspection")
     del env["REDIS_URL"]
     with pytest.raises(SettingsError, match="REDIS_URL"):
         InspectionSettings.from_env(Config(environ=env))

@@ -44,7 +44,7 @@ def plan_env(service_env, code_key_file) -> Callable[..., dict[str, str]]:
             "CODE_SIGNING_KEY_ID": str(CODE_KEY_ID),
             "SCAN_BASE_URL": SCAN_BASE_URL,
         }
-        return service_env(**{**defaults, **extra})
+        return service_env(bus_user="plan", **{**defaults, **extra})
 
     return make
 

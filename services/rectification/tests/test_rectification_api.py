@@ -55,7 +55,7 @@ def finding_event(data: dict, *, recorded_at: datetime | None = None) -> Event:
 
 @pytest.fixture
 def app_env(service_env):
-    return service_env()
+    return service_env(bus_user="rectification")
 
 
 @pytest.fixture
@@ -246,7 +246,7 @@ async def test_a_finding_published_on_the_bus_opens_its_task(rectification, nats
 
 @pytest.fixture
 def fast_sweeps(service_env):
-    return service_env(SWEEP_SECONDS="0.05")
+    return service_env(bus_user="rectification", SWEEP_SECONDS="0.05")
 
 
 async def test_the_running_service_escalates_overdue_tasks_on_its_own(fast_sweeps, pool, nats_client):

@@ -41,5 +41,5 @@ def apply(migrated, nats_client):
 @pytest.fixture
 async def reporting(service_env, migrated):
     """The reporting service on the test's database, its lifespan (consumers, listener) running."""
-    async with serving(create_app(settings_from(service_env()))) as client:
+    async with serving(create_app(settings_from(service_env(bus_user="reporting")))) as client:
         yield client

@@ -22,12 +22,14 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from wurao_common import db, embedded
+from wurao_common import config, db, embedded
 from wurao_common.auth import Role, generate_signing_key, issue_token
-from wurao_devstack import gateway, web
+from wurao_common.bus import access
+from wurao_common.bus.nats import NatsSettings, connect, ensure_stream
+from wurao_devstack import bus, gateway, web
+from wurao_devstack.bus import SERVICES
 
 REPO = Path(__file__).resolve().parents[4]
-SERVICES = ("plan", "inspection", "rectification", "reporting")
 # Services with a seed module (`python -m wurao_<name>.seed`), run once their database is migrated.
 SEEDED = ("plan",)
 ISSUER = "wurao-dev"
@@ -66,6 +68,11 @@ class Keys:
     def jwt_public(self) -> Path:
         return self.folder / "jwt-public.pem"
 
+    @property
+    def nats_passwords(self) -> Path:
+        """The embedded NATS's users' passwords (see `wurao_devstack.bus`), made on first use."""
+        return self.folder / "nats-passwords.json"
+
     def token(
         self,
         role: Role | str,
@@ -97,6 +104,9 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     # Servers to use instead of embedded ones, by variable; unset ones fall back to the environment.
     external: dict[str, str] = field(default_factory=dict)
+    # Passwords of the users (`wurao_devstack.bus`) on an external NATS that has them; without them, every
+    # process connects with NATS_URL as it is (credentials inside it, or none).
+    nats_passwords: dict[str, str] | None = None
     servers: list[embedded.Server] = field(default_factory=list)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     service_urls: dict[str, str] = field(default_factory=dict)
@@ -127,10 +137,10 @@ class Stack:
         self.keys.ensure()
         self.web_port = self.web_port or embedded.free_port()
         web.ensure_built()  # the gateway needs the app's persisted documents
-        postgres_url, redis_url, nats_url = self._servers()
+        postgres_url, redis_url, _ = self._servers()
         database_urls = asyncio.run(self._databases(postgres_url))
+        asyncio.run(self._create_stream())
         common = {
-            "NATS_URL": nats_url,
             "REDIS_URL": redis_url,
             "JWT_PUBLIC_KEY_FILE": str(self.keys.jwt_public),
             "JWT_ISSUER": ISSUER,
@@ -141,7 +151,7 @@ class Stack:
         (self.data_dir / "logs").mkdir(exist_ok=True)
         for name in SERVICES:
             env = {**os.environ, **common, **self._own_env(name), "DATABASE_URL": database_urls[name]}
-            env["OTEL_SERVICE_NAME"] = name
+            env |= self.bus_env(name) | {"OTEL_SERVICE_NAME": name}
             port = embedded.free_port()
             self.service_urls[name] = f"http://127.0.0.1:{port}/graphql"
             self.processes[name] = self._spawn_service(name, port, env)
@@ -149,6 +159,7 @@ class Stack:
             wait_ready(self.service_urls[name].replace("/graphql", "/readyz"), self.processes[name], name)
         for name in SEEDED:
             env = {**os.environ, **common, **self._own_env(name), "DATABASE_URL": database_urls[name]}
+            env |= self.bus_env(name)
             subprocess.run([sys.executable, "-m", f"wurao_{name}.seed"], env=env, check=True)  # noqa: S603
         supergraph = self.data_dir / "supergraph.graphql"
         gateway.compose(
@@ -188,11 +199,15 @@ class Stack:
         }
 
     def _servers(self) -> tuple[str, str, str]:
-        """External servers when their URL is set, else embedded ones under the data folder."""
+        """External servers when their URL is set, else embedded ones under the data folder.
+
+        The embedded NATS runs with one user per service, region subscriber and operator (`wurao_devstack.bus`),
+        their passwords generated under the keys folder.
+        """
         for variable, start in (
             ("DATABASE_URL", embedded.start_postgres),
             ("REDIS_URL", embedded.start_redis),
-            ("NATS_URL", embedded.start_nats),
+            ("NATS_URL", self._start_nats),
         ):
             external = self.external.get(variable) or os.environ.get(variable)
             if not external:
@@ -200,6 +215,28 @@ class Stack:
                 self.servers.append(server)
             self.server_urls[variable] = external or server.url
         return self.server_urls["DATABASE_URL"], self.server_urls["REDIS_URL"], self.server_urls["NATS_URL"]
+
+    def _start_nats(self, data_dir: Path) -> embedded.Server:
+        self.nats_passwords = access.passwords(self.keys.nats_passwords, bus.user_names())
+        return embedded.start_nats(data_dir, authorization=access.authorization(bus.users(self.nats_passwords)))
+
+    def bus_env(self, user: str) -> dict[str, str]:
+        """NATS_URL, and the user's credentials when this stack knows them."""
+        env = {"NATS_URL": self.server_urls["NATS_URL"]}
+        if self.nats_passwords is not None:
+            env |= {"NATS_USER": user, "NATS_PASSWORD": self.nats_passwords[user]}
+        return env
+
+    def bus_settings(self, user: str = access.OPERATOR) -> NatsSettings:
+        return NatsSettings.from_env(config.Config(environ=self.bus_env(user)))
+
+    async def _create_stream(self) -> None:
+        """The operator's job: services only find the stream."""
+        nc = await connect(self.bus_settings(), name="wurao-devstack")
+        try:
+            await ensure_stream(nc)
+        finally:
+            await nc.close()
 
     async def _databases(self, server_url: str) -> dict[str, str]:
         return {name: await db.ensure_database(server_url, f"wurao_{name}") for name in SERVICES}

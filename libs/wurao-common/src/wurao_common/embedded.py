@@ -229,15 +229,22 @@ def start_redis(data_dir: Path, port: int | None = None) -> Server:
     return Server("redis", f"redis://127.0.0.1:{port}/0", port, process, data_dir / "redis.log", log_file)
 
 
-def start_nats(data_dir: Path, port: int | None = None, *, store_dir: Path | None = None) -> Server:
+def start_nats(
+    data_dir: Path, port: int | None = None, *, store_dir: Path | None = None, authorization: str | None = None
+) -> Server:
+    """`authorization`: a NATS `authorization {}` block (see `wurao_common.bus.access`), written beside the
+    data, readable only by us; without it, any client may do anything."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     store = store_dir or data_dir / "jetstream"
-    process, log_file = _spawn(
-        "nats",
-        [_venv_binary("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
-        data_dir / "nats.log",
-    )
+    argv = [_venv_binary("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
+    if authorization is not None:
+        conf = data_dir / "authorization.conf"
+        conf.touch(mode=0o600)
+        conf.chmod(0o600)
+        conf.write_text(authorization)
+        argv += ["-c", str(conf)]
+    process, log_file = _spawn("nats", argv, data_dir / "nats.log")
     wait_for_port(port, 10, process)
     return Server("nats", f"nats://127.0.0.1:{port}", port, process, data_dir / "nats.log", log_file)
 

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp
 from wurao_common import config, db
 from wurao_common.auth import Caller, TokenVerifier
 from wurao_common.bus.consumer import Consumer, Subscription
-from wurao_common.bus.nats import connect, ensure_stream
+from wurao_common.bus.nats import NatsSettings, connect, ensure_stream
 from wurao_common.bus.outbox import OutboxRelay
 from wurao_common.web import authenticated_get, graphql_service
 
@@ -33,7 +33,7 @@ BUS_MIGRATIONS = Path(str(files("wurao_common") / "sql"))
 @dataclass(frozen=True)
 class CommonSettings:
     database_url: config.Secret
-    nats_url: config.Secret
+    nats: NatsSettings
     jwt_public_key: bytes
     jwt_issuer: str
     jwt_audience: str
@@ -51,7 +51,7 @@ class CommonSettings:
             raise config.SettingsError("setting WURAO_ENV: must be 'production' or 'development'")
         return cls(
             database_url=config.read(env, "DATABASE_URL", config.Secret),
-            nats_url=config.read(env, "NATS_URL", config.Secret),
+            nats=NatsSettings.from_env(env),
             jwt_public_key=config.read_file(env, "JWT_PUBLIC_KEY_FILE"),
             jwt_issuer=config.read(env, "JWT_ISSUER"),
             jwt_audience=config.read(env, "JWT_AUDIENCE"),
@@ -133,7 +133,7 @@ async def open_runtime(
         pool = await db.create_pool(str(settings.database_url), max_size=settings.db_pool_max)
         stack.push_async_callback(pool.close)
         await _migrated(pool, service, migrations, apply=settings.migrate_on_start)
-        nc = await connect(str(settings.nats_url), name=service)
+        nc = await connect(settings.nats, name=service)
         stack.push_async_callback(nc.drain)
         await ensure_stream(nc, replicas=settings.stream_replicas)
         relay = OutboxRelay(pool, nc)

@@ -7,20 +7,51 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from nats.aio.client import Client
 from starlette.types import ASGIApp
 
 from wurao_common import db, embedded
 from wurao_common.auth import Role, generate_signing_key, issue_token
+from wurao_common.bus import access
+from wurao_common.bus.nats import NatsSettings, connect, ensure_stream
+from wurao_common.config import Secret
 
 ISSUER = "wurao-test"
 AUDIENCE = "wurao-api"
+
+
+@dataclass(frozen=True)
+class BusParties:
+    """Who has a user on the session's NATS: each service's durable consumers, and the subscribers' regions."""
+
+    durables: Mapping[str, Sequence[str]]
+    regions: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Bus:
+    """The session's NATS, which runs with one user per party (see `wurao_common.bus.access`)."""
+
+    url: str
+    passwords: Mapping[str, str]
+
+    def settings(self, user: str) -> NatsSettings:
+        return NatsSettings(url=Secret(self.url), user=user, password=Secret(self.passwords[user]))
+
+    def env(self, user: str) -> dict[str, str]:
+        """The settings a process of `user` reads (NATS_URL, NATS_USER, NATS_PASSWORD)."""
+        return {"NATS_URL": self.url, "NATS_USER": user, "NATS_PASSWORD": self.passwords[user]}
+
+    async def connect(self, user: str) -> Client:
+        return await connect(self.settings(user), name=f"test-{user}")
 
 
 @dataclass(frozen=True)
@@ -29,23 +60,43 @@ class Servers:
     redis: embedded.Server
     nats: embedded.Server
     root: Path
+    bus: Bus
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+def bus_parties() -> BusParties:
+    """No service by default; the repository's conftest names the platform's services and regions."""
+    return BusParties(durables={}, regions=())
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory, bus_parties: BusParties) -> Iterator[Servers]:
     root = tmp_path_factory.mktemp("servers")
+    users = [access.OPERATOR, *bus_parties.durables, *map(access.subscriber_name, bus_parties.regions)]
+    passwords = access.passwords(root / "nats-passwords.json", users)
+    authorization = access.authorization(access.platform_users(bus_parties.durables, bus_parties.regions, passwords))
     started: list[embedded.Server] = []
     try:
         for start, name in (
             (embedded.start_postgres, "postgres"),
             (embedded.start_redis, "redis"),
-            (embedded.start_nats, "nats"),
+            (functools.partial(embedded.start_nats, authorization=authorization), "nats"),
         ):
             started.append(start(root / name))
-        yield Servers(*started, root=root)
+        bus = Bus(started[2].url, passwords)
+        asyncio.run(_create_stream(bus))  # the operator's job: services may not create or change it
+        yield Servers(*started, root=root, bus=bus)
     finally:
         for server in reversed(started):
             server.stop()
+
+
+async def _create_stream(bus: Bus) -> None:
+    nc = await bus.connect(access.OPERATOR)
+    try:
+        await ensure_stream(nc)
+    finally:
+        await nc.close()
 
 
 @pytest.fixture
@@ -63,10 +114,8 @@ async def pool(database_url: str):
 
 @pytest.fixture
 async def nats_client(servers: Servers):
-    from wurao_common.bus.nats import connect, ensure_stream
-
-    nc = await connect(servers.nats.url, name="test")
-    await ensure_stream(nc)
+    """A client of the operator user, which may publish anything: tests play the other services with it."""
+    nc = await servers.bus.connect(access.OPERATOR)
     yield nc
     await nc.drain()
 
@@ -94,12 +143,15 @@ def jwt_keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
 
 @pytest.fixture
 def service_env(servers: Servers, jwt_keys: Keys, database_url: str) -> Callable[..., dict[str, str]]:
-    """The environment a service reads its settings from, pointing at the test servers."""
+    """The environment a service reads its settings from, pointing at the test servers.
 
-    def make(**extra: str) -> dict[str, str]:
+    `bus_user` is the NATS user the service connects as: its own, so that its tests run with its permissions.
+    """
+
+    def make(*, bus_user: str, **extra: str) -> dict[str, str]:
         return {
             "DATABASE_URL": database_url,
-            "NATS_URL": servers.nats.url,
+            **servers.bus.env(bus_user),
             "REDIS_URL": servers.redis.url,
             "JWT_PUBLIC_KEY_FILE": str(jwt_keys.public_path),
             "JWT_ISSUER": ISSUER,

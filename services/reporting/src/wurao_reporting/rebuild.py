@@ -4,7 +4,7 @@ Stop reporting's replicas first (they share the durable consumers this deletes a
 empties the read-model tables and reporting's inbox rows in one transaction, deletes reporting's durable
 consumers, re-creates them from the start of the stream and applies every event exactly as the live consumers
 do, until none is pending; then reporting can start again and carry on from there. Reads DATABASE_URL and
-NATS_URL (see the README's settings).
+NATS_URL with reporting's NATS user (see the README's settings).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from nats.js.errors import NotFoundError
 from wurao_common import config, db
 from wurao_common.bus.consumer import Consumer, Subscription
 from wurao_common.bus.envelope import STREAM
-from wurao_common.bus.nats import connect
+from wurao_common.bus.nats import NatsSettings, connect
 from wurao_common.service import BUS_MIGRATIONS
 from wurao_reporting.app import MIGRATIONS
 from wurao_reporting.consumers import SUBSCRIPTIONS
@@ -72,7 +72,7 @@ async def main() -> None:
     pool = await db.create_pool(str(config.read(env, "DATABASE_URL", config.Secret)), max_size=4)
     try:
         await db.migrate(pool, {"bus": BUS_MIGRATIONS, "reporting": MIGRATIONS})
-        nc = await connect(str(config.read(env, "NATS_URL", config.Secret)), name="reporting-rebuild")
+        nc = await connect(NatsSettings.from_env(env), name="reporting-rebuild")
         try:
             started = time.perf_counter()
             applied = await rebuild(pool, nc)

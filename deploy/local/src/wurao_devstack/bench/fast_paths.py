@@ -189,7 +189,7 @@ async def _admissions(stack: Stack, units: list[str], expected_events: int | Non
         visits = await conn.fetchval("SELECT count(*) FROM visits WHERE unit_id = ANY($1::text[])", units)
     finally:
         await conn.close()
-    nc = await connect(stack.server_urls["NATS_URL"], name="bench")
+    nc = await connect(stack.bus_settings(), name="bench")  # the operator: it reads the stream's subjects
     try:
         jsm = nc.jetstream()
         for _ in range(300):

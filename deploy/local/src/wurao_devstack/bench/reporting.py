@@ -105,7 +105,7 @@ def _rate_line(name: str, count: int, seconds: float, baseline: float | None) ->
 async def pipeline(stack: Stack, *, seconds: float, concurrency: int) -> None:
     """Events per second: raw JetStream publish_async, and outbox → relay → JetStream → reporting's read model."""
     count = max(10_000, int(seconds * 2500))  # long enough to be sustained, not one burst
-    nc = await connect(stack.server_urls["NATS_URL"], name="bench")
+    nc = await connect(stack.bus_settings(), name="bench")  # the operator: it plays every producer
     js = nc.jetstream()
     now = datetime.now(UTC)
     raw = [_visit(village, now) for village in _villages(count)]
@@ -139,7 +139,7 @@ async def pipeline(stack: Stack, *, seconds: float, concurrency: int) -> None:
 
 async def figure_delay(stack: Stack, *, seconds: float, concurrency: int) -> None:
     """Commit → figure delay at a steady 500 events/s, each committed in its own transaction."""
-    nc = await connect(stack.server_urls["NATS_URL"], name="bench")
+    nc = await connect(stack.bus_settings(), name="bench")  # the operator: it plays every producer
     producer = await _producer(stack)
     relay = OutboxRelay(producer, nc)
     await relay.start()

@@ -1,0 +1,145 @@
+"""The bus is a trust boundary: on the session's NATS (running with the platform's users, as `make run` does),
+a service publishes only its own events and a region's subscriber reads only its region."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.errors import NotFoundError
+
+from wurao_common.bus import access
+from wurao_common.bus.envelope import STREAM, Event
+from wurao_common.bus.nats import ensure_stream, stream_config
+from wurao_common.config import SettingsError
+from wurao_devstack import bus
+
+
+def _village(city: str) -> str:
+    """A village of `city` no other test publishes in, so that what the stream holds there is this test's."""
+    return f"{city}{random.randrange(10**7, 10**8)}"
+
+
+async def _stored(nats_client, subject: str) -> bool:
+    try:
+        await nats_client.jetstream().get_last_msg(STREAM, subject)
+    except NotFoundError:
+        return False
+    return True
+
+
+async def test_inspection_may_not_publish_a_cap_policy_only_plan_may(servers, nats_client):
+    """A forged `plan.cap_policy.published` would lift every cap: inspection's user is refused, plan's is not."""
+    forged = Event(type="plan.cap_policy.published", region=_village("4310"), data={"version": 999})
+    inspection = await servers.bus.connect("inspection")
+    try:
+        with pytest.raises(NatsTimeout):  # the server refuses the publish: no acknowledgement ever comes
+            await inspection.jetstream(timeout=1).publish(forged.nats_subject, forged.to_json())
+        own = Event(type="inspection.visit.checked_in", region=forged.region, data={})
+        assert (await inspection.jetstream().publish(own.nats_subject, own.to_json())).stream == STREAM
+    finally:
+        await inspection.close()
+    assert not await _stored(nats_client, forged.nats_subject)
+
+    plan = await servers.bus.connect("plan")
+    try:
+        assert (await plan.jetstream().publish(forged.nats_subject, forged.to_json())).stream == STREAM
+    finally:
+        await plan.close()
+    assert await _stored(nats_client, forged.nats_subject)
+
+
+async def test_a_service_may_not_change_the_stream(servers, nats_client):
+    """Only the operator creates or changes the stream; a service finding it unlike its version's refuses to
+    start rather than change it."""
+    reporting = await servers.bus.connect("reporting")
+    try:
+        await ensure_stream(reporting)  # as wanted: nothing to change, allowed
+        with pytest.raises(NatsTimeout):
+            await reporting.jetstream(timeout=1).update_stream(stream_config().evolve(max_age=60.0))
+        with pytest.raises(NatsTimeout):
+            await reporting.jetstream(timeout=1).purge_stream(STREAM)
+        await nats_client.jetstream().update_stream(stream_config().evolve(max_age=3600.0))  # the operator may
+        try:
+            with pytest.raises(SettingsError, match="may not change"):
+                await ensure_stream(reporting)
+            assert (await nats_client.jetstream().stream_info(STREAM)).config.max_age == 3600.0
+        finally:
+            await ensure_stream(nats_client)
+    finally:
+        await reporting.close()
+
+
+async def test_a_city_subscriber_reads_its_city_and_nothing_of_another(servers, nats_client):
+    ours = Event(type="plan.item.coded", region=_village("4310"), data={})
+    theirs = Event(type="plan.item.coded", region=_village("4304"), data={})
+    for event in (theirs, ours):
+        await nats_client.jetstream().publish(event.nats_subject, event.to_json())
+    name = access.subscriber_name("4310")
+    chenzhou = await servers.bus.connect(name)
+    try:
+        js = chenzhou.jetstream(timeout=1)
+        config = ConsumerConfig(name=name, durable_name=name, ack_policy=AckPolicy.EXPLICIT)
+        await js.add_consumer(STREAM, config, filter_subject=access.region_filter("4310"))
+        pull = await js.pull_subscribe_bind(name, stream=STREAM)
+        seen: list[str] = []
+        while ours.id not in seen:
+            for message in await pull.fetch(100, timeout=2):
+                seen.append(Event.from_json(message.data).id)
+                assert message.subject.split(".")[4:6] == ["43", "4310"], message.subject
+                await message.ack()
+        assert theirs.id not in seen
+
+        with pytest.raises(NatsTimeout):  # a consumer on Hengyang: refused
+            await js.add_consumer(STREAM, config, filter_subject=access.region_filter("4304"))
+        with pytest.raises(NatsTimeout):  # reporting's consumer sees everything: refused
+            await chenzhou.request(f"$JS.API.CONSUMER.MSG.NEXT.{STREAM}.reporting-figures", b"1", timeout=1)
+        await js.delete_consumer(STREAM, name)  # its own consumer: it may, and leaves the session's stream clean
+    finally:
+        await chenzhou.close()
+
+
+async def test_a_subscriber_cannot_widen_its_filter_behind_its_own_create_subject(servers):
+    """The create subject names Chenzhou; the request inside asks for everything: the server refuses it."""
+    name = access.subscriber_name("4310")
+    chenzhou = await servers.bus.connect(name)
+    try:
+        request = {
+            "stream_name": STREAM,
+            "config": {"name": name, "filter_subject": "wurao.>", "ack_policy": "explicit"},
+        }
+        subject = f"$JS.API.CONSUMER.CREATE.{STREAM}.{name}.{access.region_filter('4310')}"
+        answer = json.loads((await chenzhou.request(subject, json.dumps(request).encode(), timeout=2)).data)
+        assert answer["error"]["err_code"] == 10131  # did not match the filtered subject of the create subject
+    finally:
+        await chenzhou.close()
+
+
+async def test_a_subscriber_cannot_listen_to_events_as_they_are_published(servers, nats_client):
+    """A plain subscription on `wurao.>` (or on another user's inbox) is refused, so no event reaches it."""
+    chenzhou = await servers.bus.connect(access.subscriber_name("4310"))
+    try:
+        everything = await chenzhou.subscribe("wurao.>")
+        others = await chenzhou.subscribe("_INBOX.reporting.>")
+        await chenzhou.flush()
+        event = Event(type="plan.item.coded", region=_village("4304"), data={})
+        await nats_client.jetstream().publish(event.nats_subject, event.to_json())
+        await chenzhou.flush()  # anything the server routed to us arrives before this answer
+        assert everything.pending_msgs == 0
+        assert others.pending_msgs == 0
+    finally:
+        await chenzhou.close()
+
+
+def test_every_region_subscriber_is_limited_to_its_region():
+    assert access.region_filter("43") == "wurao.*.*.*.43.>"
+    assert access.region_filter("4310") == "wurao.*.*.*.43.4310.>"
+    assert access.region_filter("431024106201") == "wurao.*.*.*.43.4310.431024.431024106.431024106201"
+    users = {user.name: user for user in bus.users(dict.fromkeys(bus.user_names(), "x"))}
+    for region in bus.SUBSCRIBER_REGIONS:
+        user = users[access.subscriber_name(region)]
+        assert not any(subject.startswith("wurao.") for subject in user.publish)
+        assert f"$JS.API.CONSUMER.CREATE.WURAO.region-{region}.{access.region_filter(region)}" in user.publish
