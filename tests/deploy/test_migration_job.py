@@ -18,10 +18,10 @@ from wurao_rectification.settings import RectificationSettings
 
 
 def test_migrate_on_start_is_read_from_the_environment_and_defaults_to_true(service_env):
-    assert settings_from(service_env()).migrate_on_start is True
-    assert settings_from(service_env(MIGRATE_ON_START="false")).migrate_on_start is False
+    assert settings_from(service_env(bus_user="rectification")).migrate_on_start is True
+    assert settings_from(service_env(bus_user="rectification", MIGRATE_ON_START="false")).migrate_on_start is False
     with pytest.raises(SettingsError, match="MIGRATE_ON_START"):
-        settings_from(service_env(MIGRATE_ON_START="sometimes"))
+        settings_from(service_env(bus_user="rectification", MIGRATE_ON_START="sometimes"))
 
 
 async def _tables(database_url: str) -> set[str]:
@@ -49,7 +49,7 @@ def _migrate(database_url: str) -> str:
 async def test_a_replica_that_may_not_migrate_refuses_an_unmigrated_database_then_serves_after_the_job(
     service_env, database_url
 ):
-    settings = settings_from(service_env(MIGRATE_ON_START="false"))
+    settings = settings_from(service_env(bus_user="rectification", MIGRATE_ON_START="false"))
     own = RectificationSettings(sweep_seconds=60)
 
     with pytest.raises(RuntimeError, match=r"lacks migrations bus/001_outbox_inbox\.sql.*wurao_rectification\.migrate"):
