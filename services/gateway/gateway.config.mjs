@@ -16,7 +16,7 @@
 //     it is off too (no span per request)
 import { createHash, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { defineConfig, extractFromHeader } from '@graphql-hive/gateway';
+import { ConsoleLogWriter, defineConfig, extractFromHeader, Logger } from '@graphql-hive/gateway';
 import { trace } from '@graphql-hive/gateway/opentelemetry/api';
 import { openTelemetrySetup } from '@graphql-hive/gateway/opentelemetry/setup';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
@@ -268,7 +268,32 @@ const limitChunkedBodies = {
   },
 };
 
+// A rejected token is an ordinary client mistake, not a fault: the JWT plugin logs each one with the verifier's
+// whole stack trace (seventeen lines per bad token, and a way for anyone to flood the log). Those messages are
+// written as one line with the reason only; every other log line is written as the console writer writes it.
+const TOKEN_REJECTIONS = [
+  'Failed to verify authentication token',
+  'Failed to decode JWT authentication token',
+  'Failed to extract payload from incoming token',
+  'Signing key is not available',
+];
+class OneLineTokenRejections {
+  constructor(inner = new ConsoleLogWriter()) {
+    this.inner = inner;
+  }
+  write(level, attrs, msg) {
+    if (typeof msg !== 'string' || !TOKEN_REJECTIONS.some((prefix) => msg.startsWith(prefix))) {
+      return this.inner.write(level, attrs, msg);
+    }
+    const error = Array.isArray(attrs) ? attrs[0] : attrs; // the verifier's error, as the logger parsed it
+    const reason = error?.message ?? String(error?.stack ?? '').split('\n')[0];
+    const line = `${msg.trim().replace(/:$/, '')}${reason ? `: ${reason}` : ''}`.replace(/\s+/g, ' ');
+    return this.inner.write(level, undefined, line);
+  }
+}
+
 export const gatewayConfig = defineConfig({
+  logging: new Logger({ writers: [new OneLineTokenRejections()] }),
   host: env.GATEWAY_HOST || '127.0.0.1',
   port: positiveInt('GATEWAY_PORT', 4000),
 

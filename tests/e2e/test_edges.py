@@ -97,3 +97,24 @@ def test_too_deep_a_query_is_refused_at_the_gateway_and_at_every_subgraph(platfo
         response = httpx.post(url, json={"query": deep}, headers=headers, timeout=10)
         assert response.status_code in (200, 400), (url, response.status_code)
         assert "depth" in response.text.lower(), (url, response.text)
+
+
+def test_a_rejected_token_leaves_one_log_line_at_the_gateway_and_no_stack_trace(platform):
+    """The JWT plugin used to log the verifier's whole stack (17 lines) for every bad token."""
+    log = platform.data_dir / "logs" / "gateway.log"
+    before = log.stat().st_size
+    tokens = _hostile_tokens(platform)
+    with httpx.Client(timeout=10) as client:
+        for token in tokens.values():
+            response = client.post(platform.gateway_url, json=QUERY, headers={"authorization": f"Bearer {token}"})
+            assert response.status_code == 401, response.text
+    with log.open("rb") as file:
+        file.seek(before)
+        written = file.read().decode()
+    lines = written.splitlines()
+    rejections = [line for line in lines if "authentication token" in line]
+    assert rejections, "the tokens that reach the verifier are logged as rejected"
+    assert len(rejections) <= len(tokens)
+    assert all(line.split(": ", 1)[-1].strip() for line in rejections), "each names its reason"
+    assert not [line for line in lines if line.lstrip().startswith(("at ", "stack"))], written[:2000]
+    assert len(lines) == len(rejections), written[:2000]
