@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import re
@@ -31,7 +32,9 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.federation import Schema as FederationSchema
+from strawberry.federation.schema import FederationAny
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL
+from strawberry.types import Info
 
 from wurao_common.auth import AuthError, Caller, TokenVerifier
 from wurao_common.errors import ClientError
@@ -81,6 +84,30 @@ class _QuietSchema(FederationSchema):
     def process_errors(self, errors, execution_context=None) -> None:
         # Client mistakes are not server errors; unexpected ones are logged once, by the masking extension.
         return
+
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        """`_entities`, refusing (as the client's error, per representation) what names no entity of this
+        subgraph by its keys: Strawberry crashes on a missing or unknown `__typename`, a type that is no entity
+        (a scalar, a union, a plain object), and a key it does not expect (found by fuzzing)."""
+        problems = [self._representation_problem(representation) for representation in representations]
+        good = iter(
+            super().entities_resolver(info, [r for r, p in zip(representations, problems, strict=True) if not p])
+        )
+        return [ClientError(problem) if problem else next(good) for problem in problems]
+
+    def _representation_problem(self, representation: Any) -> str | None:
+        if not isinstance(representation, dict) or not isinstance(representation.get("__typename"), str):
+            return "a representation must be an object with a '__typename' string"
+        type_name = representation["__typename"]
+        definition = getattr(self.schema_converter.type_map.get(type_name), "definition", None)
+        resolve_reference = getattr(getattr(definition, "origin", None), "resolve_reference", None)
+        if resolve_reference is None:
+            return f"{type_name} is no entity of this subgraph"
+        keys = set(inspect.signature(resolve_reference).parameters) - {"info"}
+        given = set(representation) - {"__typename"}
+        if given != keys or not all(isinstance(representation[key], str) for key in keys):
+            return f"a {type_name} is referred to by {', '.join(sorted(keys))} (strings), and only by that"
+        return None
 
 
 def build_schema(
