@@ -13,7 +13,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import strawberry
-from graphql import FieldNode, GraphQLError, Visitor, parse, visit
+from cross_web import HTTPException
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, Visitor, parse, visit
 from opentelemetry import trace
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -80,6 +81,22 @@ class _ClientErrorCodes(strawberry.extensions.SchemaExtension):
                 error.extensions = {**(error.extensions or {}), "code": error.original_error.code}
 
 
+class _OneOperationOrAName(strawberry.extensions.SchemaExtension):
+    """GraphQL's GetOperation(): a document with several operations and no operation name is a request error.
+    Strawberry would run the first one; this refuses it with validation's other errors, so nothing runs. Must
+    come after the validation cache, whose list of errors it must not change."""
+
+    def on_validate(self):
+        context = self.execution_context
+        document = context.graphql_document
+        if context._provided_operation_name is None and document is not None:
+            operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
+            if len(operations) > 1:
+                ambiguous = GraphQLError("Must provide operation name if query contains multiple operations.")
+                context.pre_execution_errors = [*(context.pre_execution_errors or []), ambiguous]
+        yield
+
+
 class _QuietSchema(FederationSchema):
     def process_errors(self, errors, execution_context=None) -> None:
         # Client mistakes are not server errors; unexpected ones are logged once, by the masking extension.
@@ -136,6 +153,7 @@ def build_schema(
             lambda: AddValidationRules(limits),
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
+            _OneOperationOrAName,
             _ClientErrorCodes,
             _MaskUnexpected,
         ],
@@ -143,7 +161,11 @@ def build_schema(
 
 
 def _json_error(status: int, message: str, code: str) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        media_type="application/json; charset=utf-8",
+    )
 
 
 def _unauthenticated(error: AuthError) -> JSONResponse:
@@ -168,9 +190,13 @@ def authenticated_get(
 
 
 class GraphQLGuard:
-    """In front of /graphql: authenticate, then refuse malformed requests with a clear 4xx.
+    """In front of /graphql: authenticate, negotiate, then refuse malformed requests with a clear 4xx.
 
-    Strawberry answers 500 to a JSON scalar body or undecodable bytes, so the body is checked here first.
+    Strawberry answers 500 to a JSON scalar body or undecodable bytes, so the body is checked here first. What is
+    refused here is refused as GraphQL over HTTP says: 405 (with Allow) for another method, 415 for a body that is
+    not UTF-8 JSON, 406 when the client accepts neither GraphQL media type, 413 past the size limit, 400 for a
+    body that is no GraphQL-over-HTTP request, and a GraphQL request error (200 for application/json, 400 without
+    `data` for application/graphql-response+json) for a well-formed request the production profile refuses.
     """
 
     def __init__(
@@ -187,16 +213,24 @@ class GraphQLGuard:
             return
         request = Request(scope)
         if request.method != "POST":
-            await _json_error(405, "send GraphQL requests as HTTP POST", "METHOD_NOT_ALLOWED")(scope, receive, send)
+            refused = _json_error(405, "send GraphQL requests as HTTP POST", "METHOD_NOT_ALLOWED")
+            refused.headers["allow"] = "POST"
+            await refused(scope, receive, send)
             return
         try:
             caller = self._verifier().verify(request.headers.get("authorization"))
         except AuthError as error:
             await _unauthenticated(error)(scope, receive, send)
             return
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type != "application/json":
-            await _json_error(415, "the body must be application/json", "UNSUPPORTED_MEDIA_TYPE")(scope, receive, send)
+        if not _is_utf8_json(request.headers.get("content-type", "")):
+            await _json_error(415, "the body must be application/json in UTF-8", "UNSUPPORTED_MEDIA_TYPE")(
+                scope, receive, send
+            )
+            return
+        media_type = response_media_type(request.headers.get("accept", ""))
+        if media_type is None:
+            message = f"the response is {GRAPHQL_RESPONSE_JSON} or {JSON}: accept one of them"
+            await _json_error(406, message, "NOT_ACCEPTABLE")(scope, receive, send)
             return
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self._max:
@@ -216,13 +250,14 @@ class GraphQLGuard:
             if not message.get("more_body"):
                 break
         problem = _body_problem(bytes(body))
-        if problem:
-            await _json_error(400, problem, "BAD_REQUEST")(scope, receive, send)
+        if problem:  # no GraphQL-over-HTTP request at all: 400 whichever media type
+            await graphql_errors(media_type, 400, problem, "BAD_REQUEST")(scope, receive, send)
             return
         if not self._introspection and _introspects(bytes(body)):
-            await _json_error(400, "introspection is disabled", "INTROSPECTION_DISABLED")(scope, receive, send)
+            await request_error(media_type, "introspection is disabled", "INTROSPECTION_DISABLED")(scope, receive, send)
             return
         scope[CALLER_KEY] = caller
+        scope[MEDIA_TYPE_KEY] = media_type
         replayed = False
 
         async def replay() -> Message:
@@ -233,6 +268,13 @@ class GraphQLGuard:
             return {"type": "http.request", "body": bytes(body), "more_body": False}
 
         await self._app(scope, replay, send)
+
+
+def _is_utf8_json(content_type: str) -> bool:
+    """`application/json`, in UTF-8 (assumed when no charset is named)."""
+    media, *params = (piece.strip().lower() for piece in content_type.split(";"))
+    charsets = [param.split("=", 1)[1].strip().strip('"') for param in params if param.startswith("charset=")]
+    return media == JSON and all(charset in ("utf-8", "utf8") for charset in charsets)
 
 
 _INTROSPECTION_HINT = re.compile(rb"__schema|__type(?!name)")
@@ -275,6 +317,9 @@ def _body_problem(body: bytes) -> str | None:
     operation = payload.get("operationName")
     if operation is not None and not isinstance(operation, str):
         return "'operationName' must be a string"
+    extensions = payload.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        return "'extensions' must be a JSON object"
     return None
 
 
@@ -287,47 +332,82 @@ class _GraphQLView(GraphQL):
         self._make_context = make_context
         self._hide_suggestions = hide_suggestions
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """As Strawberry's, except that what Strawberry refuses itself (an unknown operation name, an empty
+        query) is a GraphQL request error in the negotiated media type, not a plain-text 400."""
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            if error.status_code != 400:
+                response = _json_error(error.status_code, error.reason, "BAD_REQUEST")
+            else:
+                response = request_error(scope[MEDIA_TYPE_KEY], error.reason, "BAD_REQUEST")
+        await response(scope, receive, send)
+
     async def get_context(self, request, response) -> Any:
         return self._make_context(request, request.scope[CALLER_KEY])
-
-    async def get_sub_response(self, request: Request) -> Response:
-        sub_response = await super().get_sub_response(request)
-        sub_response.media_type = _response_media_type(request.headers.get("accept", ""))
-        return sub_response
 
     def create_response(self, response_data, sub_response: Response) -> Response:
         """GraphQL over HTTP: a client that accepts `application/graphql-response+json` gets it, and a request
         that never executed (parse, validation or variable-coercion failure) is then a 400 without `data`."""
+        media_type = sub_response.media_type if sub_response.media_type in _MEDIA_TYPES else JSON
         if self._hide_suggestions:
             response_data = _without_suggestions(response_data)
-        if sub_response.media_type != GRAPHQL_RESPONSE_JSON:
-            return super().create_response(response_data, sub_response)
         status = 200
-        if _is_request_error(response_data):
+        if media_type == GRAPHQL_RESPONSE_JSON and _is_request_error(response_data):
             response_data = {key: value for key, value in response_data.items() if key != "data"}
             status = 400
-        return Response(self.encode_json(response_data), status_code=status, media_type=GRAPHQL_RESPONSE_JSON)
+        return Response(self.encode_json(response_data), status_code=status, media_type=_MEDIA_TYPES[media_type])
+
+    async def get_sub_response(self, request: Request) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = request.scope[MEDIA_TYPE_KEY]
+        return sub_response
 
 
+JSON = "application/json"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+# Each response names its encoding, as the specification recommends.
+_MEDIA_TYPES = {JSON: f"{JSON}; charset=utf-8", GRAPHQL_RESPONSE_JSON: f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"}
+MEDIA_TYPE_KEY = "wurao.media_type"
+# What a client may accept besides the two media types: any type, any application type (both answered with
+# application/json), and the streams Strawberry serves subscriptions in (the gateway asks for server-sent events).
+_ALSO_ACCEPTED = ("*/*", "application/*", "text/event-stream", "multipart/mixed")
 
 
-def _response_media_type(accept: str) -> str:
-    """The client's preferred one of the two media types GraphQL over HTTP defines; application/json when it
-    names neither (the specification's compatibility rule for older clients)."""
+def response_media_type(accept: str) -> str | None:
+    """The client's preferred one of the two media types GraphQL over HTTP defines; application/json when the
+    client names neither but accepts anything (or sends no Accept: the specification's rule for older clients);
+    None when it accepts nothing this server can send (a 406)."""
+    if not accept.strip():
+        return JSON
     wanted = []
     for position, part in enumerate(accept.split(",")):
         media, *params = (piece.strip().lower() for piece in part.split(";"))
-        if media not in (GRAPHQL_RESPONSE_JSON, "application/json"):
-            continue
         quality = next((param[2:] for param in params if param.startswith("q=")), "1")
         try:
             weight = float(quality)
         except ValueError:
             continue
-        if weight > 0:
+        if weight <= 0:
+            continue
+        if media in (GRAPHQL_RESPONSE_JSON, JSON):
             wanted.append((-weight, position, media))
-    return min(wanted)[2] if wanted else "application/json"
+        elif media in _ALSO_ACCEPTED:
+            wanted.append((-weight, position, JSON))
+    return min(wanted)[2] if wanted else None
+
+
+def graphql_errors(media_type: str, status: int, message: str, code: str) -> Response:
+    """A GraphQL response carrying only an error (no `data`: nothing was executed), in the given media type."""
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}, separators=(",", ":"))
+    return Response(body, status_code=status, media_type=_MEDIA_TYPES[media_type])
+
+
+def request_error(media_type: str, message: str, code: str) -> Response:
+    """A GraphQL request error of a well-formed request: 200 for application/json (legacy clients read errors
+    only from a 200), 400 for application/graphql-response+json."""
+    return graphql_errors(media_type, 400 if media_type == GRAPHQL_RESPONSE_JSON else 200, message, code)
 
 
 _SUGGESTION = re.compile(r" Did you mean .*\?$")
