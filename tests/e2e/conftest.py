@@ -1,4 +1,5 @@
-"""The whole platform, started once for the end-to-end tests: services and gateway as real processes."""
+"""The whole platform, started once for the end-to-end tests: services and gateway as real processes, two
+replicas of each service behind a balancer (so every end-to-end test also runs on replicas)."""
 
 from __future__ import annotations
 
@@ -98,7 +99,12 @@ def platform(servers: Servers, span_sink: SpanSink, tmp_path_factory: pytest.Tem
         gateway_port=embedded.free_port(),
         external={"DATABASE_URL": servers.postgres.url, "REDIS_URL": servers.redis.url, "NATS_URL": servers.nats.url},
         nats_passwords=dict(servers.bus.passwords),  # each service connects as its own NATS user
-        extra_env={"OTEL_EXPORTER_OTLP_ENDPOINT": span_sink.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"},
+        extra_env={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": span_sink.endpoint,
+            "OTEL_BSP_SCHEDULE_DELAY": "100",
+            "SWEEP_SECONDS": "1",  # rectification's sweepers (one per replica) send a due reminder within a second
+        },
+        replicas=2,
     )
     stack.start()
     yield stack

@@ -25,6 +25,13 @@ def _port_is_free(port: int) -> bool:
         return True
 
 
+def _replicas(stack: Stack, name: str) -> str:
+    """With WURAO_REPLICAS > 1 the printed address is a balancer: name the replicas behind it."""
+    if stack.replicas == 1:
+        return ""
+    return f"  (balancing over {', '.join(url.removesuffix('/graphql') for url in stack.replica_urls[name])})"
+
+
 def main() -> int:
     data_dir = Path(os.environ.get("WURAO_DATA_DIR", REPO / ".wurao"))
     port = int(os.environ.get("GATEWAY_PORT", "4000"))
@@ -35,7 +42,11 @@ def main() -> int:
     if not _port_is_free(web_port):
         print(f"port {web_port} is taken: set WEB_PORT to another port", file=sys.stderr)
         return 2
-    stack = Stack(data_dir=data_dir, gateway_port=port, web_port=web_port)
+    replicas = os.environ.get("WURAO_REPLICAS", "1")
+    if not replicas.isdigit() or not 1 <= int(replicas) <= 8:
+        print(f"setting WURAO_REPLICAS: a whole number from 1 to 8, not {replicas!r}", file=sys.stderr)
+        return 2
+    stack = Stack(data_dir=data_dir, gateway_port=port, web_port=web_port, replicas=int(replicas))
     stopping = False
 
     def request_stop(*_args) -> None:
@@ -53,7 +64,7 @@ def main() -> int:
             f"\nwurao is up in {stack.started_in:.1f} s.\n\n"
             f"  web        {stack.web_url}  (scan page, console, dashboard)\n"
             f"  gateway    {stack.gateway_url}  (GraphiQL in a browser)\n"
-            + "".join(f"  {name:<10} {url}\n" for name, url in stack.service_urls.items())
+            + "".join(f"  {name:<10} {url}{_replicas(stack, name)}\n" for name, url in stack.service_urls.items())
             + f"\nA development token (嘉禾县委督查室, 12 h):\n\n  export TOKEN={token}\n\n"
             f'A first query:\n\n  curl -s {stack.gateway_url} -H "authorization: Bearer $TOKEN" '
             f"-H 'content-type: application/json' -d '{body}'\n\n"

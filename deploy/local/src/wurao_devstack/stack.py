@@ -2,7 +2,9 @@
 
 Embedded PostgreSQL, Redis and NATS (or the servers named by DATABASE_URL, REDIS_URL, NATS_URL), one
 database per service, demo data, the four services (one uvicorn worker each, see FIELD-NOTES on TCP_NODELAY)
-and the gateway on a supergraph composed from the committed SDLs.
+and the gateway on a supergraph composed from the committed SDLs. With `replicas` > 1 each service runs that
+many processes (each with its own outbox relay, consumers and sweeps, sharing durable names) behind a
+round-robin balancer (`wurao_devstack.proxy`), whose address is the one the gateway knows.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +31,7 @@ from wurao_common.bus import access
 from wurao_common.bus.nats import NatsSettings, connect, ensure_stream
 from wurao_devstack import bus, gateway, web
 from wurao_devstack.bus import SERVICES
+from wurao_devstack.processes import serve_command, spawn
 
 REPO = Path(__file__).resolve().parents[4]
 # Services with a seed module (`python -m wurao_<name>.seed`), run once their database is migrated.
@@ -102,6 +106,7 @@ class Stack:
     gateway_port: int = 4000
     web_port: int = 0  # 0: a free port
     extra_env: dict[str, str] = field(default_factory=dict)
+    replicas: int = 1  # processes per service
     # Servers to use instead of embedded ones, by variable; unset ones fall back to the environment.
     external: dict[str, str] = field(default_factory=dict)
     # Passwords of the users (`wurao_devstack.bus`) on an external NATS that has them; without them, every
@@ -109,13 +114,17 @@ class Stack:
     nats_passwords: dict[str, str] | None = None
     servers: list[embedded.Server] = field(default_factory=list)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
-    service_urls: dict[str, str] = field(default_factory=dict)
+    service_urls: dict[str, str] = field(default_factory=dict)  # what the gateway calls (a balancer when replicated)
+    replica_urls: dict[str, list[str]] = field(default_factory=dict)  # each replica's own address, by service
     server_urls: dict[str, str] = field(default_factory=dict)  # DATABASE_URL, REDIS_URL, NATS_URL in use
     keys: Keys = field(init=False)
 
     def __post_init__(self) -> None:
         self.data_dir = self.data_dir.resolve()
         self.keys = Keys(self.data_dir / "keys")
+        if self.replicas < 1:
+            raise ValueError("replicas: at least 1")
+        self._launchers: dict[str, Callable[[], subprocess.Popen]] = {}
 
     @property
     def gateway_url(self) -> str:
@@ -152,11 +161,21 @@ class Stack:
         for name in SERVICES:
             env = {**os.environ, **common, **self._own_env(name), "DATABASE_URL": database_urls[name]}
             env |= self.bus_env(name) | {"OTEL_SERVICE_NAME": name}
-            port = embedded.free_port()
-            self.service_urls[name] = f"http://127.0.0.1:{port}/graphql"
-            self.processes[name] = self._spawn_service(name, port, env)
+            ports = [embedded.free_port() for _ in range(self.replicas)]
+            self.replica_urls[name] = [f"http://127.0.0.1:{port}/graphql" for port in ports]
+            for index, port in enumerate(ports):
+                self._launch(replica_name(name, index), serve_command(f"wurao_{name}.app:create_app", port), env)
         for name in SERVICES:
-            wait_ready(self.service_urls[name].replace("/graphql", "/readyz"), self.processes[name], name)
+            for index, url in enumerate(self.replica_urls[name]):
+                self.wait_ready(replica_name(name, index), url)
+            self.service_urls[name] = self.replica_urls[name][0]
+            if self.replicas > 1:
+                port = embedded.free_port()
+                backends = [url.removeprefix("http://").removesuffix("/graphql") for url in self.replica_urls[name]]
+                balance = [sys.executable, "-m", "wurao_devstack.proxy", "--port", str(port), *backends]
+                self._launch(f"{name}-lb", balance, dict(os.environ))
+                embedded.wait_for_port(port, 30, self.processes[f"{name}-lb"])
+                self.service_urls[name] = f"http://127.0.0.1:{port}/graphql"
         for name in SEEDED:
             env = {**os.environ, **common, **self._own_env(name), "DATABASE_URL": database_urls[name]}
             env |= self.bus_env(name)
@@ -241,26 +260,39 @@ class Stack:
     async def _databases(self, server_url: str) -> dict[str, str]:
         return {name: await db.ensure_database(server_url, f"wurao_{name}") for name in SERVICES}
 
-    def _spawn_service(self, name: str, port: int, env: dict[str, str]) -> subprocess.Popen:
-        log = (self.data_dir / "logs" / f"{name}.log").open("ab")
-        try:
-            return subprocess.Popen(  # noqa: S603
-                serve_command(f"wurao_{name}.app:create_app", port),
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        finally:
-            log.close()
+    def _launch(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        """Starts `name` now, and remembers how, so that `restart` starts it the same way (same port)."""
+        self._launchers[name] = lambda: spawn(argv, env, self.data_dir / "logs" / f"{name}.log")
+        self.processes[name] = self._launchers[name]()
+
+    def wait_ready(self, name: str, url: str) -> None:
+        """Until the replica `name` (serving `url`) is ready: its database, NATS and Redis reachable."""
+        wait_ready(url.replace("/graphql", "/readyz"), self.processes[name], name)
+
+    def replica_names(self, service: str) -> list[str]:
+        return [replica_name(service, index) for index in range(self.replicas)]
+
+    def kill(self, name: str) -> None:
+        """kill -9 the process `name` (a service replica or a balancer) and its children."""
+        process = self.processes[name]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+    def restart(self, name: str) -> None:
+        """Starts `name` again the way it first started (same port, settings and log); returns at once."""
+        if self.processes[name].poll() is None:
+            raise RuntimeError(f"{name} is still running")
+        self.processes[name] = self._launchers[name]()
 
     def dead(self) -> list[str]:
         return [name for name, process in self.processes.items() if process.poll() is not None]
 
     def stop(self) -> None:
         """Gateway first, then services (they drain their consumers and relay), then the servers."""
-        for name in ["web", "gateway", *reversed(SERVICES)]:
+        balancers = [f"{name}-lb" for name in SERVICES]
+        replicas = [replica for name in reversed(SERVICES) for replica in self.replica_names(name)]
+        for name in ["web", "gateway", *balancers, *replicas]:
             process = self.processes.pop(name, None)
             if process is not None:
                 terminate(process)
@@ -269,22 +301,9 @@ class Stack:
         self.servers.clear()
 
 
-def serve_command(factory: str, port: int) -> list[str]:
-    """How a subgraph is served: one uvicorn worker (uvloop and httptools, which uvicorn picks itself)."""
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        factory,
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--timeout-graceful-shutdown",
-        "10",
-    ]
+def replica_name(service: str, index: int) -> str:
+    """The first replica carries the service's name (`plan`), the others a number (`plan-2`)."""
+    return service if index == 0 else f"{service}-{index + 1}"
 
 
 def resident_bytes(process: subprocess.Popen) -> int | None:

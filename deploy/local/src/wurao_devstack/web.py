@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,6 +34,7 @@ from starlette.routing import Route
 
 from wurao_common.auth import Role, issue_token
 from wurao_devstack import gateway
+from wurao_devstack.processes import serve_command, spawn
 
 REPO = Path(__file__).resolve().parents[4]
 WEB_DIR = REPO / "web"
@@ -109,26 +109,7 @@ def start(
     ensure_built()
     upstreams = {"WEB_GATEWAY_URL": gateway_url, "WEB_PLAN_URL": plan_url, "WEB_REPORTING_URL": reporting_url}
     full_env = {**os.environ, **env, **upstreams}
-    with log_file.open("ab") as log:
-        return subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "wurao_devstack.web:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
-            env=full_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    return spawn(serve_command("wurao_devstack.web:create_app", port), full_env, log_file)
 
 
 # Headers passed through each way; hop-by-hop ones and cookies never are.
