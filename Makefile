@@ -6,7 +6,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --locked --no-sync
 SUBGRAPHS := plan inspection rectification reporting
 
-.PHONY: install run test lint format sdl sdl-check compose-check bench ci clean fresh-clone-check
+.PHONY: install run test lint format sdl sdl-check compose-check bench chaos load ci clean fresh-clone-check
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -53,6 +53,14 @@ compose-check: install
 ## bench: throughput and latency, straight to a subgraph and through the gateway, ratios in one run
 bench: install
 	$(RUN) python -m wurao_devstack.bench $(BENCH_ARGS)
+
+## chaos: two replicas of everything under traffic while servers and services are killed; then the invariants
+chaos: install
+	$(RUN) python -m wurao_devstack.chaos $(CHAOS_ARGS)
+
+## load: 200 simulated users through the gateway for five minutes; p50/p95/p99, error rate, then the invariants
+load: install
+	$(RUN) python -m wurao_devstack.loadtest $(LOAD_ARGS)
 
 ci: lint sdl-check compose-check test
 
