@@ -4,6 +4,8 @@ half-open, lets the held bytes through on resume, and resets them on cut."""
 import asyncio
 import contextlib
 
+import pytest
+
 from wurao_common import embedded
 from wurao_devstack.proxy import Proxy
 
@@ -49,43 +51,38 @@ async def test_each_new_connection_goes_to_the_next_replica_and_a_dead_replica_i
     assert proxy.per_backend == [2, 0, 2]
 
 
-async def test_a_stalled_proxy_holds_the_connection_open_and_resume_lets_the_bytes_through():
+@pytest.fixture
+async def held():
+    """A proxy in front of an echo server, and a connection through it that has already carried a line."""
     server = await _echo_server(b"")
     proxy = Proxy([_address(server)])
     await proxy.start()
-    try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", proxy.port)
-        writer.write(b"before\n")
-        assert await asyncio.wait_for(reader.readline(), 5) == b"before\n"
-        proxy.stall()
-        writer.write(b"held\n")
-        answer = asyncio.ensure_future(reader.readline())
-        await asyncio.wait({answer}, timeout=0.5)
-        assert not answer.done(), "nothing passes while stalled"
-        assert not writer.is_closing(), "the connection stays open while stalled"
-        proxy.resume()
-        assert await asyncio.wait_for(answer, 5) == b"held\n"
-        writer.close()
-    finally:
-        await proxy.close()
-        server.close()
+    reader, writer = await asyncio.open_connection("127.0.0.1", proxy.port)
+    writer.write(b"before\n")
+    assert await asyncio.wait_for(reader.readline(), 5) == b"before\n"
+    yield proxy, reader, writer
+    writer.close()
+    await proxy.close()
+    server.close()
 
 
-async def test_cut_resets_every_held_connection_and_new_ones_work_again():
-    server = await _echo_server(b"")
-    proxy = Proxy([_address(server)])
-    await proxy.start()
-    try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", proxy.port)
-        writer.write(b"one\n")
-        assert await asyncio.wait_for(reader.readline(), 5) == b"one\n"
-        proxy.stall()
-        proxy.cut()
-        proxy.resume()
-        with contextlib.suppress(ConnectionError):
-            assert await asyncio.wait_for(reader.read(), 5) == b"", "the held connection ends"
-        writer.close()
-        assert await _ask(proxy.port, b"two\n") == b"two\n"
-    finally:
-        await proxy.close()
-        server.close()
+async def test_a_stalled_proxy_holds_the_connection_open_and_resume_lets_the_bytes_through(held):
+    proxy, reader, writer = held
+    proxy.stall()
+    writer.write(b"held\n")
+    answer = asyncio.ensure_future(reader.readline())
+    await asyncio.wait({answer}, timeout=0.5)
+    assert not answer.done(), "nothing passes while stalled"
+    assert not writer.is_closing(), "the connection stays open while stalled"
+    proxy.resume()
+    assert await asyncio.wait_for(answer, 5) == b"held\n"
+
+
+async def test_cut_resets_every_held_connection_and_new_ones_work_again(held):
+    proxy, reader, _ = held
+    proxy.stall()
+    proxy.cut()
+    proxy.resume()
+    with contextlib.suppress(ConnectionError):
+        assert await asyncio.wait_for(reader.read(), 5) == b"", "the held connection ends"
+    assert await _ask(proxy.port, b"two\n") == b"two\n"
