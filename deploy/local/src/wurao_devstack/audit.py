@@ -1,10 +1,11 @@
 """What must hold after any run (`make load`, `make chaos`), read from the sources of truth.
 
-- Every backlog drains within a bound: no outbox row left in any service's database, no JetStream consumer
-  with pending or unacknowledged events.
+- Every backlog drains within a bound: no outbox row left in any service's database, no rectification task
+  whose reminder or escalation is due and unsent, no JetStream consumer with pending or unacknowledged events.
 - No committed event is missing from a read model and none is applied twice: reporting's counted visits per
   unit equal inspection's visit rows (PostgreSQL), and every finding inspection committed has exactly one
-  rectification task.
+  rectification task. Every reminder is sent once: each task rectification recorded a reminder for has exactly
+  one reminder event in the stream.
 - No cap is exceeded: counted visit rows per unit and item stay within the item's cap, per unit and level and
   per unit across levels within the cap policy in force.
 """
@@ -14,14 +15,16 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import asyncpg
 import httpx
+from nats.errors import TimeoutError as NatsTimeout
 
 from wurao_common import db
 from wurao_common.auth import Role
-from wurao_common.bus.envelope import STREAM
+from wurao_common.bus.envelope import STREAM, SUBJECT_ROOT, Event
 from wurao_common.bus.nats import connect
 from wurao_devstack.stack import SERVICES, Stack
 
@@ -63,6 +66,10 @@ async def backlog(stack: Stack) -> list[str]:
         try:
             if rows := await conn.fetchval("SELECT count(*) FROM outbox"):
                 pending.append(f"{service} outbox {rows}")
+            if service == "rectification" and (
+                due := await conn.fetchval("SELECT count(*) FROM tasks WHERE next_notice_at <= now()")
+            ):
+                pending.append(f"rectification notices due {due}")
         finally:
             await conn.close()
     nc = await connect(stack.server_urls["NATS_URL"], name="audit")
@@ -117,6 +124,9 @@ async def check(stack: Stack, audit: Audit, *, units: list[str], year: int) -> A
             "SELECT unit_id, period_year, count(*) AS n FROM visits WHERE counted GROUP BY unit_id, period_year"
         )
         audit.figures["visit rows (all)"] = await inspection.fetchval("SELECT count(*) FROM visits")
+        recorded = {
+            str(row["task_id"]) for row in await rectification.fetch("SELECT task_id FROM task_notices WHERE level = 0")
+        }
     finally:
         await inspection.close()
         await rectification.close()
@@ -124,6 +134,13 @@ async def check(stack: Stack, audit: Audit, *, units: list[str], year: int) -> A
     audit.figures["counted visits this year"] = sum(visits.values())
     audit.figures["findings"] = len(findings)
     audit.figures["rectification tasks"] = len(tasks)
+    audit.figures["reminders sent"] = len(recorded)
+    reminded = await _reminders(stack)
+    for task_id, events in reminded.items():
+        if len(events) > 1:
+            audit.problems.append(f"task {task_id} reminded {len(events)} times")
+    if unsent := recorded - set(reminded):
+        audit.problems.append(f"{len(unsent)} reminders recorded but never on the bus, e.g. {sorted(unsent)[:3]}")
 
     told = await _reporting_visits(stack, units, year)
     for unit_id in sorted(set(units) | set(visits)):
@@ -155,6 +172,26 @@ async def check(stack: Stack, audit: Audit, *, units: list[str], year: int) -> A
 
 def _json(value) -> dict:
     return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+async def _reminders(stack: Stack) -> dict[str, set[str]]:
+    """The ids of the reminder events in the stream, by task (a republished event keeps its id)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    nc = await connect(stack.server_urls["NATS_URL"], name="audit")
+    try:
+        pull = await nc.jetstream().pull_subscribe(f"{SUBJECT_ROOT}.rectification.task.reminded.>", stream=STREAM)
+        while True:
+            try:
+                messages = await pull.fetch(500, timeout=1)
+            except NatsTimeout:
+                break
+            for message in messages:
+                event = Event.from_json(message.data)
+                found[event.data["taskId"]].add(event.id)
+        await pull.unsubscribe()
+    finally:
+        await nc.close()
+    return found
 
 
 async def _stream_messages(stack: Stack) -> int:

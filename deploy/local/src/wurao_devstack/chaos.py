@@ -7,7 +7,7 @@ The platform runs on its own embedded PostgreSQL, Redis and NATS in a temporary 
 each through a fault proxy (`wurao_devstack.proxy`). At random moments (about every `--every` seconds, one
 fault at a time, each kind in turn before any repeats) it:
   - kill -9s PostgreSQL, Redis or NATS and starts it again on the same port and data (Redis comes back empty);
-  - kill -9s a random replica of a random service, and starts it again a moment later;
+  - kill -9s a random replica of each service in turn, and starts it again a moment later;
   - stalls the proxy in front of PostgreSQL, Redis or NATS: connections stay open and nothing passes (half-open)
     for a few seconds, then either flows again or is reset.
 A supervisor restarts any replica that exits on its own (as a kubelet would). When the traffic stops, it waits
@@ -37,7 +37,7 @@ from wurao_devstack import audit, traffic
 from wurao_devstack.proxy import Proxy
 from wurao_devstack.stack import SERVICES, Stack
 
-KINDS = ("postgres", "redis", "nats", "service", "stall")
+KINDS = ("postgres", "redis", "nats", "stall", *SERVICES)
 _START: dict[str, Callable[..., embedded.Server]] = {
     "postgres": embedded.start_postgres,
     "redis": embedded.start_redis,
@@ -116,8 +116,8 @@ class Chaos:
             self._say(outcome, f"kill -9 {kind}; back in {down:.1f} s")
             await asyncio.sleep(down)
             self.servers[kind] = await asyncio.to_thread(_START[kind], self.folder / kind, server.port)
-        elif kind == "service":
-            name = self.random.choice([name for service in SERVICES for name in self.stack.replica_names(service)])
+        elif kind in SERVICES:
+            name = self.random.choice(self.stack.replica_names(kind))
             self.down.add(name)
             await asyncio.to_thread(self.stack.kill, name)
             down = self.random.uniform(0.5, 3)

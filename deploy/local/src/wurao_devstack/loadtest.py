@@ -64,7 +64,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=int(time.time()))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="wurao-load-") as folder:
-        stack = Stack(data_dir=Path(folder), gateway_port=embedded.free_port(), replicas=args.replicas)
+        stack = Stack(
+            data_dir=Path(folder),
+            gateway_port=embedded.free_port(),
+            replicas=args.replicas,
+            extra_env={"SWEEP_SECONDS": "5"},  # reminders due within the run go out within it
+        )
         print("starting the platform ...", flush=True)
         stack.start()
         try:

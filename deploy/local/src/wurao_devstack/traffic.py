@@ -234,7 +234,9 @@ class Traffic:
         if not self.visits:
             return self._request("check-in")
         visit_id, unit_id, office_id = pick(self.visits)
-        deadline = (datetime.now(CHINA).date() + timedelta(days=30)).isoformat()
+        # Some deadlines fall within three days: their reminders are due at once, and the sweepers send them.
+        days = self.random.choice((2, 30))
+        deadline = (datetime.now(CHINA).date() + timedelta(days=days)).isoformat()
         variables = {"visit": visit_id, "unit": unit_id, "deadline": deadline, "r": uuid.uuid4().hex}
         return FINDING, variables, pick(world.inspector_tokens[office_id]), None
 
