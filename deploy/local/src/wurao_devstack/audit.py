@@ -82,10 +82,11 @@ async def backlog(stack: Stack) -> list[str]:
     return pending
 
 
-async def drain(stack: Stack, *, bound: float) -> Audit:
-    """Waits (up to `bound` seconds) until nothing is on its way; the Audit says how long it took."""
+async def drain(stack: Stack, *, bound: float, since: float | None = None) -> Audit:
+    """Waits until nothing is on its way, at most until `bound` seconds after `since` (a `time.monotonic()`,
+    by default now); the Audit says how long after `since` that was."""
     audit = Audit()
-    started = time.monotonic()
+    started = time.monotonic() if since is None else since
     while True:
         try:
             audit.backlog = await backlog(stack)

@@ -11,7 +11,8 @@ fault at a time, each kind in turn before any repeats) it:
   - stalls the proxy in front of PostgreSQL, Redis or NATS: connections stay open and nothing passes (half-open)
     for a few seconds, then either flows again or is reset.
 A supervisor restarts any replica that exits on its own (as a kubelet would). When the traffic stops, it waits
-for every replica to be ready, measures the time until nothing is left to deliver, and audits.
+for every replica to be ready and measures the time from the traffic's end until nothing is left to deliver
+(healing included), then audits.
 """
 
 from __future__ import annotations
@@ -204,13 +205,14 @@ async def run(
         until = time.monotonic() + seconds
         await asyncio.gather(load.run(users=users, seconds=seconds), chaos.faults(until, every, outcome, kinds))
         outcome.traffic = load.stats
+        stopped = time.monotonic()
         chaos._say(outcome, "traffic stopped; healing")
         try:
             await chaos.heal()
         finally:
             stopping.set()
             await supervisor
-        result = await audit.drain(stack, bound=bound)
+        result = await audit.drain(stack, bound=bound, since=stopped)  # healing counts towards the bound
         outcome.audit = await audit.check(stack, result, units=[unit for unit, _ in world.units], year=world.year)
         return outcome
     finally:

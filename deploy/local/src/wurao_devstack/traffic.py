@@ -231,8 +231,6 @@ class Traffic:
             case "check-in":
                 unit_id, token = pick(world.units)
                 return CHECK_IN, {"code": pick(world.items).code, "r": uuid.uuid4().hex}, token, unit_id
-        if not self.visits:
-            return self._request("check-in")
         visit_id, unit_id, office_id = pick(self.visits)
         # Some deadlines fall within three days: their reminders are due at once, and the sweepers send them.
         days = self.random.choice((2, 30))
@@ -241,6 +239,8 @@ class Traffic:
         return FINDING, variables, pick(world.inspector_tokens[office_id]), None
 
     async def _one(self, connection: Connection, operation: str) -> None:
+        if operation == "finding" and not self.visits:
+            operation = "check-in"  # nothing admitted yet to find anything on
         query, variables, token, unit_id = self._request(operation)
         started = time.perf_counter()
         try:
