@@ -72,7 +72,7 @@ async def backlog(stack: Stack) -> list[str]:
                 pending.append(f"rectification notices due {due}")
         finally:
             await conn.close()
-    nc = await connect(stack.server_urls["NATS_URL"], name="audit")
+    nc = await connect(stack.bus_settings(), name="audit")
     try:
         for info in await nc.jetstream().consumers_info(STREAM):
             if info.num_pending or info.num_ack_pending:
@@ -178,7 +178,7 @@ def _json(value) -> dict:
 async def _reminders(stack: Stack) -> dict[str, set[str]]:
     """The ids of the reminder events in the stream, by task (a republished event keeps its id)."""
     found: dict[str, set[str]] = defaultdict(set)
-    nc = await connect(stack.server_urls["NATS_URL"], name="audit")
+    nc = await connect(stack.bus_settings(), name="audit")
     try:
         pull = await nc.jetstream().pull_subscribe(f"{SUBJECT_ROOT}.rectification.task.reminded.>", stream=STREAM)
         while True:
@@ -196,7 +196,7 @@ async def _reminders(stack: Stack) -> dict[str, set[str]]:
 
 
 async def _stream_messages(stack: Stack) -> int:
-    nc = await connect(stack.server_urls["NATS_URL"], name="audit")
+    nc = await connect(stack.bus_settings(), name="audit")
     try:
         return (await nc.jetstream().stream_info(STREAM)).state.messages
     finally:

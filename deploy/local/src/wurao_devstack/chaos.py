@@ -27,23 +27,19 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from wurao_common import embedded
-from wurao_devstack import audit, traffic
+from wurao_common.bus import access
+from wurao_devstack import audit, bus, traffic
 from wurao_devstack.proxy import Proxy
 from wurao_devstack.stack import SERVICES, Stack
 
 KINDS = ("postgres", "redis", "nats", "stall", *SERVICES)
-_START: dict[str, Callable[..., embedded.Server]] = {
-    "postgres": embedded.start_postgres,
-    "redis": embedded.start_redis,
-    "nats": embedded.start_nats,
-}
+SERVERS = ("postgres", "redis", "nats")
 
 
 @dataclass
@@ -70,6 +66,15 @@ class Chaos:
         self.stack: Stack | None = None
         self.down: set[str] = set()  # replicas killed on purpose, not for the supervisor to restart
         self.started = time.monotonic()
+        # The bus runs with its users (one per service, the operator), as `make run` runs it.
+        self.nats_passwords = access.passwords(folder / "nats-passwords.json", bus.user_names())
+
+    def _start_server(self, kind: str, port: int | None = None) -> embedded.Server:
+        folder = self.folder / kind
+        if kind == "nats":
+            users = access.authorization(bus.users(self.nats_passwords))
+            return embedded.start_nats(folder, port, authorization=users)
+        return embedded.start_postgres(folder, port) if kind == "postgres" else embedded.start_redis(folder, port)
 
     def _say(self, outcome: Outcome, text: str) -> None:
         line = f"  {time.monotonic() - self.started:7.1f} s  {text}"
@@ -77,8 +82,8 @@ class Chaos:
         print(line, flush=True)
 
     async def start(self) -> Stack:
-        for kind, start in _START.items():
-            self.servers[kind] = await asyncio.to_thread(start, self.folder / kind)
+        for kind in SERVERS:
+            self.servers[kind] = await asyncio.to_thread(self._start_server, kind)
             self.proxies[kind] = Proxy([("127.0.0.1", self.servers[kind].port)])
             await self.proxies[kind].start()
         ports = {kind: proxy.port for kind, proxy in self.proxies.items()}
@@ -92,6 +97,7 @@ class Chaos:
                 "NATS_URL": f"nats://127.0.0.1:{ports['nats']}",
             },
             extra_env={"SWEEP_SECONDS": "2", "CAPS_RECONCILE_SECONDS": "10"},
+            nats_passwords=self.nats_passwords,
         )
         await asyncio.to_thread(self.stack.start)
         return self.stack
@@ -107,7 +113,7 @@ class Chaos:
     async def inject(self, kind: str, outcome: Outcome) -> None:
         assert self.stack is not None
         outcome.faults[kind] += 1
-        if kind in _START:
+        if kind in SERVERS:
             server = self.servers[kind]
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(server.process.pid, signal.SIGKILL)
@@ -116,7 +122,7 @@ class Chaos:
             down = self.random.uniform(0.5, 3)
             self._say(outcome, f"kill -9 {kind}; back in {down:.1f} s")
             await asyncio.sleep(down)
-            self.servers[kind] = await asyncio.to_thread(_START[kind], self.folder / kind, server.port)
+            self.servers[kind] = await asyncio.to_thread(self._start_server, kind, server.port)
         elif kind in SERVICES:
             name = self.random.choice(self.stack.replica_names(kind))
             self.down.add(name)
