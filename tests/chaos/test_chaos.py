@@ -12,10 +12,11 @@ BOUND = 120
 
 
 async def test_a_short_chaos_run_loses_nothing_doubles_nothing_and_exceeds_no_cap(tmp_path):
-    outcome = await chaos.run(tmp_path, seconds=30, users=8, every=5, bound=BOUND, seed=10, units=12, items=2)
+    outcome = await chaos.run(tmp_path, seconds=20, users=8, every=4, bound=BOUND, seed=10, units=12, items=2)
     print(chaos.report(outcome, BOUND))
     assert sum(outcome.faults.values()) >= 2, outcome.log
     assert outcome.audit is not None
     assert outcome.audit.drained_in is not None, outcome.audit.backlog
     assert outcome.audit.problems == []
     assert outcome.audit.figures["counted visits this year"] > 0, "the traffic admitted visits to check"
+    assert outcome.audit.figures["reminders sent"] > 0, "the traffic made findings with reminders due"

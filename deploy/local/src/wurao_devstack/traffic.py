@@ -194,6 +194,7 @@ class Traffic:
         self.think = think
         self.stats = Stats()
         self.visits: list[tuple[str, str, str]] = []  # admitted: (visit id, unit id, office id)
+        self.findings = 0  # findings asked for so far
         self._operations = list(MIX)
         self._weights = list(MIX.values())
 
@@ -232,8 +233,10 @@ class Traffic:
                 unit_id, token = pick(world.units)
                 return CHECK_IN, {"code": pick(world.items).code, "r": uuid.uuid4().hex}, token, unit_id
         visit_id, unit_id, office_id = pick(self.visits)
-        # Some deadlines fall within three days: their reminders are due at once, and the sweepers send them.
-        days = self.random.choice((2, 30))
+        # Every other deadline (the first included) falls within three days: its reminder is due at once, and the
+        # sweepers send it; so any run with a finding has a reminder to send.
+        days = 2 if self.findings % 2 == 0 else 30
+        self.findings += 1
         deadline = (datetime.now(CHINA).date() + timedelta(days=days)).isoformat()
         variables = {"visit": visit_id, "unit": unit_id, "deadline": deadline, "r": uuid.uuid4().hex}
         return FINDING, variables, pick(world.inspector_tokens[office_id]), None
