@@ -318,6 +318,15 @@ def resident_bytes(process: subprocess.Popen) -> int | None:
     return None
 
 
+def cpu_seconds(process: subprocess.Popen) -> float | None:
+    """CPU time the process has used so far (user and system, Linux /proc), None when it is gone."""
+    try:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def terminate(process: subprocess.Popen, timeout: float = 15) -> None:
     if process.poll() is not None:
         return

@@ -10,7 +10,7 @@ from wurao_common.auth import Caller
 from wurao_common.outcomes import Invalid
 
 MAX_REQUEST_ID = 100
-_REQUEST_LOCK = 0x7761_7573
+REQUEST_LOCK = 0x7761_7573  # advisory lock namespace; the key is hashtext(lock_name(...))
 REUSED = Invalid("requestId", "this request id was used for another request: give each request its own id")
 
 
@@ -32,7 +32,13 @@ def callers_own(caller: Caller, request_id: str | None) -> str | None:
 async def hold(conn: asyncpg.Connection, scope: str, request_id: str) -> None:
     """Retries of one request run one after the other (until the transaction ends): the second finds the first's
     result instead of racing it."""
-    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _REQUEST_LOCK, f"{scope}\n{request_id}")
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", REQUEST_LOCK, lock_name(scope, request_id))
+
+
+def lock_name(scope: str, request_id: str) -> str:
+    """What `hold` locks for a request (hashed into the advisory lock's second key): a caller that takes it in one
+    statement with other locks names it the same way."""
+    return f"{scope}\n{request_id}"
 
 
 async def first_result(

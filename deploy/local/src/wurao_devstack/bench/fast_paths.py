@@ -24,7 +24,7 @@ from wurao_common import db, embedded
 from wurao_common.auth import Role
 from wurao_common.bus.nats import connect
 from wurao_devstack.bench.load import GraphQLWorker, Result, run
-from wurao_devstack.stack import Stack, resident_bytes, serve_command, terminate, wait_ready
+from wurao_devstack.stack import Stack, cpu_seconds, resident_bytes, serve_command, terminate, wait_ready
 
 OFFICE, OFFICE_REGION = "431024-dcs", "431024"
 VILLAGE = "431024106201"  # Dafangyuan village, inside the seeded flood-season item's scope
@@ -37,6 +37,8 @@ REGISTER = "registerUnit(unit: {{name: $n{n}, kind: VILLAGE_COMMITTEE, region: $
 VERIFY = "query($code: String!) { verifyCode(code: $code) { __typename } }"
 CHECK_IN = "mutation($code: String!, $request: String) { checkIn(code: $code, requestId: $request) { __typename } }"
 CHECKED_IN = "wurao.inspection.visit.checked_in.>"
+# Which subgraph answers each operation (None: the one named in the measurement, `typename <subgraph>`).
+_SERVES = {"typename": None, "read-office": "plan", "verifyCode": "inspection", "checkIn": "inspection"}
 # The issue's goals: (measured, reference, at least).
 GOALS = [
     *((f"typename {name}", "bare", 0.7) for name in ("plan", "inspection", "rectification", "reporting")),
@@ -114,16 +116,26 @@ class _Bench:
     observers: list[dict[str, str]]
     verifiers: list[dict[str, str]]
     fresh: list[list[str]]  # unit ids for each check-in run, each checked in once
+    processes: dict[str, subprocess.Popen]
     results: dict[str, Result] = field(default_factory=dict)
 
     def worker(self, url: str, query: str, variables: Callable[[int], dict], callers: list[dict], ok):
         return lambda: GraphQLWorker(url, query, variables, lambda n: callers[n % len(callers)], ok=ok)
 
     async def measure(self, name: str, new_worker, reference: str | None, **options) -> Result:
+        """Runs and prints one measurement, with the CPU time per request of the process answering it (and of
+        the gateway when it goes through it): on a shared machine that moves less than requests/s do."""
+        target = self.processes["bare" if name == "bare" else _SERVES[name.split()[0]] or name.split()[1]]
+        watched = {"": target, "gateway ": self.processes["gateway"]} if name.endswith("gateway") else {"": target}
+        before = {label: cpu_seconds(process) for label, process in watched.items()}
         result = await run(name, new_worker, concurrency=self.concurrency, seconds=self.seconds, **options)
         self.results[name] = result
+        used = []
+        for label, process in watched.items():
+            spent = (cpu_seconds(process) or 0.0) - (before[label] or 0.0)
+            used.append(f"{label}cpu {1000 * spent / max(result.requests, 1):.2f} ms/req")
         suffix = f"  of {reference}" if reference else ""
-        print(result.line(self.results.get(reference) if reference else None) + suffix)
+        print(result.line(self.results.get(reference) if reference else None) + suffix + "  " + ", ".join(used))
         return result
 
     async def one_pass(self) -> None:
@@ -267,6 +279,7 @@ async def fast_paths(stack: Stack, *, seconds: float, concurrency: int) -> None:
             ),
             verifiers=_bearers([stack.keys.token(Role.UNIT, VILLAGE, unit=unit) for unit in units[:CALLERS]]),
             fresh=[units[CALLERS + n * per_run : CALLERS + (n + 1) * per_run] for n in range(4)],
+            processes=processes,
         )
         for number in (1, 2):
             print(f" pass {number}")

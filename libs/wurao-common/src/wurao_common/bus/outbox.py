@@ -1,8 +1,12 @@
 """The transactional outbox and the relay that publishes it to JetStream.
 
 `record` writes an event inside the caller's transaction, so the state change and its event commit together.
-The relay is woken by NOTIFY (and a slow poll as a safety net), publishes batches in commit-visible sequence
-order with `Nats-Msg-Id` = event id so JetStream drops duplicates, and deletes what the stream acknowledged.
+No NOTIFY: a transaction that notifies takes a database-wide lock from its pre-commit until its commit is
+flushed, so every notifying commit waited for the one before (measured: a third fewer commits per second with
+20 writers). The relay polls instead, at once again after a pass that found rows and with a doubling wait
+(5 ms up to `poll_seconds`) after empty ones, so a busy outbox is drained within milliseconds and an idle one
+costs a few small queries a second. It publishes batches in commit-visible sequence order with
+`Nats-Msg-Id` = event id so JetStream drops duplicates, and deletes what the stream acknowledged.
 Replicas take turns through an advisory lock, so no row is published by two relays at once. Order is best
 effort: a transaction that commits late, or a publish retried after a partial failure, lands after later
 events, so consumers judge each event on its own (and the inbox makes redeliveries harmless).
@@ -22,7 +26,6 @@ from wurao_common.bus.envelope import Event
 from wurao_common.telemetry import current_traceparent, headers_for
 
 log = logging.getLogger("wurao.outbox")
-_CHANNEL = "wurao_outbox"
 _RELAY_LOCK = 0x7775_7261_6F01
 tracer = trace.get_tracer("wurao.outbox")
 
@@ -38,27 +41,22 @@ async def record(conn: asyncpg.Connection, event: Event) -> None:
         event.nats_subject,
         event.to_json(),
     )
-    await conn.execute("SELECT pg_notify($1, '')", _CHANNEL)
 
 
 class OutboxRelay:
-    def __init__(self, pool: asyncpg.Pool, nc: Client, *, batch: int = 500, poll_seconds: float = 2.0):
+    FIRST_POLL = 0.005  # seconds after a pass that published something
+
+    def __init__(self, pool: asyncpg.Pool, nc: Client, *, batch: int = 500, poll_seconds: float = 0.2):
         self._pool = pool
         self._js = nc.jetstream()
         self._batch = batch
-        self._poll = poll_seconds
+        self._poll = poll_seconds  # the longest wait between two polls of an idle outbox
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task | None = None
-        self._listener: asyncpg.Connection | None = None
 
     async def start(self) -> None:
-        self._listener = await self._pool.acquire()
-        await self._listener.add_listener(_CHANNEL, self._on_notify)
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    def _on_notify(self, *_args) -> None:
-        self._wake.set()
 
     async def stop(self) -> None:
         """Publishes what is already committed, then stops."""
@@ -67,18 +65,18 @@ class OutboxRelay:
         if self._task:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(self._task, timeout=10)
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.remove_listener(_CHANNEL, self._on_notify)
-            await self._pool.release(self._listener)
 
     async def _run(self) -> None:
         backoff = 0.1
+        wait = self.FIRST_POLL
         while True:
             self._wake.clear()
             try:
-                while await self.publish_pending() == self._batch:
-                    pass
+                published = 0
+                while (count := await self.publish_pending()) == self._batch:
+                    published += count
+                published += count
+                wait = self.FIRST_POLL if published else min(wait * 2, self._poll)
                 backoff = 0.1
             except asyncio.CancelledError:
                 raise
@@ -91,7 +89,7 @@ class OutboxRelay:
             if self._stopping:
                 return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     async def publish_pending(self) -> int:
         """Publishes one batch in order; returns how many rows it published."""

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 
+from wurao_inspection.adapters import visits
 from wurao_inspection.domain.caps import CapPolicy
 from wurao_inspection.domain.items import CodedItem, Inspector, Level, Office, Unit
+from wurao_inspection.domain.visits import Visit
 
 Conn = asyncpg.Connection | asyncpg.Pool
 
@@ -70,7 +73,7 @@ async def items(conn: Conn, item_ids: list[str]) -> dict[str, CodedItem]:
 
 async def unit(conn: Conn, unit_id: str) -> Unit | None:
     row = await conn.fetchrow("SELECT * FROM units WHERE id = $1", unit_id)
-    return Unit(id=row["id"], name=row["name"], kind=row["kind"], region=row["region"]) if row else None
+    return _unit(row) if row else None
 
 
 async def office(conn: Conn, office_id: str) -> Office | None:
@@ -87,17 +90,71 @@ async def supervision_office(conn: Conn, level: Level, region: str) -> Office | 
     return _office(row) if row else None
 
 
-async def policy_in_effect(conn: Conn, on: date) -> CapPolicy | None:
-    """The newest version whose effective date has come (plan's rule)."""
-    row = await conn.fetchrow("SELECT * FROM cap_policies WHERE effective_from <= $1 ORDER BY version DESC LIMIT 1", on)
-    if row is None:
-        return None
+_POLICY_COLUMNS = (
+    "policy_version",
+    "policy_effective_from",
+    "policy_per_level_per_year",
+    "policy_across_levels_per_year",
+    "policy_default_per_item_per_unit",
+)
+
+
+def _policy(row: asyncpg.Record | dict) -> CapPolicy:
     return CapPolicy(
         version=row["version"],
         effective_from=row["effective_from"],
         per_level_per_year=row["per_level_per_year"],
         across_levels_per_year=row["across_levels_per_year"],
         default_per_item_per_unit=row["default_per_item_per_unit"],
+    )
+
+
+def _unit(row: asyncpg.Record) -> Unit:
+    return Unit(id=row["id"], name=row["name"], kind=row["kind"], region=row["region"])
+
+
+async def policy_in_effect(conn: Conn, on: date) -> CapPolicy | None:
+    """The newest version whose effective date has come (plan's rule)."""
+    row = await conn.fetchrow("SELECT * FROM cap_policies WHERE effective_from <= $1 ORDER BY version DESC LIMIT 1", on)
+    return _policy(row) if row else None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a scan or a check-in is judged on."""
+
+    item: CodedItem | None
+    unit: Unit | None
+    policy: CapPolicy | None  # in effect on the day asked
+    earlier: Visit | None  # the visit the unit's request id already admitted
+
+
+# One statement instead of four round trips: the item (with its office and any revocation), the policy in effect
+# (its columns prefixed `policy_`), the unit and the visit a request id already admitted, these two as rows of
+# their table's type (asyncpg decodes a row type into a record; not cap_policies', whose jsonb it cannot decode
+# inside a record). The visit is looked up only with a request id (`= NULL` matches nothing).
+_FACTS = f"""
+    SELECT item.*, policy.*,
+           (SELECT u FROM units u WHERE u.id = $2) AS unit_row,
+           (SELECT v FROM visits v WHERE v.unit_id = $2 AND v.request_id = $4) AS earlier_row
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL ({_ITEM_SELECT} WHERE i.id = $1) AS item ON true
+    LEFT JOIN LATERAL (
+        SELECT version AS policy_version, effective_from AS policy_effective_from,
+               per_level_per_year AS policy_per_level_per_year, across_levels_per_year AS policy_across_levels_per_year,
+               default_per_item_per_unit AS policy_default_per_item_per_unit
+        FROM cap_policies WHERE effective_from <= $3 ORDER BY version DESC LIMIT 1) AS policy ON true"""
+
+
+async def facts(conn: Conn, *, item_id: str, unit_id: str, on: date, request_id: str | None = None) -> Facts:
+    row = await conn.fetchrow(_FACTS, uuid.UUID(str(item_id)), unit_id, on, request_id)
+    return Facts(
+        item=_item(row) if row["id"] is not None else None,
+        unit=_unit(row["unit_row"]) if row["unit_row"] is not None else None,
+        policy=_policy({key.removeprefix("policy_"): row[key] for key in _POLICY_COLUMNS})
+        if row["policy_version"] is not None
+        else None,
+        earlier=visits.from_row(row["earlier_row"]) if row["earlier_row"] is not None else None,
     )
 
 

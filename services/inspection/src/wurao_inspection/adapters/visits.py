@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from wurao_common import request_ids
 from wurao_common.ids import uuids
 from wurao_inspection.domain.caps import Counter
 from wurao_inspection.domain.visits import Registration, Visit, VisitStatus
@@ -16,13 +17,22 @@ Conn = asyncpg.Connection | asyncpg.Pool
 _UNIT_LOCK = 0x7761_7572
 
 
-async def share_unit(conn: asyncpg.Connection, unit_id: str) -> None:
-    """Held by every check-in from before its counters move until its visit commits or rolls back.
-
-    A rebuild takes the lock exclusively, so it counts only settled visits: no increment it cannot see is
-    in flight when it writes a counter.
-    """
-    await conn.execute("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))", _UNIT_LOCK, unit_id)
+async def hold_for_check_in(conn: asyncpg.Connection, unit_id: str, request_id: str | None) -> None:
+    """Both locks a check-in (or an emergency registration) of the unit takes, in one statement, before it reads
+    anything: the request's, so that retries of one request run one after the other and the second finds the
+    first's visit; and the unit's, shared, held from before its counters move until its visit commits or rolls
+    back. A rebuild takes the unit's lock exclusively, so it counts only settled visits: no increment it cannot
+    see is in flight when it writes a counter."""
+    if request_id is None:
+        await conn.execute("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))", _UNIT_LOCK, unit_id)
+        return
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock($1, hashtext($2)), pg_advisory_xact_lock_shared($3, hashtext($4))",
+        request_ids.REQUEST_LOCK,
+        request_ids.lock_name(f"visit\n{unit_id}", request_id),
+        _UNIT_LOCK,
+        unit_id,
+    )
 
 
 async def hold_unit(conn: asyncpg.Connection, unit_id: str) -> None:
@@ -30,7 +40,7 @@ async def hold_unit(conn: asyncpg.Connection, unit_id: str) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _UNIT_LOCK, unit_id)
 
 
-def _visit(row: asyncpg.Record) -> Visit:
+def from_row(row: asyncpg.Record) -> Visit:
     return Visit(
         id=str(row["id"]),
         item_id=str(row["item_id"]),
@@ -81,17 +91,12 @@ async def insert(conn: asyncpg.Connection, visit: Visit, *, registered_by: str, 
 
 async def get(conn: Conn, visit_id: str) -> Visit | None:
     row = await conn.fetchrow("SELECT * FROM visits WHERE id = $1", uuid.UUID(visit_id))
-    return _visit(row) if row else None
+    return from_row(row) if row else None
 
 
 async def get_many(conn: Conn, visit_ids: Sequence[str]) -> dict[str, Visit]:
     rows = await conn.fetch("SELECT * FROM visits WHERE id = ANY($1::uuid[])", list(visit_ids))
-    return {str(row["id"]): _visit(row) for row in rows}
-
-
-async def by_request(conn: Conn, unit_id: str, request_id: str) -> Visit | None:
-    row = await conn.fetchrow("SELECT * FROM visits WHERE unit_id = $1 AND request_id = $2", unit_id, request_id)
-    return _visit(row) if row else None
+    return {str(row["id"]): from_row(row) for row in rows}
 
 
 async def exists(conn: Conn, visit_id: str) -> bool:
@@ -129,7 +134,7 @@ async def complete(conn: asyncpg.Connection, visit_id: str, summary: str, comple
         at,
         completed_by,
     )
-    return _visit(row) if row else None
+    return from_row(row) if row else None
 
 
 async def in_region(
@@ -157,4 +162,4 @@ async def in_region(
         uuid.UUID(after) if after else None,
         limit,
     )
-    return [_visit(row) for row in rows]
+    return [from_row(row) for row in rows]

@@ -51,19 +51,19 @@ async def read_code(deps: Deps, code: str) -> CodeClaims | Forged:
         return Forged(str(error))
 
 
-async def scene(
-    conn: asyncpg.Connection,
+def judge_scene(
+    facts: reference.Facts,
     claims: CodeClaims,
     unit: Unit,
     at: datetime,
     *,
     may_use: Callable[[CodedItem], bool] = lambda _item: True,
 ) -> Scene | scan.Refused | NotAllowed:
-    """Loads the coded item and the cap policy, and judges everything but the caps at moment `at`.
+    """Everything but the caps, judged at moment `at` on the facts read (the policy in effect on `at`'s day).
 
     `may_use` is asked before anything about the item is told.
     """
-    item = await reference.item(conn, claims.item_id)
+    item = facts.item
     if item is None:
         return Unavailable("this code's item has not reached the inspection service yet; try again shortly")
     if not may_use(item):
@@ -71,14 +71,26 @@ async def scene(
     verdict = scan.judge(item, claims, unit, at)
     if verdict is not None:
         return verdict
-    return Scene(item, unit, await reference.policy_in_effect(conn, china_date(at)))
+    return Scene(item, unit, facts.policy)
 
 
-async def unit_of(conn: asyncpg.Connection, caller: Caller) -> Unit | NotAllowed:
-    unit = await reference.unit(conn, caller.unit_id or "")
+async def read_facts(
+    conn: asyncpg.Connection, claims: CodeClaims, unit_id: str, at: datetime, *, request_id: str | None = None
+) -> reference.Facts:
+    """The item, the unit, the policy in effect on `at`'s day and a request's earlier visit: one statement."""
+    return await reference.facts(
+        conn, item_id=claims.item_id, unit_id=unit_id, on=china_date(at), request_id=request_id
+    )
+
+
+def own_unit(caller: Caller, unit: Unit | None) -> Unit | NotAllowed:
     if unit is None or not access.is_the_unit(caller, unit):
         return NotAllowed("only a registered unit, signed in as itself, can scan a code")
     return unit
+
+
+async def unit_of(conn: asyncpg.Connection, caller: Caller) -> Unit | NotAllowed:
+    return own_unit(caller, await reference.unit(conn, caller.unit_id or ""))
 
 
 async def verify_code(deps: Deps, caller: Caller, code: str, *, now: datetime) -> Valid | scan.Refused | NotAllowed:
@@ -89,10 +101,11 @@ async def verify_code(deps: Deps, caller: Caller, code: str, *, now: datetime) -
     if isinstance(claims, Forged):
         return claims
     async with deps.pool.acquire() as conn:
-        unit = await unit_of(conn, caller)
+        facts = await read_facts(conn, claims, caller.unit_id or "", now)
+        unit = own_unit(caller, facts.unit)
         if isinstance(unit, NotAllowed):
             return unit
-        found = await scene(conn, claims, unit, now)
+        found = judge_scene(facts, claims, unit, now)
         if not isinstance(found, Scene):
             return found
         applicable = found.applicable(now, counted=not found.item.exempt)

@@ -19,14 +19,13 @@ from datetime import datetime
 import asyncpg
 from redis.exceptions import RedisError
 
-from wurao_common import request_ids
 from wurao_common.auth import Caller, Role
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
 from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_common.request_ids import callers_own, request_id_problem
-from wurao_inspection.adapters import reference, visits
+from wurao_inspection.adapters import visits
 from wurao_inspection.adapters.counters import Full, Missing
 from wurao_inspection.domain import access, caps
 from wurao_inspection.domain.caps import Counter
@@ -41,7 +40,7 @@ from wurao_inspection.domain.visits import (
 )
 from wurao_inspection.usecases import counting
 from wurao_inspection.usecases.deps import Deps
-from wurao_inspection.usecases.scan import Scene, read_code, scene, unit_of
+from wurao_inspection.usecases.scan import Scene, judge_scene, own_unit, read_code, read_facts
 
 log = logging.getLogger("wurao.inspection.visits")
 # A rebuild per attempt: Redis flushed again and again (or a unit under heavy churn) ends as "unavailable".
@@ -75,12 +74,15 @@ async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, requ
     visit_id = str(uuid.uuid4())
 
     async def prepare(conn: asyncpg.Connection) -> Admission | Outcome:
-        unit = await unit_of(conn, caller)
+        unit_id = caller.unit_id or ""
+        await visits.hold_for_check_in(conn, unit_id, request_id)
+        facts = await read_facts(conn, claims, unit_id, now, request_id=request_id)
+        unit = own_unit(caller, facts.unit)
         if isinstance(unit, NotAllowed):
             return unit
-        if request_id and (earlier := await _earlier(conn, unit.id, request_id)):
-            return earlier  # a retried request: the visit it already admitted, counted once
-        found = await scene(conn, claims, unit, now)
+        if facts.earlier:
+            return facts.earlier  # a retried request: the visit it already admitted, counted once
+        found = judge_scene(facts, claims, unit, now)
         if not isinstance(found, Scene):
             return found
         visit = new_visit(visit_id, found.item, unit, inspected_at=now, registered_at=now)
@@ -115,13 +117,15 @@ async def register_emergency_visit(
     visit_id = str(uuid.uuid4())
 
     async def prepare(conn: asyncpg.Connection) -> Admission | Outcome:
-        unit = await reference.unit(conn, unit_id)
+        await visits.hold_for_check_in(conn, unit_id, request_id)
+        facts = await read_facts(conn, claims, unit_id, inspected_at, request_id=request_id)
+        unit = facts.unit
         if unit is None or not caller.can_reach(unit.region):
             return Invalid("unitId", "no such unit in your region")
-        if request_id and (earlier := await _earlier(conn, unit.id, request_id)):
-            return earlier
-        found = await scene(
-            conn,
+        if facts.earlier:
+            return facts.earlier
+        found = judge_scene(
+            facts,
             claims,
             unit,
             inspected_at,
@@ -145,11 +149,6 @@ async def register_emergency_visit(
         return _admission(found, visit)
 
     return await _record(deps, prepare, registered_by=caller.subject, request_id=request_id, now=now)
-
-
-async def _earlier(conn: asyncpg.Connection, unit_id: str, request_id: str) -> Visit | None:
-    await request_ids.hold(conn, f"visit\n{unit_id}", request_id)
-    return await visits.by_request(conn, unit_id, request_id)
 
 
 def _admission(found: Scene, visit: Visit) -> Admission | Unavailable:
@@ -193,8 +192,7 @@ async def _attempt(
             if not isinstance(admission, Admission):
                 return admission
             visit = admission.visit
-            if admission.counters:
-                await visits.share_unit(conn, visit.unit_id)
+            if admission.counters:  # the unit's shared lock is held since prepare
                 sent = True
                 result = await deps.counters.admit(admission.counters, visit.id)
                 if isinstance(result, Missing):
