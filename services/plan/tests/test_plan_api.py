@@ -1,9 +1,13 @@
 """The plan subgraph over HTTP, in process, on real PostgreSQL and NATS."""
 
+import asyncio
+
 import pytest
 
-from wurao_common.auth import Role
+from wurao_common import db
+from wurao_common.auth import Caller, Role
 from wurao_common.testing import graphql, serving
+from wurao_plan.api.context import PlanContext
 from wurao_plan.app import create_app
 from wurao_plan.seed.demo import STORY_COUNTIES, load_demo
 from wurao_plan.seed.regions import load_regions
@@ -62,3 +66,40 @@ async def test_offices_outside_the_callers_region_are_invisible(plan, jwt_keys):
     assert {office["id"] for office in body["data"]["offices"]} == {"4310-dcs", "431024-dcs", "431024-yjj"}
     body = await graphql(plan, '{ office(id: "4301-dcs") { id } }', headers=jwt_keys.bearer(Role.CITY_OFFICE, "4310"))
     assert body["data"]["office"] is None
+
+
+OFFICE_PLANS = (
+    "query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Office { id plans { year status } } } }"
+)
+
+
+async def test_each_federated_office_gets_its_own_plans_from_one_query_for_all(plan, jwt_keys, pool, database_url):
+    for office, region in (("431024-dcs", "431024"), ("4310-dcs", "4310")):
+        headers = jwt_keys.bearer(
+            Role.COUNTY_OFFICE if len(region) == 6 else Role.CITY_OFFICE, region, office_id=office
+        )
+        for year in (2026, 2027):
+            assert (await graphql(plan, DRAFT, {"year": year}, headers=headers))["data"]["draftPlan"]["year"] == year
+    reps = [{"__typename": "Office", "id": office} for office in ("431024-dcs", "430112-dcs", "4310-dcs")]
+    body = await graphql(plan, OFFICE_PLANS, {"reps": reps}, headers=jwt_keys.bearer(Role.PROVINCE_OFFICE, "43"))
+    drafted = [{"year": 2026, "status": "DRAFT"}, {"year": 2027, "status": "DRAFT"}]
+    assert body["data"]["_entities"] == [
+        {"id": "431024-dcs", "plans": drafted},
+        {"id": "430112-dcs", "plans": []},
+        {"id": "4310-dcs", "plans": drafted},
+    ]
+
+    # The loader behind Office.plans: three offices asked for at once are one SELECT on plans.
+    one = await db.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        async with one.acquire() as conn:
+            sent: list[str] = []
+            conn._con.add_query_logger(lambda record: sent.append(record.query))  # the pooled connection itself
+        context = PlanContext(caller=Caller("p", Role.PROVINCE_OFFICE, "43"), pool=one, codes=None)
+        loaded = await asyncio.gather(
+            *(context.office_plans_loader.load(office) for office in ("431024-dcs", "430112-dcs", "4310-dcs"))
+        )
+    finally:
+        await one.close()
+    assert [[plan.year for plan in plans] for plans in loaded] == [[2026, 2027], [], [2026, 2027]]
+    assert sum("FROM plans" in query for query in sent) == 1

@@ -65,9 +65,15 @@ async def lock(conn: asyncpg.Connection, plan_id: str) -> Plan | None:
     return _plan(row) if row else None
 
 
-async def for_office(conn: Db, office_id: str) -> list[Plan]:
-    rows = await conn.fetch("SELECT * FROM plans WHERE office_id = $1 ORDER BY year", office_id)
-    return [_plan(row) for row in rows]
+async def for_offices(conn: Db, office_ids: Sequence[str]) -> dict[str, list[Plan]]:
+    """Each office's plans by year (an empty list for an office without any), in one query for all of them."""
+    rows = await conn.fetch(
+        "SELECT * FROM plans WHERE office_id = ANY($1::text[]) ORDER BY office_id, year", list(office_ids)
+    )
+    found: dict[str, list[Plan]] = {office_id: [] for office_id in office_ids}
+    for row in rows:
+        found[row["office_id"]].append(_plan(row))
+    return found
 
 
 async def search(

@@ -51,6 +51,7 @@ class PlanContext:
     unit_loader: DataLoader[str, Unit | None] = field(init=False)
     region_loader: DataLoader[str, Region | None] = field(init=False)
     plan_loader: DataLoader[str, Plan | None] = field(init=False)
+    office_plans_loader: DataLoader[str, list[Plan] | None] = field(init=False)
     item_loader: DataLoader[str, Item | None] = field(init=False)
     plan_items_loader: DataLoader[str, list[Item] | None] = field(init=False)
     plan_steps_loader: DataLoader[str, list[PlanStep] | None] = field(init=False)
@@ -73,6 +74,7 @@ class PlanContext:
         self.unit_loader = _loader(pool, units.get_many)
         self.region_loader = _loader(pool, regions.get_many)
         self.plan_loader = _loader(pool, plans.get_many)
+        self.office_plans_loader = _loader(pool, plans.for_offices)  # Office.plans: one query per request
         self.item_loader = _loader(pool, items.get_many)
         self.plan_items_loader = _loader(pool, items.for_plans)
         self.plan_steps_loader = _loader(pool, plans.steps_for)

@@ -79,7 +79,7 @@ async def readable_plan(info: Info[PlanContext, None], plan_id: str) -> Plan | N
 async def plans_of_office(info: Info[PlanContext, None], office: Office, year: int | None) -> list[Plan]:
     if not access.may_read_workings(info.context.caller, office.region):
         return []
-    found = await plans.for_office(info.context.pool, str(office.id))
+    found = await info.context.office_plans_loader.load(str(office.id)) or []
     return [Plan.of(plan) for plan in found if year is None or plan.year == year]
 
 

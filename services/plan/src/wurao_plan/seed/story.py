@@ -150,7 +150,7 @@ async def play_story(pool: asyncpg.Pool, year: int, code_item: CodeItem | None) 
 
 async def _play_plan(pool: asyncpg.Pool, story: PlanStory, year: int) -> Plan:
     office_id = story.author.office_id
-    plan = next((p for p in await plans.for_office(pool, office_id) if p.year == year), None)
+    plan = next((p for p in (await plans.for_offices(pool, [office_id]))[office_id] if p.year == year), None)
     if plan is None:
         plan = expect(await plan_cases.draft_plan(pool, story.author, year), Plan)
     if plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED):
