@@ -12,14 +12,16 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from redis.asyncio import Redis
 
-from wurao_common import codes
-from wurao_common.auth import Role
+from wurao_common import codes, db
+from wurao_common.auth import Caller, Role
 from wurao_common.bus.envelope import Event
 from wurao_common.config import Config, SettingsError
 from wurao_common.testing import graphql, serving, settings_from
+from wurao_inspection.api.context import InspectionContext
 from wurao_inspection.app import create_app
 from wurao_inspection.domain.periods import CHINA
 from wurao_inspection.settings import InspectionSettings
+from wurao_inspection.usecases.deps import Deps
 
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=CHINA)
 VILLAGE = ("431024106201-cwh", "431024106201")
@@ -578,3 +580,49 @@ async def test_a_retried_rating_counts_once_and_is_told_it_was_recorded(service,
     assert {answer["data"]["rateVisit"]["__typename"] for answer in answers} == {"RatingRecorded"}
     assert other["data"]["rateVisit"]["__typename"] == "Conflict", "another request is a second rating"
     assert await pool.fetchval("SELECT count(*) FROM ratings") == 1
+
+
+ITEM_VISITS = "query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Item { id visits { id } } } }"
+
+
+async def test_federated_items_each_get_the_visits_the_caller_may_read_from_one_query(
+    service, jwt_keys, pool, database_url
+):
+    client, plan = service
+    (first, first_code), (second, second_code) = [await coded_item(plan, pool) for _ in range(2)]
+    town = jwt_keys.bearer(Role.UNIT, TOWN[1], unit_id=TOWN[0])
+    village_visit = (await graphql(client, CHECK_IN, {"code": first_code}, headers=village(jwt_keys)))["data"]
+    town_visit = (await graphql(client, CHECK_IN, {"code": second_code}, headers=town))["data"]
+    reps = [{"__typename": "Item", "id": item} for item in (first, second, str(uuid.uuid4()))]
+
+    county = await graphql(client, ITEM_VISITS, {"reps": reps}, headers=jwt_keys.bearer(Role.OBSERVER, "431024"))
+    assert county["data"]["_entities"] == [
+        {"id": first, "visits": [{"id": village_visit["checkIn"]["id"]}]},
+        {"id": second, "visits": [{"id": town_visit["checkIn"]["id"]}]},
+        {"id": reps[2]["id"], "visits": []},
+    ]
+    own = await graphql(client, ITEM_VISITS, {"reps": reps}, headers=village(jwt_keys))
+    assert [entity["visits"] for entity in own["data"]["_entities"]] == [
+        county["data"]["_entities"][0]["visits"],
+        [],
+        [],
+    ]
+
+    # The loader behind Item.visits: three items asked for at once are one SELECT on visits.
+    one = await db.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        async with one.acquire() as conn:
+            sent: list[str] = []
+            conn._con.add_query_logger(lambda record: sent.append(record.query))  # the pooled connection itself
+        context = InspectionContext(
+            caller=Caller("o", Role.OBSERVER, "431024"), deps=Deps(one, None, None), clock=lambda: NOW
+        )
+        loaded = await asyncio.gather(*(context.visits_of_item.load((rep["id"], 100)) for rep in reps))
+    finally:
+        await one.close()
+    assert [[visit.id for visit in visits] for visits in loaded] == [
+        [village_visit["checkIn"]["id"]],
+        [town_visit["checkIn"]["id"]],
+        [],
+    ]
+    assert sum("FROM visits" in query for query in sent) == 1

@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from wurao_common.auth import Role
+from wurao_common import db
+from wurao_common.auth import Caller, Role
 from wurao_common.bus.consumer import Consumer
 from wurao_common.bus.envelope import Event
 from wurao_common.config import Config
 from wurao_common.testing import graphql, serving, settings_from
+from wurao_rectification.api.context import RectificationContext
 from wurao_rectification.app import create_app
 from wurao_rectification.consumers import SUBSCRIPTIONS
 from wurao_rectification.domain.tasks import china_today
@@ -329,3 +331,33 @@ async def test_a_request_id_names_one_request_of_one_party(rectification, open_t
     assert stranger["data"]["startTask"]["field"] == "id"
     too_long = await graphql(rectification, start, {"id": other_id, "requestId": "x" * 101}, headers=as_["unit"])
     assert too_long["data"]["startTask"]["field"] == "requestId"
+
+
+async def test_federated_items_each_get_the_tasks_the_caller_may_read_from_one_query(
+    rectification, open_task, as_, database_url
+):
+    first = await open_task(itemId="item-a")
+    second = await open_task(responsibleUnitId="431024103-zf", unitRegion="431024103", itemId="item-b")
+    query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Item { id tasks { id } } } }"
+    variables = {"r": [{"__typename": "Item", "id": item} for item in ("item-a", "item-b", "item-c")]}
+    office = await graphql(rectification, query, variables, headers=as_["office"])
+    assert office["data"]["_entities"] == [
+        {"id": "item-a", "tasks": [{"id": first}]},
+        {"id": "item-b", "tasks": [{"id": second}]},
+        {"id": "item-c", "tasks": []},
+    ]
+    unit = await graphql(rectification, query, variables, headers=as_["unit"])
+    assert [entity["tasks"] for entity in unit["data"]["_entities"]] == [[{"id": first}], [], []]
+
+    # The loader behind Item.tasks: three items asked for at once are one SELECT on tasks.
+    one = await db.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        async with one.acquire() as conn:
+            sent: list[str] = []
+            conn._con.add_query_logger(lambda record: sent.append(record.query))  # the pooled connection itself
+        context = RectificationContext(caller=Caller("o", Role.OBSERVER, "43"), pool=one)
+        loaded = await asyncio.gather(*(context.tasks_of_item.load((item, 50)) for item in ("item-a", "item-b", "c")))
+    finally:
+        await one.close()
+    assert [[task.id for task in tasks] for tasks in loaded] == [[first], [second], []]
+    assert sum("FROM tasks" in query for query in sent) == 1

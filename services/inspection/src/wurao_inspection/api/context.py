@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 from wurao_common.auth import Caller
 from wurao_common.ids import is_uuid
 from wurao_inspection.adapters import feedback, reference, visits
+from wurao_inspection.domain import access
 from wurao_inspection.domain.feedback import Finding
 from wurao_inspection.domain.items import CodedItem
 from wurao_inspection.domain.visits import Visit
@@ -24,6 +25,7 @@ class InspectionContext:
     item_loader: DataLoader[str, CodedItem | None] = field(init=False)
     finding_loader: DataLoader[str, Finding | None] = field(init=False)
     findings_of_visit: DataLoader[str, list[Finding]] = field(init=False)
+    visits_of_item: DataLoader[tuple[str, int], list[Visit]] = field(init=False)  # (item id, how many)
     _negative_list: list[dict[str, str]] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -51,6 +53,19 @@ class InspectionContext:
         self.item_loader = DataLoader(load_fn=load_items)
         self.finding_loader = DataLoader(load_fn=load_findings)
         self.findings_of_visit = DataLoader(load_fn=load_findings_of_visits)
+        self.visits_of_item = DataLoader(load_fn=self._load_visits_of_items)
+
+    async def _load_visits_of_items(self, keys: list[tuple[str, int]]) -> list[list[Visit]]:
+        """The newest visits of each item the caller may read, one query per page size asked (normally one)."""
+        unit_id, office_id = access.visit_scope(self.caller)
+        found: dict[tuple[str, int], list[Visit]] = {}
+        for limit in {limit for _, limit in keys}:
+            item_ids = [item_id for item_id, wanted in keys if wanted == limit]
+            by_item = await visits.in_region_for_items(
+                self.deps.pool, self.caller.region, item_ids, unit_id=unit_id, office_id=office_id, limit=limit
+            )
+            found.update({(item_id, limit): by_item[item_id] for item_id in item_ids})
+        return [found[key] for key in keys]
 
     @property
     def pool(self):

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from wurao_common.auth import Role
+from wurao_common.auth import Caller
 from wurao_common.errors import ClientError
 from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Conflict as ConflictModel
@@ -45,6 +45,7 @@ from wurao_inspection.domain import visits as visit_rules
 from wurao_inspection.domain.feedback import Complaint as ComplaintModel
 from wurao_inspection.domain.feedback import Finding as FindingModel
 from wurao_inspection.domain.feedback import Refusal as RefusalModel
+from wurao_inspection.domain.visits import Visit as VisitModel
 from wurao_inspection.usecases import complaints, findings, ratings, refusals, scan, visits
 
 Ctx = Info[InspectionContext, None]
@@ -128,19 +129,22 @@ async def readable_visits(
     """Visits the caller may read, newest first: a unit sees its own, an inspector its office's, others their
     region's. The scope is in the query itself, so a page is never emptied by filtering after the limit."""
     caller = info.context.caller
-    if access.acts_for_unit(caller):
-        unit_id = strawberry.ID(caller.unit_id or "")
+    own_unit, office_id = access.visit_scope(caller)
     if after is not None and not is_uuid(str(after)):
         raise ClientError("after is not a visit id")
     found = await visit_store.in_region(
         info.context.pool,
         caller.region,
-        unit_id=str(unit_id) if unit_id else None,
+        unit_id=own_unit if own_unit is not None else (str(unit_id) if unit_id else None),
         item_id=str(item_id) if item_id else None,
-        office_id=(caller.office_id or "") if caller.role is Role.INSPECTOR else None,
+        office_id=office_id,
         after=str(after) if after else None,
         limit=_page(first),
     )
+    return _readable(caller, found)
+
+
+def _readable(caller: Caller, found: list[VisitModel]) -> list[Visit]:
     return [
         Visit.of(visit)
         for visit in found
@@ -160,7 +164,9 @@ class Item:
     async def visits(self, info: Ctx, first: int = 100) -> list[Visit]:
         if not is_uuid(str(self.id)):
             return []
-        return await readable_visits(info, unit_id=None, item_id=self.id, first=first)
+        # Through the request's loader: every item of a request (federated _entities) in one query.
+        found = await info.context.visits_of_item.load((str(self.id), _page(first)))
+        return _readable(info.context.caller, found)
 
 
 @strawberry.type

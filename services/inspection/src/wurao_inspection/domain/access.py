@@ -21,6 +21,14 @@ def inspects_for(caller: Caller, office_id: str, unit_region: str) -> bool:
     return caller.role is Role.INSPECTOR and caller.office_id == office_id and caller.can_reach(unit_region)
 
 
+def visit_scope(caller: Caller) -> tuple[str | None, str | None]:
+    """The (unit, office) a caller's visit reads are confined to, beside its region: a unit its own visits, an
+    inspector its office's; None where the region alone decides."""
+    unit = (caller.unit_id or "") if acts_for_unit(caller) else None
+    office = (caller.office_id or "") if caller.role is Role.INSPECTOR else None
+    return unit, office
+
+
 def may_read_visit(caller: Caller, unit_id: str, unit_region: str, office_id: str) -> bool:
     """The unit itself, the inspecting office's people, and offices and observers over the unit's region."""
     if caller.role is Role.UNIT:

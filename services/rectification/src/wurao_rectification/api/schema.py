@@ -113,18 +113,8 @@ class Item:
     @strawberry.field(description="Its rectification tasks the caller may read, by deadline.")
     async def tasks(self, info: Info[RectificationContext, None], first: int = 50) -> list[Task]:
         context = info.context
-        found, _ = await queries.search(
-            context.pool,
-            context.caller,
-            region=None,
-            status=None,
-            unit_id=None,
-            item_id=self.id,
-            overdue=False,
-            first=first,
-            after=None,
-            now=context.now,
-        )
+        # Through the request's loader: every item of a request (federated _entities) in one query.
+        found = await context.tasks_of_item.load((str(self.id), first))
         return [Task.of(task, context.now) for task in found]
 
 

@@ -62,6 +62,14 @@ async def search(
     return page, _encode(page[-1]) if len(found) > limit else None
 
 
+async def of_items(pool: asyncpg.Pool, caller: Caller, item_ids: Sequence[str], *, first: int) -> dict[str, list[Task]]:
+    """The first page of each item's tasks the caller may read, by deadline: one query for all the items."""
+    scope = access.read_scope(caller)
+    if scope is None:
+        return {item_id: [] for item_id in item_ids}
+    return await tasks.for_items(pool, scope, item_ids, limit=max(1, min(first, MAX_PAGE)))
+
+
 def _encode(task: Task) -> str:
     return f"{task.deadline.isoformat()}/{task.id}"
 
