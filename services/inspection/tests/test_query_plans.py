@@ -4,7 +4,6 @@ Generated: 3,000 coded items and 150,000 visits (a busy year) over 30,000 units 
 14 cities. Each query is explained with the parameters the service sends, as the service sends it.
 """
 
-import json
 import uuid
 from datetime import UTC, date, datetime
 
@@ -12,6 +11,7 @@ import pytest
 
 from wurao_common import db
 from wurao_common.service import BUS_MIGRATIONS
+from wurao_common.testing import Explaining, assert_uses_indexes
 from wurao_inspection.adapters import reference, visits
 from wurao_inspection.app import MIGRATIONS
 from wurao_inspection.domain.caps import CapScope, Counter
@@ -60,38 +60,6 @@ async def hunan(servers):
     await pool.close()
 
 
-class _Explaining:
-    """Stands where the adapters expect a connection: runs EXPLAIN of each statement, on the real server, with
-    the same parameters, and keeps the plans (answering as if nothing matched)."""
-
-    def __init__(self, conn):
-        self._conn = conn
-        self.plans: list[dict] = []
-
-    async def _explain(self, sql: str, *args) -> None:
-        # The pool decodes json itself: EXPLAIN's answer arrives as a list.
-        self.plans.append((await self._conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args))[0]["Plan"])
-
-    async def fetch(self, sql: str, *args) -> list:
-        await self._explain(sql, *args)
-        return []
-
-
-def _nodes(plan: dict):
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)
-
-
-def _assert_indexed(plan: dict) -> None:
-    nodes = list(_nodes(plan))
-    scanned = [node for node in nodes if node.get("Relation Name") == "visits"]
-    assert scanned, plan
-    assert all(node["Node Type"] != "Seq Scan" for node in scanned), json.dumps(plan, indent=1)
-    # Every index of visits is named after it (visits_pkey, visits_item, ...); a bitmap index scan names no table.
-    assert any(node.get("Index Name", "").startswith("visits") for node in nodes), json.dumps(plan, indent=1)
-
-
 VILLAGE = "430121100200"  # unit 0's village
 
 
@@ -109,46 +77,40 @@ VILLAGE = "430121100200"  # unit 0's village
 )
 async def test_a_visits_list_never_scans_every_visit(hunan, region, unit_id, item_id, office_id):
     async with hunan.acquire() as conn:
-        explaining = _Explaining(conn)
+        explaining = Explaining(conn)
         await visits.in_region(
             explaining, region, unit_id=unit_id, item_id=item_id, office_id=office_id, after=None, limit=100
         )
-    _assert_indexed(explaining.plans[0])
+    assert_uses_indexes(explaining.plans[0], "visits")
 
 
 async def test_the_next_page_of_visits_never_scans_every_visit(hunan):
     after = await hunan.fetchval("SELECT id::text FROM visits ORDER BY inspected_at DESC LIMIT 1 OFFSET 500")
     async with hunan.acquire() as conn:
-        explaining = _Explaining(conn)
+        explaining = Explaining(conn)
         await visits.in_region(explaining, "43", unit_id=None, item_id=None, office_id=None, after=after, limit=100)
-    _assert_indexed(explaining.plans[0])
+    assert_uses_indexes(explaining.plans[0], "visits")
 
 
 async def test_the_visits_of_many_items_never_scan_every_visit(hunan):
     items = [f"00000000-0000-4000-8000-{n:012d}" for n in range(1, 40)]
     async with hunan.acquire() as conn:
-        explaining = _Explaining(conn)
+        explaining = Explaining(conn)
         await visits.in_region_for_items(explaining, "43", items, unit_id=None, office_id=None, limit=100)
-    _assert_indexed(explaining.plans[0])
+    assert_uses_indexes(explaining.plans[0], "visits")
 
 
 async def test_a_check_ins_facts_and_a_rebuilds_counts_use_indexes(hunan):
     async with hunan.acquire() as conn:
-        facts = (
-            await conn.fetchval(
-                f"EXPLAIN (FORMAT JSON) {reference._FACTS}",
-                uuid.UUID("00000000-0000-4000-8000-000000000007"),
-                "u7",
-                date(2026, 3, 1),
-                "r7",
-            )
-        )[0]["Plan"]
-        explaining = _Explaining(conn)
+        explaining = Explaining(conn)
+        facts = await explaining.explain(
+            reference._FACTS, uuid.UUID("00000000-0000-4000-8000-000000000007"), "u7", date(2026, 3, 1), "r7"
+        )
         ends = datetime(2027, 1, 1, tzinfo=UTC)
         counters = [
             Counter(CapScope.LEVEL, "u7", 2, ends, year=2026, level=Level.CITY),
             Counter(CapScope.ITEM, "u7", 1, ends, item_id="00000000-0000-4000-8000-000000000007"),
         ]
         await visits.counted_groups(explaining, "u7", counters)
-    _assert_indexed(facts)
-    _assert_indexed(explaining.plans[0])
+    assert_uses_indexes(facts, "visits")
+    assert_uses_indexes(explaining.plans[0], "visits")

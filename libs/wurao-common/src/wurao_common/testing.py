@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -199,3 +200,41 @@ async def graphql(
     response = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+class Explaining:
+    """Stands where an adapter expects a connection: EXPLAINs each statement it fetches, on the real server and
+    with the same parameters, keeps the plans (`plans`), and answers as if nothing matched. For query-plan tests
+    of the statements exactly as the service sends them."""
+
+    def __init__(self, conn) -> None:
+        self._conn = conn
+        self.plans: list[dict] = []
+
+    async def explain(self, sql: str, *args) -> dict:
+        # Pools decode json themselves (wurao_common.db): EXPLAIN's answer arrives as a list.
+        answer = await self._conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args)
+        plan = (json.loads(answer) if isinstance(answer, str) else answer)[0]["Plan"]
+        self.plans.append(plan)
+        return plan
+
+    async def fetch(self, sql: str, *args) -> list:
+        await self.explain(sql, *args)
+        return []
+
+
+def assert_uses_indexes(plan: dict, table: str) -> None:
+    """The plan reads `table` through one of its indexes (named after it, as all ours are) and never scans it
+    sequentially."""
+
+    def nodes(node: dict) -> Iterator[dict]:
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    found = list(nodes(plan))
+    shown = json.dumps(plan, indent=1)
+    assert any(node.get("Relation Name") == table for node in found), shown
+    assert all(node["Node Type"] != "Seq Scan" for node in found if node.get("Relation Name") == table), shown
+    # A bitmap index scan names its index, not its table.
+    assert any(node.get("Index Name", "").startswith(table) for node in found), shown
