@@ -9,9 +9,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from wurao_common import db
 from wurao_common.service import BUS_MIGRATIONS
-from wurao_common.testing import Explaining, assert_uses_indexes
+from wurao_common.testing import Explaining, assert_uses_indexes, migrated_pool
 from wurao_inspection.adapters import reference, visits
 from wurao_inspection.app import MIGRATIONS
 from wurao_inspection.domain.caps import CapScope, Counter
@@ -28,9 +27,7 @@ UNIT_REGION = """'43' || lpad((1 + {u} % 14)::text, 2, '0') || (21 + ({u} / 14) 
 @pytest.fixture(scope="module")
 async def hunan(servers):
     """One database for the module: generating it takes a few seconds."""
-    url = await db.ensure_database(servers.postgres.url, f"t_plans_{uuid.uuid4().hex[:12]}")
-    pool = await db.create_pool(url, max_size=2)
-    await db.migrate(pool, {"bus": BUS_MIGRATIONS, "inspection": MIGRATIONS})
+    pool = await migrated_pool(servers, {"bus": BUS_MIGRATIONS, "inspection": MIGRATIONS})
     await pool.execute(
         "INSERT INTO offices (id, name, level, kind, region) VALUES ('4301-dcs', 'dcs', 'city', 'supervision', '4301')"
     )

@@ -9,9 +9,8 @@ from datetime import date
 
 import pytest
 
-from wurao_common import db
 from wurao_common.service import BUS_MIGRATIONS
-from wurao_common.testing import Explaining, assert_uses_indexes
+from wurao_common.testing import Explaining, assert_uses_indexes, migrated_pool
 from wurao_rectification.adapters import tasks
 from wurao_rectification.adapters.tasks import Cursor, TaskFilter
 from wurao_rectification.app import MIGRATIONS
@@ -26,9 +25,7 @@ VILLAGE = "430121100200"  # unit 0's village
 @pytest.fixture(scope="module")
 async def hunan(servers):
     """One database for the module: generating it takes a few seconds."""
-    url = await db.ensure_database(servers.postgres.url, f"t_plans_{uuid.uuid4().hex[:12]}")
-    pool = await db.create_pool(url, max_size=2)
-    await db.migrate(pool, {"bus": BUS_MIGRATIONS, "rectification": MIGRATIONS})
+    pool = await migrated_pool(servers, {"bus": BUS_MIGRATIONS, "rectification": MIGRATIONS})
     await pool.execute(
         """INSERT INTO tasks (id, finding_id, visit_id, item_id, office_id, office_region, responsible_unit_id,
                               unit_region, severity, description, deadline, status, opened_at)

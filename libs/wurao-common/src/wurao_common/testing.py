@@ -106,6 +106,16 @@ async def database_url(servers: Servers) -> str:
     return await db.ensure_database(servers.postgres.url, f"t_{uuid.uuid4().hex[:16]}")
 
 
+async def migrated_pool(servers: Servers, migrations: dict, *, max_size: int = 2):
+    """A small pool on a new database with `migrations` applied (db.migrate's mapping), e.g. for a module's
+    generated data."""
+    pool = await db.create_pool(
+        await db.ensure_database(servers.postgres.url, f"t_{uuid.uuid4().hex[:16]}"), max_size=max_size
+    )
+    await db.migrate(pool, migrations)
+    return pool
+
+
 @pytest.fixture
 async def pool(database_url: str):
     pool = await db.create_pool(database_url, max_size=10)
