@@ -3,9 +3,11 @@ changes nothing and announces nothing."""
 
 import pytest
 
+from wurao_common.outcomes import Conflict, Invalid
 from wurao_plan.seed.demo import load_demo
 from wurao_plan.seed.story import play_story
 from wurao_plan.usecases.codes import code_item
+from wurao_plan.usecases.directory import establish_province_office
 
 TABLES = ("offices", "units", "plans", "plan_steps", "items", "filings", "item_codes")
 
@@ -57,3 +59,27 @@ async def test_a_second_run_of_the_story_changes_nothing_and_announces_nothing(p
     assert {"plan.unit.registered", "plan.plan.approved", "plan.item.coded", "plan.filing.approved"} <= {
         event.type for event in plan_events.seen
     }
+
+
+async def test_every_demo_office_and_unit_is_announced_on_the_bus_with_its_approver(play, pool, plan_events):
+    await play()
+    await plan_events.settle(pool)
+    offices = {e.data["officeId"]: e.data for e in plan_events.of_type("plan.office.registered")}
+    stored = {row["id"]: row["approver_office_id"] for row in await pool.fetch("SELECT * FROM offices")}
+    assert {office: data["approverOfficeId"] for office, data in offices.items()} == stored
+    assert offices["431024-dcs"]["approverOfficeId"] == "4310-dcs"
+    assert offices["43-dcs"]["approverOfficeId"] is None
+    units = {e.data["unitId"] for e in plan_events.of_type("plan.unit.registered")}
+    assert units == {row["id"] for row in await pool.fetch("SELECT id FROM units")}
+
+
+async def test_only_the_provinces_office_is_established_by_configuration(plan, pool):
+    city = await establish_province_office(
+        pool, office_id="4305-dcs", name="邵阳市委督查室", region="4305", yearly_baseline=30, by="operator"
+    )
+    assert city == Invalid("region", "the office established by configuration is the province's (2 digits)")
+    again = await establish_province_office(
+        pool, office_id="43-sdcs", name="第二个省委督查室", region="43", yearly_baseline=30, by="operator"
+    )
+    assert isinstance(again, Conflict), "the province has one supervision office"
+    assert await pool.fetchval("SELECT count(*) FROM offices WHERE id IN ('4305-dcs', '43-sdcs')") == 0

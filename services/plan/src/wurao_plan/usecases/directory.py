@@ -76,18 +76,49 @@ async def register_office(
             approver_office_id=approver.id if approver else None,
             yearly_baseline=yearly_baseline,
         )
-        if conflict := await offices.insert(conn, office, caller.subject):
-            return Conflict(conflict)
-        data = {
-            "officeId": office.id,
-            "name": office.name,
-            "level": office.level,
-            "kind": office.kind,
-            "region": office.region,
-            "approverOfficeId": office.approver_office_id,
-            "yearlyBaseline": office.yearly_baseline,
-        }
-        await events.record(conn, "plan.office.registered", office.region, f"office/{office.id}", data)
+        return await _announced(conn, office, caller.subject)
+
+
+async def establish_province_office(
+    db: asyncpg.Pool | asyncpg.Connection, *, office_id: str, name: str, region: str, yearly_baseline: int, by: str
+) -> Office | Invalid | Conflict:
+    """The province's own supervision office has nobody above it to register it: it is configuration, established
+    once by an operator (or the demo seed, `by` naming who), and announced like every other office."""
+    office_id, name, region = office_id.strip(), name.strip(), region.strip()
+    if problem := check_new_office(office_id, name, region, yearly_baseline):
+        return problem
+    if OfficeLevel.of_region(region) is not OfficeLevel.PROVINCE:
+        return Invalid("region", "the office established by configuration is the province's (2 digits)")
+    async with transaction(db) as conn:
+        if await regions.missing(conn, [region]):
+            return Invalid("region", f"unknown region {region}")
+        office = Office(
+            id=office_id,
+            name=name,
+            level=OfficeLevel.PROVINCE,
+            kind=OfficeKind.SUPERVISION,
+            region=region,
+            approver_office_id=None,
+            yearly_baseline=yearly_baseline,
+        )
+        return await _announced(conn, office, by)
+
+
+async def _announced(conn: asyncpg.Connection, office: Office, created_by: str) -> Office | Conflict:
+    """Inside the transaction: the office stored and `plan.office.registered` in the outbox, or what stood in the
+    way."""
+    if conflict := await offices.insert(conn, office, created_by):
+        return Conflict(conflict)
+    data = {
+        "officeId": office.id,
+        "name": office.name,
+        "level": office.level,
+        "kind": office.kind,
+        "region": office.region,
+        "approverOfficeId": office.approver_office_id,
+        "yearlyBaseline": office.yearly_baseline,
+    }
+    await events.record(conn, "plan.office.registered", office.region, f"office/{office.id}", data)
     return office
 
 
