@@ -118,3 +118,12 @@ def test_a_rejected_token_leaves_one_log_line_at_the_gateway_and_no_stack_trace(
     assert all(line.split(": ", 1)[-1].strip() for line in rejections), "each names its reason"
     assert not [line for line in lines if line.lstrip().startswith(("at ", "stack"))], written[:2000]
     assert len(lines) == len(rejections), written[:2000]
+
+
+def test_no_subgraph_serves_its_metrics_on_the_public_port_but_each_on_its_own(platform):
+    for name in SERVICES:
+        public = httpx.get(platform.service_urls[name].replace("/graphql", "/metrics"), timeout=10)
+        assert public.status_code == 404, (name, public.status_code)
+        own = httpx.get(platform.metrics_urls[name], timeout=10)
+        assert own.status_code == 200, name
+        assert f'service="{name}"' in own.text, name

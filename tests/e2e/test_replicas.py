@@ -61,9 +61,9 @@ async def _until(check, what: str, tries: int = 300):
     raise AssertionError(f"never happened: {what}")
 
 
-async def _graphql_requests(client: httpx.AsyncClient, url: str) -> float:
-    """How many /graphql requests this replica has answered (its Prometheus counter)."""
-    text = (await client.get(url.replace("/graphql", "/metrics"))).text
+async def _graphql_requests(client: httpx.AsyncClient, metrics_url: str) -> float:
+    """How many /graphql requests this replica has answered (its Prometheus counter, on its metrics port)."""
+    text = (await client.get(metrics_url)).text
     pattern = r'^wurao_http_requests_total\{[^}]*path="/graphql"[^}]*\} ([0-9.e+]+)$'
     return sum(float(found) for found in re.findall(pattern, text, re.MULTILINE))
 
@@ -183,7 +183,8 @@ async def test_caps_hold_under_concurrent_check_ins_spread_over_both_inspection_
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=100)) as client:
         item_id, code = await _coded_item(platform, client)
         units = [await _new_unit(platform, client, code) for _ in range(4)]
-        before = [await _graphql_requests(client, url) for url in replicas]
+        counters = [platform.metrics_urls[name] for name in platform.replica_names("inspection")]
+        before = [await _graphql_requests(client, url) for url in counters]
         targets = [platform.gateway_url, platform.gateway_url, replicas[0], replicas[0], replicas[1], replicas[1]]
 
         async def check_in(url: str, token: str) -> str:
@@ -192,7 +193,7 @@ async def test_caps_hold_under_concurrent_check_ins_spread_over_both_inspection_
         outcomes = await asyncio.gather(
             *(check_in(url, token) for _, token in units for url in targets for _ in range(2))
         )
-        after = [await _graphql_requests(client, url) for url in replicas]
+        after = [await _graphql_requests(client, url) for url in counters]
         direct_per_replica = len(units) * 2 * 2
         for index, (was, now) in enumerate(zip(before, after, strict=True)):
             assert now - was > direct_per_replica, f"replica {index + 1} got none of the gateway's check-ins"

@@ -1,15 +1,20 @@
-"""The HTTP face every subgraph shares, on a small federated schema."""
+"""The HTTP face every subgraph shares, on a small federated schema; its metrics, on a port of their own."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import urllib.request
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
 import strawberry
 
+from wurao_common import embedded
 from wurao_common.auth import Role, TokenVerifier
+from wurao_common.config import Config, SettingsError
+from wurao_common.service import CommonSettings
 from wurao_common.testing import AUDIENCE, ISSUER, Keys, serving
 from wurao_common.web import build_schema, graphql_service
 
@@ -97,3 +102,55 @@ async def test_an_entity_representation_that_names_no_entity_of_the_subgraph_is_
     assert error["extensions"]["code"] == "BAD_USER_INPUT", error
     assert error["path"] == ["_entities", 1]
     assert not caplog.records, "a client's mistake is no unexpected error"
+
+
+def _metrics_text(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        assert response.status == 200
+        return response.read().decode()
+
+
+async def test_metrics_are_served_on_their_own_port_and_never_on_the_public_one(jwt_keys):
+    port = embedded.free_port()
+    async with serving(_app(jwt_keys, metrics_address=("127.0.0.1", port))) as client:
+        answer = await client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers=jwt_keys.bearer(Role.OBSERVER, "43")
+        )
+        assert answer.status_code == 200
+        public = await client.get("/metrics")
+        assert public.status_code == 404, "the public port does not tell an outsider what the platform does"
+        assert "wurao_http_requests" not in public.text
+        text = await asyncio.to_thread(_metrics_text, f"http://127.0.0.1:{port}/metrics")
+    assert 'wurao_http_requests_total{path="/graphql",service="things",status="200"} 1.0' in text
+    assert 'path="/metrics"' not in text
+    with pytest.raises(OSError):  # the metrics server stops with the app
+        await asyncio.to_thread(_metrics_text, f"http://127.0.0.1:{port}/metrics")
+
+
+async def test_without_a_metrics_address_no_metrics_are_served(jwt_keys):
+    async with serving(_app(jwt_keys)) as client:
+        assert (await client.get("/metrics")).status_code == 404
+
+
+def _settings(jwt_keys: Keys, **extra: str) -> CommonSettings:
+    env = {
+        "DATABASE_URL": "postgresql://nowhere/x",
+        "NATS_URL": "nats://127.0.0.1:1",
+        "JWT_PUBLIC_KEY_FILE": str(jwt_keys.public_path),
+        "JWT_ISSUER": ISSUER,
+        "JWT_AUDIENCE": AUDIENCE,
+    }
+    return CommonSettings.from_env(Config(environ=env | extra))
+
+
+@pytest.mark.parametrize("value", ["0", "65536", "nine", "-1"])
+def test_a_metrics_port_that_is_no_port_refuses_to_start(jwt_keys, value):
+    with pytest.raises(SettingsError, match="METRICS_PORT"):
+        _settings(jwt_keys, METRICS_PORT=value)
+
+
+def test_metrics_listen_on_loopback_unless_told_otherwise_and_are_off_without_a_port(jwt_keys):
+    settings = _settings(jwt_keys, METRICS_PORT="9100")
+    assert (settings.metrics_host, settings.metrics_port) == ("127.0.0.1", 9100)
+    assert _settings(jwt_keys, METRICS_HOST="0.0.0.0", METRICS_PORT="9100").metrics_host == "0.0.0.0"
+    assert _settings(jwt_keys).metrics_port is None

@@ -64,7 +64,10 @@ def main() -> int:
             f"\nwurao is up in {stack.started_in:.1f} s.\n\n"
             f"  web        {stack.web_url}  (scan page, console, dashboard)\n"
             f"  gateway    {stack.gateway_url}  (GraphiQL in a browser)\n"
-            + "".join(f"  {name:<10} {url}{_replicas(stack, name)}\n" for name, url in stack.service_urls.items())
+            + "".join(
+                f"  {name:<10} {url}{_replicas(stack, name)}  (metrics: {stack.metrics_urls[name]})\n"
+                for name, url in stack.service_urls.items()
+            )
             + f"\nA development token (嘉禾县委督查室, 12 h):\n\n  export TOKEN={token}\n\n"
             f'A first query:\n\n  curl -s {stack.gateway_url} -H "authorization: Bearer $TOKEN" '
             f"-H 'content-type: application/json' -d '{body}'\n\n"

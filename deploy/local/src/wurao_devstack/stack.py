@@ -116,6 +116,7 @@ class Stack:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     service_urls: dict[str, str] = field(default_factory=dict)  # what the gateway calls (a balancer when replicated)
     replica_urls: dict[str, list[str]] = field(default_factory=dict)  # each replica's own address, by service
+    metrics_urls: dict[str, str] = field(default_factory=dict)  # each replica's /metrics, on a port of its own
     server_urls: dict[str, str] = field(default_factory=dict)  # DATABASE_URL, REDIS_URL, NATS_URL in use
     keys: Keys = field(init=False)
 
@@ -164,7 +165,10 @@ class Stack:
             ports = [embedded.free_port() for _ in range(self.replicas)]
             self.replica_urls[name] = [f"http://127.0.0.1:{port}/graphql" for port in ports]
             for index, port in enumerate(ports):
-                self._launch(replica_name(name, index), serve_command(f"wurao_{name}.app:create_app", port), env)
+                replica, metrics_port = replica_name(name, index), embedded.free_port()
+                self.metrics_urls[replica] = f"http://127.0.0.1:{metrics_port}/metrics"
+                metrics = {"METRICS_HOST": "127.0.0.1", "METRICS_PORT": str(metrics_port)}
+                self._launch(replica, serve_command(f"wurao_{name}.app:create_app", port), env | metrics)
         for name in SERVICES:
             for index, url in enumerate(self.replica_urls[name]):
                 self.wait_ready(replica_name(name, index), url)

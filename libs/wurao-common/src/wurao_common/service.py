@@ -42,6 +42,8 @@ class CommonSettings:
     db_pool_max: int
     stream_replicas: int
     migrate_on_start: bool = True
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None  # None: no metrics served
 
     @classmethod
     def from_env(cls, env: config.Config | None = None) -> CommonSettings:
@@ -60,11 +62,22 @@ class CommonSettings:
             db_pool_max=config.read(env, "DB_POOL_MAX", int, 20),
             stream_replicas=config.read(env, "NATS_STREAM_REPLICAS", int, 1),
             migrate_on_start=config.read(env, "MIGRATE_ON_START", bool, True),
+            metrics_host=config.read(env, "METRICS_HOST", str, "127.0.0.1"),
+            metrics_port=_metrics_port(env),
         )
 
     @cached_property
     def verifier(self) -> TokenVerifier:
         return TokenVerifier(self.jwt_public_key, issuer=self.jwt_issuer, audience=self.jwt_audience)
+
+
+def _metrics_port(env: config.Config) -> int | None:
+    port = config.read(env, "METRICS_PORT", str, "")
+    if not port:
+        return None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise config.SettingsError("setting METRICS_PORT: must be a port number (1-65535)")
+    return int(port)
 
 
 @dataclass
@@ -191,6 +204,7 @@ def service_app(
         readiness=readiness,
         max_body_bytes=settings.max_body_bytes,
         production=settings.environment == "production",
+        metrics_address=None if settings.metrics_port is None else (settings.metrics_host, settings.metrics_port),
         extra_routes=[
             authenticated_get(
                 path,

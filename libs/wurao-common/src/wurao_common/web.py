@@ -1,4 +1,5 @@
-"""The HTTP face every subgraph shares: GraphQL on Starlette, guards, masking, health and metrics."""
+"""The HTTP face every subgraph shares: GraphQL on Starlette, guards, masking, health; metrics on a port of
+their own."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from cross_web import HTTPException
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, Visitor, parse, visit
 from opentelemetry import trace
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -457,11 +458,28 @@ class _Metrics:
             try:
                 await app(scope, receive, capture)
             finally:
-                path = scope["path"] if scope["path"] in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
+                path = scope["path"] if scope["path"] in ("/graphql", "/healthz", "/readyz") else "other"
                 self.requests.labels(self.service, path, str(status["code"])).inc()
                 self.latency.labels(self.service, path).observe(time.perf_counter() - started)
 
         return measured
+
+
+@asynccontextmanager
+async def _serving_metrics(registry: CollectorRegistry, address: tuple[str, int] | None) -> AsyncIterator[None]:
+    """Prometheus's own small server (a thread; it answers any path) on the metrics address, while the app runs."""
+    if address is None:
+        yield
+        return
+    host, port = address
+    server, thread = start_http_server(port, host, registry=registry)
+    log.info("metrics on http://%s:%d/metrics", host, server.server_port)
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def graphql_service(
@@ -475,10 +493,13 @@ def graphql_service(
     max_body_bytes: int = 1 << 20,
     production: bool = True,
     extra_routes: Sequence[BaseRoute] = (),
+    metrics_address: tuple[str, int] | None = None,
 ) -> ASGIApp:
     """The subgraph's ASGI app. `runtime` is an async context manager factory run as the lifespan.
 
     `extra_routes` serve what is not GraphQL (e.g. images); each must authenticate (see `authenticated_get`).
+    `metrics_address` (host, port): where Prometheus reads `/metrics`, never on the public port (the counters
+    tell an outsider what the platform does and how much); None serves no metrics.
     """
     metrics = _Metrics(service)
 
@@ -491,13 +512,10 @@ def graphql_service(
             return JSONResponse({"ready": False, "problems": problems}, status_code=503)
         return JSONResponse({"ready": True})
 
-    async def metrics_endpoint(_: Request) -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         setup_tracing(service)
-        async with runtime():
+        async with runtime(), _serving_metrics(metrics.registry, metrics_address):
             yield
 
     graphql = GraphQLGuard(
@@ -511,7 +529,6 @@ def graphql_service(
             Route("/graphql", graphql, methods=None),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
             *extra_routes,
         ],
         lifespan=lifespan,
@@ -520,5 +537,5 @@ def graphql_service(
         return metrics.middleware(app)  # no span work per request when no span would leave the process
     # One server span per request: the per-message receive/send spans cost more than they tell.
     return OpenTelemetryMiddleware(
-        metrics.middleware(app), excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"]
+        metrics.middleware(app), excluded_urls="healthz,readyz", exclude_spans=["receive", "send"]
     )
