@@ -6,7 +6,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --locked --no-sync
 SUBGRAPHS := plan inspection rectification reporting
 
-.PHONY: install run test lint format sdl sdl-check compose-check bench chaos load ci clean fresh-clone-check
+.PHONY: install run test lint format sdl sdl-check events events-check compose-check bench chaos load ci clean fresh-clone-check
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -46,6 +46,14 @@ sdl: install
 sdl-check: install
 	@for s in $(SUBGRAPHS); do $(RUN) python -m wurao_common.sdl wurao_$$s.api.schema:schema services/$$s/schema.graphql --check || exit 1; done
 
+## events: generate each event type's JSON Schema (docs/events/schemas) from the payload types in the code
+EVENT_REGISTRIES := $(foreach s,plan inspection rectification,wurao_$(s).published_events:EVENTS)
+events: install
+	$(RUN) python -m wurao_common.bus.contract docs/events/schemas $(EVENT_REGISTRIES)
+
+events-check: install
+	$(RUN) python -m wurao_common.bus.contract docs/events/schemas $(EVENT_REGISTRIES) --check
+
 ## compose-check: the committed SDLs compose into a supergraph
 compose-check: install
 	$(RUN) python -m wurao_devstack.gateway compose-check
@@ -62,7 +70,7 @@ chaos: install
 load: install
 	$(RUN) python -m wurao_devstack.loadtest $(LOAD_ARGS)
 
-ci: lint sdl-check compose-check test
+ci: lint sdl-check events-check compose-check test
 
 ## fresh-clone-check: `make test` in fresh clones under private (0700) folders, as root and as an ordinary user
 fresh-clone-check:

@@ -146,6 +146,8 @@ async def _insert_item(
         "created_by": "test",
         **columns,
     }
+    if status in ("coded", "active", "completed"):  # a coded item carries its code's number
+        values.setdefault("code_number", f"XD{office_id[:6]}-{str(values['year'])[2:]}-{uuid.uuid4().hex[:8]}")
     names = ", ".join(values)
     placeholders = ", ".join(f"${n}" for n in range(1, len(values) + 1))
     await pool.execute(f"INSERT INTO items ({names}) VALUES ({placeholders})", *values.values())

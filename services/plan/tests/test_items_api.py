@@ -70,8 +70,14 @@ async def test_the_sweep_activates_coded_items_whose_window_opened_and_announces
 
 
 async def publish(nats_client, event_type: str, item_id: str, task_id: str) -> None:
-    data = {"itemId": item_id, "taskId": task_id, "officeId": "431024-dcs"}
-    event = Event(type=event_type, region="431024", data=data)
+    """A rectification task event for the item, whole as rectification publishes it (docs/events.md)."""
+    unit, deadline = "431024106201-cwh", "2026-04-30"
+    data = {"taskId": task_id, "itemId": item_id, "officeId": "431024-dcs", "responsibleUnitId": unit}
+    if event_type == "rectification.task.opened":
+        ids = {"findingId": str(uuid.uuid4()), "visitId": str(uuid.uuid4())}
+        data |= ids | {"officeRegion": "431024", "unitRegion": "431024106201", "severity": "medium"}
+    data |= {"deadline": deadline} | ({"onTime": True} if event_type == "rectification.task.closed" else {})
+    event = Event(type=event_type, region="431024106201", data=data)
     await nats_client.jetstream().publish(event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id})
 
 

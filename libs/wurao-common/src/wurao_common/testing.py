@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp
 from wurao_common import db, embedded
 from wurao_common.auth import Role, generate_signing_key, issue_token
 from wurao_common.bus import access
+from wurao_common.bus.contract import Conformance
 from wurao_common.bus.nats import NatsSettings, connect, ensure_stream
 from wurao_common.config import Secret
 
@@ -64,6 +66,51 @@ class Servers:
     bus: Bus
 
 
+class EventTap:
+    """Listens to `wurao.>` on the session's NATS and checks every event, whichever process published it,
+    against the committed schemas (docs/events/schemas): the feed's contract holds for all the suite emits."""
+
+    def __init__(self, bus: Bus, schemas: Path):
+        self.conformance = Conformance(schemas)
+        self._bus = bus
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=asyncio.run, args=(self._listen(),), name="event-tap", daemon=True)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._failure: BaseException | None = None
+
+    def __enter__(self) -> EventTap:
+        self._thread.start()
+        if not self._ready.wait(timeout=30) or self._failure:
+            raise RuntimeError(f"the event tap could not subscribe: {self._failure!r}")
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self._loop and self._stop:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=30)
+
+    async def _listen(self) -> None:
+        try:
+            self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+            nc = await self._bus.connect(access.OPERATOR)  # the only user who reads every subject
+            await nc.subscribe("wurao.>", cb=self._received)
+            await nc.flush()
+        except Exception as error:
+            self._failure = error
+            raise
+        finally:
+            self._ready.set()
+        await self._stop.wait()
+        await nc.drain()
+
+    async def _received(self, message) -> None:
+        self.conformance.check(message.data)
+
+
+_TAP = pytest.StashKey[EventTap]()
+
+
 @pytest.fixture(scope="session")
 def bus_parties() -> BusParties:
     """No service by default; the repository's conftest names the platform's services and regions."""
@@ -71,7 +118,9 @@ def bus_parties() -> BusParties:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory, bus_parties: BusParties) -> Iterator[Servers]:
+def servers(
+    tmp_path_factory: pytest.TempPathFactory, bus_parties: BusParties, pytestconfig: pytest.Config
+) -> Iterator[Servers]:
     root = tmp_path_factory.mktemp("servers")
     users = [access.OPERATOR, *bus_parties.durables, *map(access.subscriber_name, bus_parties.regions)]
     passwords = access.passwords(root / "nats-passwords.json", users)
@@ -86,10 +135,25 @@ def servers(tmp_path_factory: pytest.TempPathFactory, bus_parties: BusParties) -
             started.append(start(root / name))
         bus = Bus(started[2].url, passwords)
         asyncio.run(_create_stream(bus))  # the operator's job: services may not create or change it
-        yield Servers(*started, root=root, bus=bus)
+        with EventTap(bus, pytestconfig.rootpath / "docs" / "events" / "schemas") as tap:
+            pytestconfig.stash[_TAP] = tap
+            yield Servers(*started, root=root, bus=bus)
     finally:
         for server in reversed(started):
             server.stop()
+    if tap.conformance.problems:
+        shown = "\n".join(f"{count}× {problem}" for problem, count in tap.conformance.problems.items())
+        pytest.fail(f"events broke the feed's contract (docs/events/schemas):\n{shown}")
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    tap = config.stash.get(_TAP, None)
+    if tap is not None:
+        checked = tap.conformance.checked
+        terminalreporter.write_line(
+            f"event contract: {sum(checked.values())} events of {len(checked)} types checked against "
+            f"docs/events/schemas, {sum(tap.conformance.problems.values())} broke it"
+        )
 
 
 async def _create_stream(bus: Bus) -> None:

@@ -37,7 +37,7 @@ def item_event(event_type: str, item_id: str, *, year: int = 2026, at: datetime 
         "officeId": OFFICE,
         "officeLevel": "county",
         "year": year,
-        "kind": "special",
+        "kind": "inspection",
         "title": "汛期防汛责任落实督查",
         "scopeRegions": [OFFICE_REGION],
         "scopeUnitKinds": [],
