@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
 
 import pytest
 from nats.errors import TimeoutError as NatsTimeout
@@ -31,14 +32,55 @@ async def _stored(nats_client, subject: str) -> bool:
     return True
 
 
+def _unit_registered(village: str) -> Event:
+    """What plan publishes when an office registers a village's committee (a whole payload, docs/events.md)."""
+    data = {"unitId": f"{village}-cwh", "name": "村民委员会", "kind": "village_committee", "region": village}
+    return Event(type="plan.unit.registered", region=village, data=data)
+
+
+def _checked_in(village: str) -> Event:
+    """What inspection publishes when a unit admits a visit (a whole payload, docs/events.md)."""
+    at = "2026-06-01T09:00:00+08:00"
+    data = {
+        "visitId": str(uuid.uuid4()),
+        "itemId": str(uuid.uuid4()),
+        "codeNumber": "DCS-431024-2026-0001",
+        "officeId": "431024-dcs",
+        "officeLevel": "county",
+        "officeRegion": "431024",
+        "unitId": f"{village}-cwh",
+        "unitRegion": village,
+        "inspectedAt": at,
+        "registeredAt": at,
+        "year": 2026,
+        "counted": True,
+        "registration": "on_site",
+        "late": False,
+    }
+    return Event(type="inspection.visit.checked_in", region=village, data=data)
+
+
 async def test_inspection_may_not_publish_a_cap_policy_only_plan_may(servers, nats_client):
-    """A forged `plan.cap_policy.published` would lift every cap: inspection's user is refused, plan's is not."""
-    forged = Event(type="plan.cap_policy.published", region=_village("4310"), data={"version": 999})
+    """A forged `plan.cap_policy.published` would lift every cap: inspection's user is refused, while its own
+    events go through, and plan's user publishes on plan's subjects."""
+    village = _village("4310")
+    caps = {"province": 999, "city": 999, "county": 999}
+    forged = Event(
+        type="plan.cap_policy.published",
+        region=village,
+        data={
+            "version": 999,
+            "effectiveFrom": "2026-01-01",
+            "perLevelPerYear": caps,
+            "acrossLevelsPerYear": 999,
+            "defaultPerItemPerUnit": 999,
+        },
+    )
     inspection = await servers.bus.connect("inspection")
     try:
         with pytest.raises(NatsTimeout):  # the server refuses the publish: no acknowledgement ever comes
             await inspection.jetstream(timeout=1).publish(forged.nats_subject, forged.to_json())
-        own = Event(type="inspection.visit.checked_in", region=forged.region, data={})
+        own = _checked_in(village)
         assert (await inspection.jetstream().publish(own.nats_subject, own.to_json())).stream == STREAM
     finally:
         await inspection.close()
@@ -46,10 +88,10 @@ async def test_inspection_may_not_publish_a_cap_policy_only_plan_may(servers, na
 
     plan = await servers.bus.connect("plan")
     try:
-        assert (await plan.jetstream().publish(forged.nats_subject, forged.to_json())).stream == STREAM
+        registered = _unit_registered(village)
+        assert (await plan.jetstream().publish(registered.nats_subject, registered.to_json())).stream == STREAM
     finally:
         await plan.close()
-    assert await _stored(nats_client, forged.nats_subject)
 
 
 async def test_a_service_may_not_change_the_stream(servers, nats_client):
@@ -74,8 +116,7 @@ async def test_a_service_may_not_change_the_stream(servers, nats_client):
 
 
 async def test_a_city_subscriber_reads_its_city_and_nothing_of_another(servers, nats_client):
-    ours = Event(type="plan.item.coded", region=_village("4310"), data={})
-    theirs = Event(type="plan.item.coded", region=_village("4304"), data={})
+    ours, theirs = _unit_registered(_village("4310")), _unit_registered(_village("4304"))
     for event in (theirs, ours):
         await nats_client.jetstream().publish(event.nats_subject, event.to_json())
     name = access.subscriber_name("4310")
@@ -125,7 +166,7 @@ async def test_a_subscriber_cannot_listen_to_events_as_they_are_published(server
         everything = await chenzhou.subscribe("wurao.>")
         others = await chenzhou.subscribe("_INBOX.reporting.>")
         await chenzhou.flush()
-        event = Event(type="plan.item.coded", region=_village("4304"), data={})
+        event = _unit_registered(_village("4304"))
         await nats_client.jetstream().publish(event.nats_subject, event.to_json())
         await chenzhou.flush()  # anything the server routed to us arrives before this answer
         assert everything.pending_msgs == 0
