@@ -46,3 +46,10 @@ def test_malformed_messages_are_recognised(raw):
 def test_event_type_must_name_service_entity_and_action():
     with pytest.raises(ValueError, match="service"):
         Event(type="coded", region="43", data={})
+
+
+def test_a_versioned_event_type_is_a_valid_type_on_its_own_subject():
+    """docs/events.md: a breaking change is published as a new type with a version suffix, beside the old one."""
+    event = Event(type="plan.item.coded_v2", region="431024", data={})
+
+    assert event.nats_subject == "wurao.plan.item.coded_v2.43.4310.431024._._"

@@ -11,7 +11,7 @@ from typing import Any
 
 STREAM = "WURAO"
 SUBJECT_ROOT = "wurao"
-_TYPE = re.compile(r"^[a-z]+\.[a-z0-9_]+\.[a-z_]+$")
+_TYPE = re.compile(r"^[a-z]+\.[a-z0-9_]+\.[a-z0-9_]+$")  # a breaking change gets a new name: `coded_v2`
 _REGION = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$")
 _REGION_DEPTHS = (2, 4, 6, 9, 12)
 

@@ -1,0 +1,139 @@
+"""The provincial feed as a subscriber sees it: the example subscriber (examples/provincial_subscriber), run as
+its own process against the session's real NATS, on events the outbox relay published to the WURAO stream.
+
+Each test works in regions of its own under a province code no other test uses (`99`), so the other tests'
+events on the shared stream are outside every filter here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from wurao_common import db
+from wurao_common.bus.envelope import Event
+from wurao_common.bus.outbox import OutboxRelay, record
+from wurao_common.service import BUS_MIGRATIONS
+
+SUBSCRIBER = Path(__file__).parents[2] / "examples" / "provincial_subscriber" / "subscriber.py"
+
+
+@pytest.fixture
+async def publish(pool, nats_client):
+    """Publishes events the way the services do: recorded in an outbox transaction, sent on by the relay.
+    Returns once JetStream has acknowledged them all."""
+    await db.migrate(pool, {"bus": BUS_MIGRATIONS})
+    relay = OutboxRelay(pool, nats_client)
+    await relay.start()
+
+    async def send(*regions: str) -> list[Event]:
+        events = [_unit_registered(region) for region in regions]
+        async with pool.acquire() as conn, conn.transaction():
+            for event in events:
+                await record(conn, event)
+        for _ in range(600):
+            if not await pool.fetchval("SELECT count(*) FROM outbox"):
+                return events
+            await asyncio.sleep(0.05)
+        raise AssertionError("the relay did not publish the outbox")
+
+    yield send
+    await relay.stop()
+
+
+def _unit_registered(region: str) -> Event:
+    unit_id = f"{region}-{uuid.uuid4().hex[:8]}"
+    return Event(
+        type="plan.unit.registered",
+        region=region,
+        subject=f"unit/{unit_id}",
+        data={"unitId": unit_id, "name": f"单位 {unit_id}", "kind": "village_committee", "region": region},
+    )
+
+
+async def _subscribe(nats_url: str, *args: str) -> list[dict]:
+    """Runs the example subscriber until it has caught up; the events it printed."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(SUBSCRIBER),
+        "--url",
+        nats_url,
+        "--catch-up",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, err.decode()
+    return [json.loads(line) for line in out.decode().splitlines()]
+
+
+def _ids(events) -> list[str]:
+    return sorted(event["id"] if isinstance(event, dict) else event.id for event in events)
+
+
+async def test_a_city_subscriber_receives_every_event_in_its_city_and_none_from_elsewhere(servers, publish):
+    city, other_city = "9911", "9912"
+    inside = await publish(city, f"{city}01", f"{city}01101", f"{city}01101201")  # city, county, town, village
+    await publish("99", other_city, f"{other_city}01", f"{other_city}01101201")  # the province, another city
+
+    received = await _subscribe(servers.nats.url, "--region", city)
+
+    assert _ids(received) == _ids(inside)
+    assert {event["type"] for event in received} == {"cn.wurao.plan.unit.registered"}
+
+
+async def test_a_replay_from_a_time_returns_exactly_the_events_after_it(servers, publish):
+    city = "9921"
+    await publish(city, f"{city}01", f"{city}01101")
+    since = datetime.now(UTC)
+    after = await publish(f"{city}01101201", city, f"{city}02")
+    await publish("9922", "992201")  # after the time too, but in another city
+
+    replayed = await _subscribe(servers.nats.url, "--region", city, "--since", since.isoformat())
+
+    assert _ids(replayed) == _ids(after)
+
+
+async def test_a_durable_subscriber_resumes_where_its_last_run_stopped(servers, publish):
+    city = "9931"
+    first = await publish(city, f"{city}01")
+    assert _ids(await _subscribe(servers.nats.url, "--region", city)) == _ids(first)
+
+    second = await publish(f"{city}01101")
+
+    assert _ids(await _subscribe(servers.nats.url, "--region", city)) == _ids(second)
+
+
+async def test_an_event_stored_twice_is_handled_once(servers, publish, nats_client):
+    """Past JetStream's duplicate window (2 minutes) a re-sent event is stored again: the subscriber goes by
+    the event id, not by the message."""
+    city = "9941"
+    (event,) = await publish(city)
+    ack = await nats_client.jetstream().publish(event.nats_subject, event.to_json())  # no Nats-Msg-Id
+    assert not ack.duplicate
+
+    received = await _subscribe(servers.nats.url, "--region", city)
+
+    assert _ids(received) == [event.id]
+
+
+async def test_a_region_code_that_is_not_one_is_refused_with_a_clear_message(servers):
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(SUBSCRIBER), "--region", "431", stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await process.communicate()
+
+    assert process.returncode == 2
+    assert "is not a region code of 2, 4, 6, 9 or 12 digits" in err.decode()
