@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import uuid
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from wurao_common import db
+from wurao_common.bus import access
 from wurao_common.bus.envelope import Event
 from wurao_common.bus.outbox import OutboxRelay, record
 from wurao_common.service import BUS_MIGRATIONS
@@ -57,17 +59,18 @@ def _unit_registered(region: str) -> Event:
     )
 
 
-async def _subscribe(nats_url: str, *args: str) -> list[dict]:
-    """Runs the example subscriber until it has caught up; the events it printed."""
+async def _subscribe(servers, city: str, *args: str) -> list[dict]:
+    """Runs the example subscriber as the city's read-only user until it has caught up; the events it printed."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(SUBSCRIBER),
-        "--url",
-        nats_url,
         "--catch-up",
+        "--region",
+        city,
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **servers.bus.env(access.subscriber_name(city))},
     )
     try:
         out, err = await asyncio.wait_for(process.communicate(), timeout=60)
@@ -88,7 +91,7 @@ async def test_a_city_subscriber_receives_every_event_in_its_city_and_none_from_
     inside = await publish(city, f"{city}01", f"{city}01101", f"{city}01101201")  # city, county, town, village
     await publish("99", other_city, f"{other_city}01", f"{other_city}01101201")  # the province, another city
 
-    received = await _subscribe(servers.nats.url, "--region", city)
+    received = await _subscribe(servers, city)
 
     assert _ids(received) == _ids(inside)
     assert {event["type"] for event in received} == {"cn.wurao.plan.unit.registered"}
@@ -101,7 +104,7 @@ async def test_a_replay_from_a_time_returns_exactly_the_events_after_it(servers,
     after = await publish(f"{city}01101201", city, f"{city}02")
     await publish("9922", "992201")  # after the time too, but in another city
 
-    replayed = await _subscribe(servers.nats.url, "--region", city, "--since", since.isoformat())
+    replayed = await _subscribe(servers, city, "--since", since.isoformat())
 
     assert _ids(replayed) == _ids(after)
 
@@ -109,11 +112,11 @@ async def test_a_replay_from_a_time_returns_exactly_the_events_after_it(servers,
 async def test_a_durable_subscriber_resumes_where_its_last_run_stopped(servers, publish):
     city = "9931"
     first = await publish(city, f"{city}01")
-    assert _ids(await _subscribe(servers.nats.url, "--region", city)) == _ids(first)
+    assert _ids(await _subscribe(servers, city)) == _ids(first)
 
     second = await publish(f"{city}01101")
 
-    assert _ids(await _subscribe(servers.nats.url, "--region", city)) == _ids(second)
+    assert _ids(await _subscribe(servers, city)) == _ids(second)
 
 
 async def test_an_event_stored_twice_is_handled_once(servers, publish, nats_client):
@@ -124,7 +127,7 @@ async def test_an_event_stored_twice_is_handled_once(servers, publish, nats_clie
     ack = await nats_client.jetstream().publish(event.nats_subject, event.to_json())  # no Nats-Msg-Id
     assert not ack.duplicate
 
-    received = await _subscribe(servers.nats.url, "--region", city)
+    received = await _subscribe(servers, city)
 
     assert _ids(received) == [event.id]
 
