@@ -207,6 +207,19 @@ def test_probes_restart_only_a_dead_process_and_ride_out_a_dependency_blip(rende
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_services_behind_the_ingress_see_the_client_address_for_their_per_client_limits(rendered, overlay):
+    """plan limits public code summaries per client: behind the Ingress, uvicorn must trust X-Forwarded-For."""
+    deployments = objects(rendered[overlay], "Deployment")
+    routed = {
+        path["backend"]["service"]["name"]
+        for path in objects(rendered[overlay], "Ingress")["wurao"]["spec"]["rules"][0]["http"]["paths"]
+    }
+    for name in routed - {"wurao-gateway"}:
+        (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+        assert env_of(container)["FORWARDED_ALLOW_IPS"]["value"] == "*", name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_pools_at_the_autoscalers_maximum_fit_each_databases_connection_limit(rendered, overlay):
     docs = rendered[overlay]
     hpas = objects(docs, "HorizontalPodAutoscaler")
