@@ -17,8 +17,9 @@ echo "== make test in $d/wurao as $(id -un) (folder mode $(stat -c %a "$d"))"
 make -C "$d/wurao" test'
 git -C "$repo" bundle create - HEAD | bash -c "$in_clone"
 if [ "$(id -u)" = 0 ]; then
-    # root's PATH may lead into root's home (pyenv), which an ordinary user cannot enter: the system's tools.
+    # root's PATH and virtualenv may lead into root's home (pyenv), which an ordinary user cannot enter: the
+    # system's tools. The rest of the environment (CA bundles, package index settings) stays.
     git -C "$repo" bundle create - HEAD |
-        runuser -u "$check_user" -- env -i PATH=/usr/bin:/bin LANG=C.UTF-8 bash -c "$in_clone"
+        runuser -u "$check_user" -- env -u VIRTUAL_ENV -u MAKEFLAGS -u MAKELEVEL PATH=/usr/bin:/bin bash -c "$in_clone"
 fi
 echo "== fresh clones passed make test"

@@ -1,15 +1,14 @@
 """deploy/k8s renders, with a real kustomize, into manifests a cluster accepts and that keep the platform's rules.
 
 Each overlay is rendered by kubectl's built-in kustomize (unpacked from a wheel by wurao_devstack.kubectl) after
-`new-secrets.sh` wrote its secrets into a throw-away copy, then every object is validated against the Kubernetes
-1.35 schemas (strict: unknown fields fail). Custom resources of the operators have no schema here and are
-checked field by field below instead.
+`python -m wurao_devstack.k8s secrets` wrote its secrets into a throw-away copy, then every object is validated
+against the Kubernetes 1.35 schemas (strict: unknown fields fail). Custom resources of the operators have no
+schema here and are checked field by field below instead.
 """
 
 from __future__ import annotations
 
 import base64
-import importlib
 import os
 import re
 import shutil
@@ -23,6 +22,8 @@ import pytest
 import yaml
 
 from wurao_common.auth import generate_signing_key
+from wurao_devstack import bus
+from wurao_devstack.k8s import nats_users, password_variable, write_secrets
 from wurao_devstack.kubectl import ensure_kubectl
 
 REPO = Path(__file__).parents[2]
@@ -45,7 +46,7 @@ SUPERUSER_RESERVED = 3  # PostgreSQL's default superuser_reserved_connections, l
 
 
 def _render(kubectl: Path, overlay: Path) -> list[dict]:
-    subprocess.run(["sh", str(overlay.parents[1] / "new-secrets.sh"), str(overlay)], check=True, capture_output=True)
+    write_secrets(overlay)
     (overlay / "secrets" / "jwt-public.pem").write_bytes(generate_signing_key()[1])
     result = subprocess.run([kubectl, "kustomize", overlay], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
@@ -152,7 +153,11 @@ def test_each_workload_reads_only_its_own_secrets_and_the_gateway_none(rendered,
     docs = rendered[overlay]
     renamed = {name: re.sub(r"-\w{10}$", "", name) for name in objects(docs, "Secret")}  # kustomize's hash suffix
     found = {name: _secret_refs(template, renamed) for name, template in workloads(docs).items()}
-    expected = {"Deployment/wurao-gateway": set(), "StatefulSet/wurao-nats": {"wurao-nats-users"}}
+    expected = {
+        "Deployment/wurao-gateway": set(),
+        "StatefulSet/wurao-nats": {"wurao-nats-users"},
+        "Job/wurao-nats-stream": {"wurao-nats-ops"},
+    }
     for service in SERVICES:
         expected[f"Deployment/wurao-{service}"] = {f"wurao-{service}", f"wurao-{service}-db-app"}
         expected[f"Job/wurao-{service}-migrate"] = {f"wurao-{service}-db-app"}
@@ -173,7 +178,9 @@ def test_each_services_secret_holds_only_what_it_reads_with_its_own_nats_user(re
         data = secret_data(docs, f"wurao-{service}")
         assert set(data) == keys[service]
         url = urlsplit(data["NATS_URL"])
-        assert (url.username, url.password) == (service, users[f"{service.upper()}_NATS_PASSWORD"])
+        assert (url.username, url.password) == (service, users[password_variable(service)])
+    ops = urlsplit(secret_data(docs, "wurao-nats-ops")["NATS_URL"])
+    assert (ops.username, ops.password) == ("wurao-ops", users[password_variable("wurao-ops")])
     assert "BEGIN PRIVATE KEY" in secret_data(docs, "wurao-plan")["code-signing.pem"]
     redis = urlsplit(secret_data(docs, "wurao-inspection")["REDIS_URL"])
     assert (redis.hostname, redis.password) == ("rfrm-wurao-caps", secret_data(docs, "wurao-caps-redis")["password"])
@@ -289,6 +296,7 @@ def test_network_policies_let_only_who_needs_it_reach_each_part(rendered, overla
     assert _allowed_sources(docs, "StatefulSet/wurao-nats") == {
         *(f"Deployment/wurao-{service}" for service in SERVICES),
         "StatefulSet/wurao-nats",
+        "Job/wurao-nats-stream",
     }
     assert _allowed_sources(docs, "redis/wurao-caps") == {
         "Deployment/wurao-inspection",
@@ -297,16 +305,9 @@ def test_network_policies_let_only_who_needs_it_reach_each_part(rendered, overla
     }
 
 
-def _nats_conf(docs: list[dict]) -> str:
+def _nats_config(docs: list[dict]) -> dict[str, str]:
     (config,) = [doc for name, doc in objects(docs, "ConfigMap").items() if name.startswith("wurao-nats-config")]
-    return config["data"]["nats.conf"]
-
-
-def _nats_users(conf: str) -> dict[str, list[str]]:
-    users = {}
-    for block in re.findall(r"\{\s*user: (\w+)\s.*?publish: \[(.*?)\]", conf, re.DOTALL):
-        users[block[0]] = re.findall(r'"([^"]+)"', block[1])
-    return users
+    return config["data"]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -317,38 +318,37 @@ def test_nats_is_a_three_server_jetstream_cluster_that_fsyncs_every_write(render
     (container,) = nats["spec"]["template"]["spec"]["containers"]
     version = tuple(int(part) for part in re.match(r"nats:(\d+)\.(\d+)\.(\d+)", container["image"]).groups())
     assert version >= (2, 12, 3), "Jepsen: servers before 2.12.3 lose acknowledged writes"
-    conf = _nats_conf(docs)
+    conf = _nats_config(docs)["nats.conf"]
     assert re.search(r"^\s*sync_interval: always$", conf, re.MULTILINE)
     assert len(re.findall(r"nats://wurao-nats-\d\.wurao-nats-headless:6222", conf)) == 3
     assert config_value(docs, "NATS_STREAM_REPLICAS") == "3"
     assert objects(docs, "PodDisruptionBudget")["wurao-nats"]["spec"]["maxUnavailable"] == 1
 
 
-def test_each_nats_user_publishes_only_its_services_events_and_works_only_its_own_consumers(rendered):
-    users = _nats_users(_nats_conf(rendered["production"]))
-    assert set(users) == set(SERVICES)
-    durables = {
-        service: {sub.durable for sub in importlib.import_module(f"wurao_{service}.consumers").SUBSCRIPTIONS}
-        for service in SERVICES
-    }
-    for service, subjects in users.items():
-        events = [subject for subject in subjects if not subject.startswith("$JS.")]
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_clusters_nats_users_are_the_platforms_bus_users_each_with_a_password_from_the_secret(rendered, overlay):
+    """nats-users.conf is generated from wurao_devstack.bus (the users `make run` and the tests run with)."""
+    committed = (K8S / "base" / "nats-users.conf").read_text()
+    assert committed == nats_users(), (
+        "deploy/k8s/base/nats-users.conf drifted: `python -m wurao_devstack.k8s nats-users`"
+    )
+    docs = rendered[overlay]
+    conf = _nats_config(docs)["nats-users.conf"]
+    assert conf == committed
+    users = dict(re.findall(r'user: "([^"]+)", password: \$(\w+)', conf))
+    assert set(users) == set(bus.user_names())
+    assert set(users.values()) == set(secret_data(docs, "wurao-nats-users")), "a user without its password"
+    for service in SERVICES:
+        allowed = re.search(rf'user: "{service}".*?publish: {{ allow: (\[.*?\]) }}', conf, re.DOTALL).group(1)
+        events = [subject for subject in yaml.safe_load(allowed) if not subject.startswith("$JS.")]
         assert events == [f"wurao.{service}.>"], service
-        for subject in subjects:
-            if subject.startswith(("$JS.API.CONSUMER.", "$JS.ACK.")):
-                tokens = subject.split(".")
-                durable = tokens[tokens.index("WURAO") + 1]
-                assert durable in durables[service], f"{service} may touch consumer {durable}"
-        for durable in durables[service]:  # and it can run every consumer it has
-            assert f"$JS.API.CONSUMER.DURABLE.CREATE.WURAO.{durable}" in subjects
-            assert f"$JS.API.CONSUMER.MSG.NEXT.WURAO.{durable}" in subjects
-            assert f"$JS.ACK.WURAO.{durable}.>" in subjects
 
 
 def test_the_real_nats_server_accepts_the_rendered_configuration(rendered, tmp_path):
     docs = rendered["production"]
+    for name, text in _nats_config(docs).items():
+        (tmp_path / name).write_text(text)
     conf = tmp_path / "nats.conf"
-    conf.write_text(_nats_conf(docs))
     env = {**os.environ, "SERVER_NAME": "wurao-nats-0", **secret_data(docs, "wurao-nats-users")}
     server = shutil.which("nats-server", path=str(Path(sys.executable).parent))
     result = subprocess.run([server, "-t", "-c", conf], env=env, capture_output=True, text=True, check=False)
