@@ -49,6 +49,13 @@ def test_a_services_runtime_dependencies_hold_no_development_tooling(service):
 
 
 @pytest.mark.parametrize("service", SERVICES)
+def test_a_services_runtime_dependencies_carry_uvloop_and_httptools(service):
+    """The image serves on them (`--loop uvloop --http httptools`): they must be in what it installs."""
+    closure = runtime_closure(service)
+    assert {"uvloop", "httptools"} <= closure, sorted(closure)
+
+
+@pytest.mark.parametrize("service", SERVICES)
 def test_a_services_production_install_imports_its_app_and_migrate_entry(service, tmp_path):
     """What the image runs (`uv sync --locked --no-dev --package`) starts without any development package."""
     venv = tmp_path / "venv"
@@ -103,3 +110,11 @@ def test_the_service_image_installs_one_service_without_dev_tooling():
     assert len(syncs) == 1
     for flag in ("--locked", "--no-dev", "--package"):
         assert flag in syncs[0], f"the image's install lacks {flag}: {syncs[0]}"
+
+
+def test_the_service_image_serves_on_uvloop_and_httptools_by_name():
+    """Named, not left to uvicorn's `auto`: an image without them fails to start instead of running slower."""
+    (command,) = [value for op, value in dockerfile_instructions("Dockerfile.service") if op == "CMD"]
+    assert "exec uvicorn " in command
+    assert "--loop uvloop" in command
+    assert "--http httptools" in command

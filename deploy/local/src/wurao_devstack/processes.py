@@ -8,7 +8,8 @@ from pathlib import Path
 
 
 def serve_command(factory: str, port: int) -> list[str]:
-    """How an ASGI app is served: one uvicorn worker (uvloop and httptools, which uvicorn picks itself)."""
+    """How an ASGI app is served, as the service image serves it: one uvicorn worker on uvloop and httptools (named:
+    a missing one fails the start instead of falling back to asyncio and h11)."""
     return [
         sys.executable,
         "-m",
@@ -19,6 +20,10 @@ def serve_command(factory: str, port: int) -> list[str]:
         "127.0.0.1",
         "--port",
         str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
         "--no-access-log",
         "--timeout-graceful-shutdown",
         "10",
