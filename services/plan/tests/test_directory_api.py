@@ -143,3 +143,17 @@ async def test_units_and_offices_resolve_as_entities_only_within_the_callers_sig
     ]
     body = await graphql(plan, ENTITIES, {"reps": reps}, headers=bearer(jwt_keys, Role.INSPECTOR, "431024"))
     assert body["data"]["_entities"] == [{"name": "大方元村村民委员会"}, None, {"name": "郴州市委督查室"}, None]
+
+
+async def test_a_unit_finds_itself_in_the_units_list_however_many_units_its_region_holds(plan, jwt_keys):
+    """Filtered in SQL before the limit: a unit whose region holds more units than a page sees itself, not an
+    empty page (it used to be read among the region's first units and then dropped)."""
+    ids = []
+    for name in ("龙潭镇A卫生院", "龙潭镇B卫生院", "龙潭镇Z卫生院"):
+        body = await graphql(plan, REGISTER_UNIT, {"unit": {**SCHOOL, "name": name}}, headers=bearer(jwt_keys, **JIAHE))
+        ids.append(body["data"]["result"]["id"])
+    query = "{ units(first: 2) { id name } }"
+    itself = await graphql(plan, query, headers=bearer(jwt_keys, Role.UNIT, "431024106", unit_id=ids[-1]))
+    assert itself["data"]["units"] == [{"id": ids[-1], "name": "龙潭镇Z卫生院"}]
+    office = await graphql(plan, query, headers=bearer(jwt_keys, **JIAHE))
+    assert len(office["data"]["units"]) == 2, "an office still pages through its region's units"

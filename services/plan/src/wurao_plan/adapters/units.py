@@ -32,15 +32,21 @@ async def get_many(conn: Db, ids: Sequence[str]) -> dict[str, Unit]:
     return {row["id"]: _unit(row) for row in rows}
 
 
-async def in_region(conn: Db, region: str, *, kind: UnitKind | None, name: str | None, limit: int) -> list[Unit]:
+async def in_region(
+    conn: Db, region: str, *, kind: UnitKind | None, name: str | None, limit: int, only: str | None = None
+) -> list[Unit]:
+    """Units in the region, by region and name; `only` (a unit's own id) narrows them to that unit in SQL, before
+    the limit."""
     rows = await conn.fetch(
         """SELECT * FROM units
            WHERE region_code LIKE $1 || '%' AND ($2::text IS NULL OR kind = $2)
              AND ($3::text IS NULL OR strpos(name, $3) > 0)
+             AND ($5::text IS NULL OR id = $5)
            ORDER BY region_code, name LIMIT $4""",
         region,
         kind,
         name,
         limit,
+        only,
     )
     return [_unit(row) for row in rows]

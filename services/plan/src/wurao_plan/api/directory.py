@@ -202,7 +202,9 @@ class DirectoryQuery:
         scope = region_arg(region) or caller.region
         if not caller.can_reach(scope):
             return []
-        found = await units.in_region(info.context.pool, scope, kind=kind, name=name or None, limit=page(first))
+        found = await units.in_region(
+            info.context.pool, scope, kind=kind, name=name or None, limit=page(first), only=access.only_unit(caller)
+        )
         return [Unit.of(unit) for unit in found if access.may_read_unit(caller, unit.id, unit.region)]
 
     @strawberry.field(description="An office, if it lies in the caller's region or above it.")

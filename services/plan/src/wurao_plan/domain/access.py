@@ -42,6 +42,12 @@ def may_read_unit(caller: Caller, unit_id: str, unit_region: str) -> bool:
     return caller.can_reach(unit_region)
 
 
+def only_unit(caller: Caller) -> str | None:
+    """The one unit a caller may read among units (as may_read_unit decides), for lists to narrow in SQL: a
+    unit's own id ('' for a unit token without one: none); None for everyone else."""
+    return (caller.unit_id or "") if caller.role is Role.UNIT else None
+
+
 def reads_workings(caller: Caller) -> bool:
     return caller.role in _WORKINGS_READERS
 
