@@ -8,11 +8,14 @@
   one reminder event in the stream.
 - No cap is exceeded: counted visit rows per unit and item stay within the item's cap, per unit and level and
   per unit across levels within the cap policy in force.
+- Every event in the stream keeps the feed's contract: it validates against its type's schema in
+  docs/events/schemas (as every event the test suite sees does).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import defaultdict
@@ -24,9 +27,12 @@ from nats.errors import TimeoutError as NatsTimeout
 
 from wurao_common import db
 from wurao_common.auth import Role
+from wurao_common.bus.contract import Conformance
 from wurao_common.bus.envelope import STREAM, SUBJECT_ROOT, Event
 from wurao_common.bus.nats import connect
-from wurao_devstack.stack import SERVICES, Stack
+from wurao_devstack.stack import REPO, SERVICES, Stack
+
+SCHEMAS = REPO / "docs" / "events" / "schemas"
 
 UNIT_FIGURES = "query($u: ID!, $y: Int!) { unitFigures(unitId: $u, year: $y) { visits } }"
 
@@ -131,12 +137,22 @@ async def check(stack: Stack, audit: Audit, *, units: list[str], year: int) -> A
     finally:
         await inspection.close()
         await rectification.close()
-    audit.figures["events in the stream"] = await _stream_messages(stack)
+    stream = await _events(stack)
+    audit.figures["events in the stream"] = len(stream)
     audit.figures["counted visits this year"] = sum(visits.values())
     audit.figures["findings"] = len(findings)
     audit.figures["rectification tasks"] = len(tasks)
     audit.figures["reminders sent"] = len(recorded)
-    reminded = await _reminders(stack)
+    reminded: dict[str, set[str]] = defaultdict(set)  # the reminder events' ids by task (a republish keeps its id)
+    contract = Conformance(SCHEMAS)
+    for raw in stream:
+        contract.check(raw)
+        with contextlib.suppress(ValueError, KeyError, TypeError):  # not an event at all: the contract names it
+            event = Event.from_json(raw)
+            if event.type == "rectification.task.reminded":
+                reminded[event.data["taskId"]].add(event.id)
+    audit.figures["events checked against schemas"] = sum(contract.checked.values())
+    audit.problems += [f"{count} events break the contract: {problem}" for problem, count in contract.problems.items()]
     for task_id, events in reminded.items():
         if len(events) > 1:
             audit.problems.append(f"task {task_id} reminded {len(events)} times")
@@ -175,32 +191,24 @@ def _json(value) -> dict:
     return json.loads(value) if isinstance(value, str) else dict(value)
 
 
-async def _reminders(stack: Stack) -> dict[str, set[str]]:
-    """The ids of the reminder events in the stream, by task (a republished event keeps its id)."""
-    found: dict[str, set[str]] = defaultdict(set)
+async def _events(stack: Stack) -> list[bytes]:
+    """Every event in the stream, as it was published, read by the operator through an ephemeral consumer."""
+    events: list[bytes] = []
     nc = await connect(stack.bus_settings(), name="audit")
     try:
-        pull = await nc.jetstream().pull_subscribe(f"{SUBJECT_ROOT}.rectification.task.reminded.>", stream=STREAM)
+        pull = await nc.jetstream().pull_subscribe(f"{SUBJECT_ROOT}.>", stream=STREAM)
         while True:
             try:
                 messages = await pull.fetch(500, timeout=1)
             except NatsTimeout:
                 break
+            events += [message.data for message in messages]
             for message in messages:
-                event = Event.from_json(message.data)
-                found[event.data["taskId"]].add(event.id)
+                await message.ack()
         await pull.unsubscribe()
     finally:
         await nc.close()
-    return found
-
-
-async def _stream_messages(stack: Stack) -> int:
-    nc = await connect(stack.bus_settings(), name="audit")
-    try:
-        return (await nc.jetstream().stream_info(STREAM)).state.messages
-    finally:
-        await nc.close()
+    return events
 
 
 async def _reporting_visits(stack: Stack, units: list[str], year: int) -> dict[str, int]:
