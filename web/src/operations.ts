@@ -152,7 +152,7 @@ export const AddItem = graphql(`
 export const SubmitPlan = graphql(`
   mutation SubmitPlan($planId: ID!) {
     submitPlan(planId: $planId) {
-      __typename ... on Plan { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+      __typename ... on Plan { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason } ... on CeilingExceeded { reason }
     }
   }
 `);
@@ -182,7 +182,7 @@ export const Filings = graphql(`
 export const ApproveFiling = graphql(`
   mutation ApproveFiling($id: ID!) {
     approveFiling(filingId: $id) {
-      __typename ... on Filing { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+      __typename ... on Filing { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason } ... on CeilingExceeded { reason }
     }
   }
 `);

@@ -114,7 +114,7 @@ async def test_the_author_of_a_province_filing_may_not_approve_it(as_office):
     assert (await as_office(province, "colleague")(APPROVE, id=filed["id"]))["status"] == "APPROVED"
 
 
-async def test_a_filing_over_the_yearly_baseline_is_refused_unless_it_is_an_emergency(as_office, pool):
+async def test_a_filing_over_the_yearly_ceiling_is_refused_unless_it_is_an_emergency(as_office, pool):
     await pool.execute("UPDATE offices SET yearly_baseline = 1 WHERE id = '431024-yjj'")
     bureau, jiahe = as_office(BUREAU), as_office(JIAHE)
     first = await bureau(FILE, item=recheck(title="一"), reason="计划外")
@@ -123,10 +123,13 @@ async def test_a_filing_over_the_yearly_baseline_is_refused_unless_it_is_an_emer
         FILE, item=recheck(title="三", emergency=True, exemption="EMERGENCY", exemptionReason="突发险情"), reason="急"
     )
     assert (await jiahe(APPROVE, id=first["id"]))["status"] == "APPROVED"
-    refused = await jiahe(APPROVE, id=second["id"])
-    assert refused["__typename"] == "Conflict"
-    assert "0 planned + 2 filed = 2" in refused["reason"]
+    approve = """mutation($id: ID!) { result: approveFiling(filingId: $id) { __typename
+      ... on CeilingExceeded { planned filed ceiling reason } } }"""
     assert (await jiahe(APPROVE, id=emergency["id"]))["status"] == "APPROVED"
+    refused = await jiahe(approve, id=second["id"])
+    assert refused["__typename"] == "CeilingExceeded"
+    assert (refused["planned"], refused["filed"], refused["ceiling"]) == (0, 2, 1), "the emergency is not counted"
+    assert "0 planned + 2 filed = 2" in refused["reason"]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The plan service's pure rules: items, plans, the baseline, approvers, the item lifecycle (no I/O)."""
+"""The plan service's pure rules: items, plans, approvers, the item lifecycle (no I/O)."""
 
 from dataclasses import replace
 from datetime import date
@@ -19,7 +19,7 @@ from wurao_plan.domain.items import (
     due_to_complete,
 )
 from wurao_plan.domain.offices import Office, OfficeKind, check_new_office, default_approver
-from wurao_plan.domain.plans import Plan, PlanStatus, check_baseline, check_submission, check_year
+from wurao_plan.domain.plans import Plan, PlanStatus, check_submission, check_year
 
 FLOOD = ItemDetails(
     kind=ItemKind.SUPERVISION,
@@ -86,22 +86,11 @@ def plan(status: PlanStatus = PlanStatus.DRAFT) -> Plan:
     return Plan(id="p", office_id="431024-dcs", year=2026, status=status, created_by="a")
 
 
-def test_a_plan_within_its_baseline_is_submitted_and_one_item_over_it_is_refused_with_the_numbers():
-    assert check_submission(plan(), planned=18, filed=2, baseline=20) is None
-    refused = check_submission(plan(), planned=19, filed=2, baseline=20)
-    assert isinstance(refused, Conflict)
-    assert "19 planned + 2 filed = 21" in refused.reason
-    assert "baseline of 20 by 1" in refused.reason
-
-
 @pytest.mark.parametrize("status", [PlanStatus.SUBMITTED, PlanStatus.APPROVED])
-def test_only_a_draft_or_returned_plan_is_submitted(status):
-    assert isinstance(check_submission(plan(status), planned=1, filed=0, baseline=5), Conflict)
-    assert check_submission(plan(PlanStatus.RETURNED), planned=1, filed=0, baseline=5) is None
-
-
-def test_a_baseline_of_zero_admits_nothing():
-    assert check_baseline(planned=0, filed=1, baseline=0, year=2026) is not None
+def test_only_a_draft_or_returned_plan_with_items_is_submitted(status):
+    assert isinstance(check_submission(plan(status), planned=1), Conflict)
+    assert check_submission(plan(PlanStatus.RETURNED), planned=1) is None
+    assert isinstance(check_submission(plan(), planned=0), Conflict)
 
 
 def test_plans_are_drafted_for_this_year_or_the_next_only():

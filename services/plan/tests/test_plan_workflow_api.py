@@ -1,5 +1,5 @@
 """The annual plan's workflow over GraphQL: draft, items, submit, return, revise, resubmit, approve; four eyes;
-the yearly baseline; events through the outbox."""
+the yearly ceiling; events through the outbox."""
 
 import pytest
 
@@ -15,6 +15,8 @@ REVISE = f"mutation($id: ID!, $item: ItemInput!) {{ result: reviseItem(itemId: $
 REMOVE = f"mutation($id: ID!) {{ result: removeItem(itemId: $id) {{ {ITEM} }} }}"
 CANCEL = f"mutation($id: ID!, $reason: String!) {{ result: cancelItem(itemId: $id, reason: $reason) {{ {ITEM} }} }}"
 SUBMIT = f"mutation($plan: ID!) {{ result: submitPlan(planId: $plan) {{ {PLAN} }} }}"
+SUBMIT_NUMBERS = """mutation($plan: ID!) { result: submitPlan(planId: $plan) { __typename
+  ... on CeilingExceeded { planned filed total lastYearActual ceiling reason } } }"""
 APPROVE = f"mutation($plan: ID!) {{ result: approvePlan(planId: $plan) {{ {PLAN} }} }}"
 RETURN = f"mutation($plan: ID!, $reason: String!) {{ result: returnPlan(planId: $plan, reason: $reason) {{ {PLAN} }} }}"
 CODE = "mutation($id: ID!) { result: codeItem(itemId: $id) { __typename } }"
@@ -133,14 +135,21 @@ async def test_the_steps_of_a_plan_are_kept_with_who_took_them_and_why(as_office
     ]
 
 
-async def test_submitting_over_the_yearly_baseline_is_refused_with_the_numbers(as_office, pool):
+async def test_submitting_over_a_first_years_baseline_is_refused_with_the_numbers(as_office, pool):
     await pool.execute("UPDATE offices SET yearly_baseline = 2 WHERE id = '431024-dcs'")
     jiahe = as_office(JIAHE)
     plan_id, _ = await drafted_with_items(jiahe, 3)
-    refused = await jiahe(SUBMIT, plan=plan_id)
-    assert refused["__typename"] == "Conflict"
+    refused = await jiahe(SUBMIT_NUMBERS, plan=plan_id)
+    assert refused == {
+        "__typename": "CeilingExceeded",
+        "planned": 3,
+        "filed": 0,
+        "total": 3,
+        "lastYearActual": None,
+        "ceiling": 2,
+        "reason": refused["reason"],
+    }
     assert "3 planned + 0 filed = 3" in refused["reason"]
-    assert "baseline of 2" in refused["reason"]
     assert await pool.fetchval("SELECT status FROM plans WHERE id = $1::uuid", plan_id) == "draft"
 
 

@@ -7,7 +7,7 @@ else is a new event type (see docs/events.md, "Versioning").
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from wurao_common.bus.contract import Date, DateTime, Region
 from wurao_plan.domain.items import Exemption, ItemKind
@@ -28,6 +28,18 @@ class PlanSubmitted(TypedDict):
     itemCount: int
     filedCount: int
     baseline: int
+    # The year's ceiling (只减不增) and what it was derived from; added after the first release, hence optional.
+    ceiling: NotRequired[int]
+    lastYearActual: NotRequired[int | None]
+
+
+class CeilingLowered(TypedDict):
+    officeId: str
+    year: int
+    ceiling: int
+    previousCeiling: int
+    reason: str
+    loweredByOfficeId: str
 
 
 class PlanReturned(TypedDict):
@@ -194,6 +206,7 @@ EVENTS = {
     "plan.plan.drafted": PlanDrafted,
     "plan.plan.submitted": PlanSubmitted,
     "plan.plan.returned": PlanReturned,
+    "plan.ceiling.lowered": CeilingLowered,
     "plan.plan.approved": PlanApproved,
     "plan.item.drafted": ItemFacts,
     "plan.item.revised": ItemFacts,

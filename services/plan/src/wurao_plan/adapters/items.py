@@ -122,10 +122,12 @@ async def count_planned(conn: asyncpg.Connection, plan_id: str) -> int:
 
 
 async def count_filed(conn: asyncpg.Connection, office_id: str, year: int) -> int:
-    """Filed one-off items that were approved (whatever became of them since): they count toward the year."""
+    """Filed one-off items that were approved (whatever became of them since): they count toward the year's
+    ceiling, emergencies apart."""
     return await conn.fetchval(
         """SELECT count(*) FROM items
-           WHERE office_id = $1 AND year = $2 AND plan_id IS NULL AND status NOT IN ('draft', 'rejected')""",
+           WHERE office_id = $1 AND year = $2 AND plan_id IS NULL AND status NOT IN ('draft', 'rejected')
+             AND NOT emergency""",
         office_id,
         year,
     )

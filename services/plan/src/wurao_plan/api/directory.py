@@ -21,6 +21,7 @@ from wurao_plan.domain.units import UnitKind as UnitKindModel
 from wurao_plan.usecases import directory as directory_cases
 
 if TYPE_CHECKING:
+    from wurao_plan.api.ceilings import Ceiling
     from wurao_plan.api.plans import Plan
 
 UnitKind = strawberry.enum(UnitKindModel, name="UnitKind")
@@ -93,7 +94,9 @@ class Office:
     level: str
     kind: str
     region: str
-    yearly_baseline: int = strawberry.field(description="Its yearly item count may not grow over this (只减不增).")
+    yearly_baseline: int = strawberry.field(
+        description="The configured baseline: its first year's ceiling (只减不增); see `ceiling` for a year's."
+    )
     approver_office_id: strawberry.ID | None = strawberry.field(
         description="The office that approves its plans and filings; none for the province office, which approves "
         "its own (by someone other than the author)."
@@ -133,6 +136,14 @@ class Office:
         from wurao_plan.api.plans import plans_of_office
 
         return await plans_of_office(info, self, year)
+
+    @strawberry.field(description="Its ceiling for a year (只减不增), to those who may read its workings.")
+    async def ceiling(
+        self, info: Info[PlanContext, None], year: int
+    ) -> Annotated[Ceiling, strawberry.lazy("wurao_plan.api.ceilings")] | None:
+        from wurao_plan.api.ceilings import office_ceiling
+
+        return await office_ceiling(info, str(self.id), year)
 
 
 @strawberry.input

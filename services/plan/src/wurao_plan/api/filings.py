@@ -9,10 +9,12 @@ from strawberry.types import Info
 
 from wurao_common.results import Conflict, InvalidInput, NotAllowed, RequestId, refusal
 from wurao_plan.adapters import filings
+from wurao_plan.api.ceilings import CeilingExceeded
 from wurao_plan.api.context import PlanContext
 from wurao_plan.api.directory import Office, page, region_arg
 from wurao_plan.api.items import Item, ItemInput
 from wurao_plan.domain import access
+from wurao_plan.domain.ceilings import CeilingExceeded as CeilingExceededModel
 from wurao_plan.domain.filings import Filing as FilingModel
 from wurao_plan.domain.filings import FilingStatus as FilingStatusModel
 from wurao_plan.usecases import filings as filing_cases
@@ -62,6 +64,11 @@ async def readable_filing(info: Info[PlanContext, None], filing_id: str) -> Fili
 FilingResult = Annotated[Filing | NotAllowed | InvalidInput | Conflict, strawberry.union("FilingResult")]
 
 
+ApproveFilingResult = Annotated[
+    Filing | NotAllowed | InvalidInput | Conflict | CeilingExceeded, strawberry.union("ApproveFilingResult")
+]
+
+
 def _filing_result(outcome) -> FilingResult:
     return Filing.of(outcome) if isinstance(outcome, FilingModel) else refusal(outcome)
 
@@ -108,14 +115,17 @@ class FilingMutation:
         )
         return _filing_result(outcome)
 
-    @strawberry.mutation(description="Approve a filing: the approving office, never its author; the item is approved.")
+    @strawberry.mutation(
+        description="Approve a filing: the approving office, never its author; the item is approved. Over the office's "
+        "ceiling for the year (只减不增) it is refused with the numbers; an emergency is never held back."
+    )
     async def approve_filing(
         self, info: Info[PlanContext, None], filing_id: strawberry.ID, request_id: RequestId = None
-    ) -> FilingResult:
+    ) -> ApproveFilingResult:
         outcome = await filing_cases.approve_filing(
             info.context.pool, info.context.caller, str(filing_id), request_id=request_id
         )
-        return _filing_result(outcome)
+        return CeilingExceeded.of(outcome) if isinstance(outcome, CeilingExceededModel) else _filing_result(outcome)
 
     @strawberry.mutation(description="Reject a filing with the reason.")
     async def reject_filing(

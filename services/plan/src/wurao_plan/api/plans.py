@@ -10,10 +10,12 @@ from strawberry.types import Info
 
 from wurao_common.results import Conflict, InvalidInput, NotAllowed, refusal
 from wurao_plan.adapters import plans
+from wurao_plan.api.ceilings import CeilingExceeded
 from wurao_plan.api.context import PlanContext
 from wurao_plan.api.directory import Office, page, region_arg
 from wurao_plan.api.items import Item
 from wurao_plan.domain import access
+from wurao_plan.domain.ceilings import CeilingExceeded as CeilingExceededModel
 from wurao_plan.domain.plans import Plan as PlanModel
 from wurao_plan.domain.plans import PlanStatus as PlanStatusModel
 from wurao_plan.usecases import plans as plan_cases
@@ -86,6 +88,11 @@ async def plans_of_office(info: Info[PlanContext, None], office: Office, year: i
 PlanResult = Annotated[Plan | NotAllowed | InvalidInput | Conflict, strawberry.union("PlanResult")]
 
 
+SubmitPlanResult = Annotated[
+    Plan | NotAllowed | InvalidInput | Conflict | CeilingExceeded, strawberry.union("SubmitPlanResult")
+]
+
+
 def _plan_result(outcome) -> PlanResult:
     return Plan.of(outcome) if isinstance(outcome, PlanModel) else refusal(outcome)
 
@@ -127,9 +134,13 @@ class PlanMutation:
     async def draft_plan(self, info: Info[PlanContext, None], year: int) -> PlanResult:
         return _plan_result(await plan_cases.draft_plan(info.context.pool, info.context.caller, year))
 
-    @strawberry.mutation(description="Submit a draft or returned plan; refused over the yearly baseline (只减不增).")
-    async def submit_plan(self, info: Info[PlanContext, None], plan_id: strawberry.ID) -> PlanResult:
-        return _plan_result(await plan_cases.submit_plan(info.context.pool, info.context.caller, str(plan_id)))
+    @strawberry.mutation(
+        description="Submit a draft or returned plan; over the office's ceiling for the year (只减不增) it is refused "
+        "with the numbers (CeilingExceeded)."
+    )
+    async def submit_plan(self, info: Info[PlanContext, None], plan_id: strawberry.ID) -> SubmitPlanResult:
+        outcome = await plan_cases.submit_plan(info.context.pool, info.context.caller, str(plan_id))
+        return CeilingExceeded.of(outcome) if isinstance(outcome, CeilingExceededModel) else _plan_result(outcome)
 
     @strawberry.mutation(description="Approve a submitted plan: the approving office, never its author.")
     async def approve_plan(self, info: Info[PlanContext, None], plan_id: strawberry.ID) -> PlanResult:

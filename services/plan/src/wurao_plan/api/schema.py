@@ -6,6 +6,7 @@ from strawberry.tools import merge_types
 
 from wurao_common.web import build_schema
 from wurao_plan.api.caps import CapMutation, CapQuery
+from wurao_plan.api.ceilings import CeilingMutation
 from wurao_plan.api.codes import CodeMutation, CodeQuery
 from wurao_plan.api.directory import DirectoryMutation, DirectoryQuery, Office, Unit
 from wurao_plan.api.filings import FilingMutation, FilingQuery
@@ -18,7 +19,16 @@ Query = merge_types(
 )
 Mutation = merge_types(
     "Mutation",
-    (DirectoryMutation, PlanMutation, ItemMutation, FilingMutation, CodeMutation, CapMutation, NegativeListMutation),
+    (
+        DirectoryMutation,
+        PlanMutation,
+        ItemMutation,
+        FilingMutation,
+        CodeMutation,
+        CapMutation,
+        NegativeListMutation,
+        CeilingMutation,
+    ),
 )
 
 # The entities other subgraphs extend, listed so they stay in `_Entity` whatever the queries reach.

@@ -45,24 +45,13 @@ def check_editable(plan: Plan) -> Conflict | None:
     return Conflict(f"the plan is {plan.status}: items change only in a draft or returned plan")
 
 
-def check_submission(plan: Plan, *, planned: int, filed: int, baseline: int) -> Conflict | None:
-    """Submitting needs items, and the year's count (plan items plus approved filings) within the baseline."""
+def check_submission(plan: Plan, *, planned: int) -> Conflict | None:
+    """Submitting needs a draft or returned plan with items (the ceiling is checked beside it)."""
     if check_editable(plan):
         return Conflict(f"the plan is {plan.status}: only a draft or returned plan can be submitted")
     if planned == 0:
         return Conflict("the plan has no items")
-    return check_baseline(planned=planned, filed=filed, baseline=baseline, year=plan.year)
-
-
-def check_baseline(*, planned: int, filed: int, baseline: int, year: int) -> Conflict | None:
-    """只减不增: an office's yearly item count may only decrease, never grow over its baseline."""
-    total = planned + filed
-    if total <= baseline:
-        return None
-    return Conflict(
-        f"{planned} planned + {filed} filed = {total} items for {year} exceed the office's yearly baseline of "
-        f"{baseline} by {total - baseline} (只减不增: only decrease, never increase)"
-    )
+    return None
 
 
 def check_awaiting_decision(plan: Plan) -> Conflict | None:

@@ -13,11 +13,13 @@ from wurao_common.auth import Caller
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_plan.adapters import filings, items, offices
 from wurao_plan.domain import access
+from wurao_plan.domain.ceilings import CeilingExceeded, check_within
 from wurao_plan.domain.filings import Filing, FilingStatus, check_awaiting_decision
 from wurao_plan.domain.items import Item, ItemDetails, ItemStatus, check_reason
 from wurao_plan.domain.offices import Office
-from wurao_plan.domain.plans import check_baseline, check_year
+from wurao_plan.domain.plans import check_year
 from wurao_plan.usecases import events
+from wurao_plan.usecases.ceilings import ceiling_for
 from wurao_plan.usecases.items import valid_details
 from wurao_plan.usecases.plans import approving_office
 
@@ -85,8 +87,9 @@ async def file_item(
 
 async def approve_filing(
     pool: asyncpg.Pool, caller: Caller, filing_id: str, *, request_id: str | None = None
-) -> Filing | NotAllowed | Invalid | Conflict:
-    """Approved, the item is approved like a planned one and counts toward the office's yearly baseline.
+) -> Filing | NotAllowed | Invalid | Conflict | CeilingExceeded:
+    """Approved, the item is approved like a planned one and counts toward the office's ceiling (an emergency's
+    does not).
 
     A retried request (same request id, same office) returns the filing as it stands, not a conflict."""
     if problem := request_ids.request_id_problem(request_id):
@@ -100,14 +103,13 @@ async def approve_filing(
             return found
         office = found.office
         item = await items.lock(conn, found.filing.item_id)
-        if not item.details.emergency:  # an emergency is counted, never held back
+        if not item.details.emergency:  # an emergency stays outside the ceiling: reported apart, never held back
             await items.lock_year(conn, office.id, item.year)
             planned = await items.count_year_planned(conn, office.id, item.year)
             filed = await items.count_filed(conn, office.id, item.year) + 1
-            if conflict := check_baseline(
-                planned=planned, filed=filed, baseline=office.yearly_baseline, year=item.year
-            ):
-                return conflict
+            ceiling = await ceiling_for(conn, office, item.year)
+            if exceeded := check_within(ceiling, planned=planned, filed=filed):
+                return exceeded
         filing = await filings.decide(conn, found.filing.id, FilingStatus.APPROVED, by=caller.subject, reason=None)
         if request_id:
             await request_ids.remember(conn, request_id, "filing.approved", filing.id)

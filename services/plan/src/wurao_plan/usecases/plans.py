@@ -11,6 +11,7 @@ from wurao_common.auth import Caller
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_plan.adapters import items, offices, plans
 from wurao_plan.domain import access
+from wurao_plan.domain.ceilings import CeilingExceeded, check_within
 from wurao_plan.domain.items import check_reason
 from wurao_plan.domain.offices import Office
 from wurao_plan.domain.plans import (
@@ -21,6 +22,7 @@ from wurao_plan.domain.plans import (
     check_year,
 )
 from wurao_plan.usecases import events
+from wurao_plan.usecases.ceilings import ceiling_for
 
 
 async def draft_plan(
@@ -60,7 +62,11 @@ async def approving_office(conn: asyncpg.Connection, office: Office) -> Office:
     return await offices.get(conn, office.approver_office_id) or office
 
 
-async def submit_plan(pool: asyncpg.Pool, caller: Caller, plan_id: str) -> Plan | NotAllowed | Conflict:
+async def submit_plan(
+    pool: asyncpg.Pool, caller: Caller, plan_id: str
+) -> Plan | NotAllowed | Conflict | CeilingExceeded:
+    """Refused with the numbers (this year's plan, last year's actual, the ceiling) when the year's items would
+    exceed the office's ceiling (只减不增); emergencies stay outside it."""
     async with pool.acquire() as conn, conn.transaction():
         found = await locked_plan(conn, caller, plan_id)
         if isinstance(found, NotAllowed):
@@ -70,9 +76,12 @@ async def submit_plan(pool: asyncpg.Pool, caller: Caller, plan_id: str) -> Plan 
             return refused
         await items.lock_year(conn, office.id, plan.year)
         planned = await items.count_planned(conn, plan.id)
-        filed = await items.count_filed(conn, office.id, plan.year)
-        if conflict := check_submission(plan, planned=planned, filed=filed, baseline=office.yearly_baseline):
+        if conflict := check_submission(plan, planned=planned):
             return conflict
+        filed = await items.count_filed(conn, office.id, plan.year)
+        ceiling = await ceiling_for(conn, office, plan.year)
+        if exceeded := check_within(ceiling, planned=planned, filed=filed):
+            return exceeded
         plan = await plans.record_step(
             conn, plan, action=PlanStatus.SUBMITTED, actor=caller.subject, office_id=office.id, item_count=planned
         )
@@ -83,6 +92,8 @@ async def submit_plan(pool: asyncpg.Pool, caller: Caller, plan_id: str) -> Plan 
             "itemCount": planned,
             "filedCount": filed,
             "baseline": office.yearly_baseline,
+            "ceiling": ceiling.ceiling,
+            "lastYearActual": ceiling.last_year_actual,
         }
         await events.record(conn, "plan.plan.submitted", office.region, f"plan/{plan.id}", data)
     return plan

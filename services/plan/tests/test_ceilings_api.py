@@ -1,0 +1,135 @@
+"""The ceiling "only decrease" (只减不增) over GraphQL: each year's ceiling derived from the year before, the
+province office lowering it with a reason (never raising it), emergencies outside it, and who may see it."""
+
+from datetime import datetime
+
+import pytest
+
+from wurao_common.auth import Role
+from wurao_common.testing import graphql
+from wurao_plan.domain.codes import CHINA
+
+THIS_YEAR = datetime.now(CHINA).year
+NEXT_YEAR = THIS_YEAR + 1
+CEILING_FIELDS = "officeId year ceiling baseline lastYearActual derivedCeiling loweredReason emergencyCount"
+CEILING = f"query($id: ID!, $year: Int!) {{ office(id: $id) {{ ceiling(year: $year) {{ {CEILING_FIELDS} }} }} }}"
+LOWER = f"""mutation($id: ID!, $year: Int!, $ceiling: Int!, $reason: String!, $requestId: String) {{
+  lowerCeiling(officeId: $id, year: $year, ceiling: $ceiling, reason: $reason, requestId: $requestId) {{
+    __typename ... on Ceiling {{ {CEILING_FIELDS} }} ... on NotAllowed {{ reason }}
+    ... on InvalidInput {{ field reason }} ... on Conflict {{ reason }} }} }}"""
+DRAFT = "mutation($year: Int!) { draftPlan(year: $year) { ... on Plan { id } } }"
+ADD = "mutation($plan: ID!, $item: ItemInput!) { addItem(planId: $plan, item: $item) { __typename } }"
+SUBMIT = """mutation($plan: ID!) { submitPlan(planId: $plan) { __typename ... on Plan { status }
+  ... on CeilingExceeded { year planned filed total lastYearActual ceiling reason } } }"""
+
+PROVINCE = (Role.PROVINCE_OFFICE, "43", "43-dcs")
+JIAHE = (Role.COUNTY_OFFICE, "431024", "431024-dcs")
+CHENZHOU = (Role.CITY_OFFICE, "4310", "4310-dcs")
+CHANGSHA = (Role.CITY_OFFICE, "4301", "4301-dcs")
+
+
+@pytest.fixture
+def as_(plan, jwt_keys):
+    def make(who, person="staff"):
+        role, region, office_id = who
+        headers = jwt_keys.bearer(role, region, office_id=office_id, subject=f"{office_id}:{person}")
+
+        async def call(document: str, **variables) -> dict:
+            body = await graphql(plan, document, variables, headers=headers)
+            assert "errors" not in body, body
+            return body["data"]
+
+        return call
+
+    return make
+
+
+@pytest.fixture
+async def jiahe_approved_this_year(insert_item):
+    """Jiahe's supervision office has 3 items approved this year, and an emergency filing apart."""
+    for _ in range(3):
+        await insert_item("431024-dcs", year=THIS_YEAR)
+    await insert_item("431024-dcs", year=THIS_YEAR, emergency=True, exemption="emergency", exemption_reason="险情")
+
+
+def item(n: int) -> dict:
+    return {
+        "kind": "SUPERVISION",
+        "title": f"专项督查 {n}",
+        "basis": "汛期临近，需到现场核实",
+        "content": "直插现场看实效",
+        "scopeRegions": ["431024106"],
+        "scopeUnitKinds": ["VILLAGE_COMMITTEE"],
+        "windowStart": f"{NEXT_YEAR}-04-01",
+        "windowEnd": f"{NEXT_YEAR}-12-31",
+        "inspectors": [{"name": "陈跃辉", "title": "县委督查室主任"}],
+    }
+
+
+async def test_next_years_plan_over_this_years_actual_is_refused_with_the_numbers(as_, jiahe_approved_this_year):
+    jiahe = as_(JIAHE)
+    plan_id = (await jiahe(DRAFT, year=NEXT_YEAR))["draftPlan"]["id"]
+    for n in range(4):
+        assert (await jiahe(ADD, plan=plan_id, item=item(n)))["addItem"]["__typename"] == "Item"
+
+    refused = (await jiahe(SUBMIT, plan=plan_id))["submitPlan"]
+
+    assert {key: refused[key] for key in ("year", "planned", "filed", "total", "lastYearActual", "ceiling")} == {
+        "year": NEXT_YEAR,
+        "planned": 4,
+        "filed": 0,
+        "total": 4,
+        "lastYearActual": 3,
+        "ceiling": 3,
+    }
+    shown = (await jiahe(CEILING, id="431024-dcs", year=THIS_YEAR))["office"]["ceiling"]
+    assert (shown["ceiling"], shown["emergencyCount"]) == (20, 1), "the emergency is reported apart"
+
+
+async def test_the_province_lowers_a_ceiling_with_its_reason_once_per_request_and_never_raises_it(
+    as_, jiahe_approved_this_year, plan_events, pool
+):
+    province = as_(PROVINCE)
+    lower = {"id": "431024-dcs", "year": NEXT_YEAR, "reason": "督查检查考核总量再压减"}
+
+    lowered = [(await province(LOWER, **lower, ceiling=2, requestId="p-1"))["lowerCeiling"] for _ in range(2)]
+
+    assert lowered[0] == lowered[1]
+    assert (lowered[0]["ceiling"], lowered[0]["derivedCeiling"], lowered[0]["lastYearActual"]) == (2, 3, 3)
+    assert lowered[0]["loweredReason"] == "督查检查考核总量再压减"
+    for raised in (2, 3):
+        refused = (await province(LOWER, **lower, ceiling=raised))["lowerCeiling"]
+        assert refused["__typename"] == "Conflict", raised
+    blank = await province(LOWER, **{**lower, "reason": " "}, ceiling=1)
+    assert blank["lowerCeiling"]["field"] == "reason"
+    await plan_events.settle(pool)
+    (event,) = plan_events.of_type("plan.ceiling.lowered")
+    assert (event.region, event.data) == (
+        "431024",
+        {
+            "officeId": "431024-dcs",
+            "year": NEXT_YEAR,
+            "ceiling": 2,
+            "previousCeiling": 3,
+            "reason": "督查检查考核总量再压减",
+            "loweredByOfficeId": "43-dcs",
+        },
+    )
+
+
+async def test_only_the_province_office_lowers_a_ceiling(as_, pool):
+    lower = {"id": "431024-dcs", "year": NEXT_YEAR, "ceiling": 1, "reason": "压减"}
+    for who in (JIAHE, CHENZHOU, CHANGSHA):
+        assert (await as_(who)(LOWER, **lower))["lowerCeiling"]["__typename"] == "NotAllowed", who
+    assert await pool.fetchval("SELECT count(*) FROM ceiling_lowerings") == 0
+
+
+async def test_a_ceiling_is_shown_only_to_readers_of_the_offices_workings(as_, plan, jwt_keys):
+    variables = {"id": "431024-dcs", "year": THIS_YEAR}
+    for who in (JIAHE, CHENZHOU, PROVINCE):
+        assert (await as_(who)(CEILING, **variables))["office"]["ceiling"]["ceiling"] == 20, who
+    outside = (await as_(CHANGSHA)(CEILING, **variables))["office"]
+    assert outside is None or outside["ceiling"] is None
+    unit = jwt_keys.bearer(Role.UNIT, "431024106201", unit_id="431024106201-cwh")
+    body = await graphql(plan, CEILING, variables, headers=unit)
+    assert body["data"]["office"]["ceiling"] is None, "a unit sees the office above it, not its workings"
