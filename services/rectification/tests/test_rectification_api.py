@@ -17,9 +17,11 @@ from wurao_common.testing import graphql, serving, settings_from
 from wurao_rectification.api.context import RectificationContext
 from wurao_rectification.app import create_app
 from wurao_rectification.consumers import SUBSCRIPTIONS
+from wurao_rectification.consumers.offices import on_office_registered
 from wurao_rectification.domain.tasks import china_today
 from wurao_rectification.settings import RectificationSettings
 from wurao_rectification.testing import OFFICE, OFFICE_REGION, UNIT, UNIT_REGION, finding
+from wurao_rectification.usecases.sweep import sweep_once
 
 TASK_FIELDS = "id status itemId deadline overdue escalationLevel sentBackReason timesSentBack verifiedBy"
 RESULT = (
@@ -361,3 +363,86 @@ async def test_federated_items_each_get_the_tasks_the_caller_may_read_from_one_q
         await one.close()
     assert [[task.id for task in tasks] for tasks in loaded] == [[first], [second], []]
     assert sum("FROM tasks" in query for query in sent) == 1
+
+
+EXTEND = mutation(
+    "$id: ID!, $until: Date!, $reason: String!, $requestId: String",
+    "requestDeadlineExtension(id: $id, until: $until, reason: $reason, requestId: $requestId)",
+)
+DECIDE = mutation(
+    "$id: ID!, $approve: Boolean!, $note: String!", "decideDeadlineExtension(id: $id, approve: $approve, note: $note)"
+)
+EXTENSION = "query($id: ID!) { task(id: $id) { deadline extension { status until reason originalDeadline } } }"
+ESCALATED = "query { escalatedTasks { tasks { id } nextCursor } }"
+
+
+async def test_the_unit_asks_once_and_the_issuing_office_extends_the_deadline_on_the_task_and_its_timeline(
+    rectification, open_task, as_, pool
+):
+    task_id = await open_task()
+    deadline, until = today_plus(20), today_plus(40)
+    ask = {"id": task_id, "until": until, "reason": "雨季无法施工", "requestId": "ext-1"}
+
+    for who in ("other unit", "inspector", "office"):
+        refused = await graphql(rectification, EXTEND, ask, headers=as_[who])
+        assert refused["data"]["requestDeadlineExtension"]["__typename"] in ("NotAllowed", "InvalidInput"), who
+    asked = [await graphql(rectification, EXTEND, ask, headers=as_["unit"]) for _ in range(2)]
+    assert asked[0] == asked[1], "a retried request returns the first answer"
+    for who in ("inspector", "city office", "outside office", "unit"):
+        refused = await graphql(rectification, DECIDE, {"id": task_id, "approve": True, "note": ""}, headers=as_[who])
+        assert refused["data"]["decideDeadlineExtension"]["__typename"] in ("NotAllowed", "InvalidInput"), who
+    approved = await graphql(rectification, DECIDE, {"id": task_id, "approve": True, "note": ""}, headers=as_["office"])
+    assert approved["data"]["decideDeadlineExtension"]["deadline"] == until
+
+    shown = (await graphql(rectification, EXTENSION, {"id": task_id}, headers=as_["unit"]))["data"]["task"]
+    assert shown == {
+        "deadline": until,
+        "extension": {"status": "APPROVED", "until": until, "reason": "雨季无法施工", "originalDeadline": deadline},
+    }
+    again = await graphql(rectification, EXTEND, {**ask, "requestId": "ext-2"}, headers=as_["unit"])
+    assert again["data"]["requestDeadlineExtension"]["__typename"] == "Conflict", "extended once"
+    assert await history_actions(pool, task_id) == ["opened", "extension_requested", "extension_approved"]
+
+
+async def test_a_declined_extension_keeps_the_deadline_and_says_why(rectification, open_task, as_):
+    task_id = await open_task()
+    ask = {"id": task_id, "until": today_plus(30), "reason": "人手不足"}
+    await graphql(rectification, EXTEND, ask, headers=as_["unit"])
+    no_reason = await graphql(
+        rectification, DECIDE, {"id": task_id, "approve": False, "note": ""}, headers=as_["office"]
+    )
+    assert no_reason["data"]["decideDeadlineExtension"]["field"] == "note"
+    declined = await graphql(
+        rectification, DECIDE, {"id": task_id, "approve": False, "note": "期限已充足"}, headers=as_["office"]
+    )
+    assert declined["data"]["decideDeadlineExtension"]["deadline"] == today_plus(20)
+    shown = (await graphql(rectification, EXTENSION, {"id": task_id}, headers=as_["office"]))["data"]["task"]
+    assert (shown["extension"]["status"], shown["extension"]["originalDeadline"]) == ("DECLINED", None)
+
+
+async def test_an_office_lists_what_was_escalated_to_it_and_no_one_else_sees_it_there(
+    rectification, open_task, as_, pool
+):
+    async with pool.acquire() as conn, conn.transaction():
+        await on_office_registered(
+            conn,
+            Event(
+                type="plan.office.registered",
+                region="4310",
+                data={"officeId": "4310-dcs", "kind": "supervision", "region": "4310"},
+            ),
+        )
+    overdue = await open_task(recorded_at=datetime.now(UTC) - timedelta(days=40), proposedDeadline=None)
+    await open_task()  # not overdue: never escalated
+    await sweep_once(pool, datetime.now(UTC))
+
+    for who, expected in {
+        "city office": [overdue],
+        "office": [],
+        "inspector": [],
+        "outside office": [],
+        "unit": [],
+        "observer": [],
+    }.items():
+        body = await graphql(rectification, ESCALATED, headers=as_[who])
+        assert [t["id"] for t in body["data"]["escalatedTasks"]["tasks"]] == expected, who

@@ -4,6 +4,8 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from wurao_common.bus.envelope import Event
+from wurao_rectification.consumers.offices import on_office_registered
 from wurao_rectification.domain.tasks import CHINA
 from wurao_rectification.domain.workflow import Accept, Start, Submit
 from wurao_rectification.testing import INSPECTOR, RECORDED_AT, UNIT_USER, finding
@@ -92,3 +94,39 @@ async def test_tasks_of_one_item_closing_at_once_settle_it_exactly_once(migrated
     )
     settled = await recorded("rectification.item.settled")
     assert sorted(e["itemId"] for e in settled) == items
+
+
+async def learn_offices(pool, *offices: tuple[str, str]) -> None:
+    """As plan.office.registered would tell: (office id, region) of supervision offices."""
+    async with pool.acquire() as conn, conn.transaction():
+        for office_id, region in offices:
+            await on_office_registered(
+                conn,
+                Event(
+                    type="plan.office.registered",
+                    region=region,
+                    data={"officeId": office_id, "kind": "supervision", "region": region, "level": "city"},
+                ),
+            )
+
+
+async def test_an_escalation_names_the_office_one_level_above_then_the_province(migrated, recorded):
+    await learn_offices(migrated, ("4310-dcs", "4310"), ("43-dcs", "43"))
+    [task_id] = await open_tasks(migrated, 1)
+    assert await sweep_once(migrated, DUE + timedelta(days=7)) == 2
+    escalated = await recorded("rectification.task.escalated")
+    assert [(e["level"], e["escalatedToRegion"], e["escalatedToOfficeId"]) for e in escalated] == [
+        (1, "4310", "4310-dcs"),
+        (2, "43", "43-dcs"),
+    ]
+    targets = await migrated.fetch(
+        "SELECT target_office_id FROM task_notices WHERE task_id = $1 ORDER BY level", task_id
+    )
+    assert [row["target_office_id"] for row in targets] == ["4310-dcs", "43-dcs"]
+
+
+async def test_an_escalation_to_a_region_whose_office_plan_never_announced_names_none(migrated, recorded):
+    await open_tasks(migrated, 1)
+    await sweep_once(migrated, DUE + timedelta(days=3))
+    [escalated] = await recorded("rectification.task.escalated")
+    assert (escalated["escalatedToRegion"], escalated["escalatedToOfficeId"]) == ("4310", None)

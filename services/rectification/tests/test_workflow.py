@@ -1,7 +1,7 @@
 """The task state machine and who may move or read a task: pure rules, no I/O."""
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -9,7 +9,16 @@ from wurao_common.auth import Caller, Role
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_rectification.domain import access, workflow
 from wurao_rectification.domain.tasks import TaskStatus
-from wurao_rectification.domain.workflow import Accept, Moved, SendBack, Start, Submit
+from wurao_rectification.domain.workflow import (
+    Accept,
+    ApproveExtension,
+    DeclineExtension,
+    Moved,
+    RequestExtension,
+    SendBack,
+    Start,
+    Submit,
+)
 from wurao_rectification.testing import (
     CITY_OFFICE,
     INSPECTOR,
@@ -158,3 +167,57 @@ def test_unusable_notes_and_evidence_are_invalid_input(command, field):
 )
 def test_who_may_read_a_task(caller, readable):
     assert access.may_read(caller, task()) is readable
+
+
+def _requested(until=date(2026, 4, 30), reason="雨季无法施工"):
+    return workflow.move(task(), RequestExtension(until, reason), UNIT_USER, NOW)
+
+
+def test_the_unit_asks_once_for_a_later_deadline_and_the_issuing_office_approves_it():
+    requested = _requested()
+    assert requested.events == ("extension_requested",)
+    assert (requested.task.extension_status, requested.task.deadline) == ("requested", date(2026, 3, 31))
+    approved = workflow.move(requested.task, ApproveExtension(), OFFICE_USER, NOW)
+    assert approved.events == ("extension_approved",)
+    moved = approved.task
+    assert (moved.deadline, moved.original_deadline, moved.status) == (date(2026, 4, 30), date(2026, 3, 31), S.OPEN)
+    again = workflow.move(moved, RequestExtension(date(2026, 5, 30), "再延"), UNIT_USER, NOW)
+    assert isinstance(again, Conflict), "a deadline is extended once"
+
+
+def test_a_declined_extension_keeps_the_deadline_and_cannot_be_asked_again():
+    declined = workflow.move(_requested().task, DeclineExtension("已给足期限"), OFFICE_USER, NOW).task
+    assert (declined.extension_status, declined.deadline, declined.extension_decision_note) == (
+        "declined",
+        date(2026, 3, 31),
+        "已给足期限",
+    )
+    assert isinstance(workflow.move(declined, RequestExtension(date(2026, 4, 5), "再申请"), UNIT_USER, NOW), Conflict)
+    assert isinstance(workflow.move(declined, ApproveExtension(), OFFICE_USER, NOW), Conflict)
+
+
+@pytest.mark.parametrize(
+    ("until", "reason", "field"),
+    [(date(2026, 3, 31), "理由", "until"), (date(2026, 7, 1), "理由", "until"), (date(2026, 4, 30), " ", "reason")],
+)
+def test_an_extension_must_be_later_within_90_days_and_give_a_reason(until, reason, field):
+    refused = workflow.move(task(), RequestExtension(until, reason), UNIT_USER, NOW)
+    assert isinstance(refused, Invalid)
+    assert refused.field == field
+
+
+@pytest.mark.parametrize("caller", [INSPECTOR, CITY_OFFICE, OTHER_INSPECTOR, OUTSIDE_OFFICE, UNIT_USER, OBSERVER])
+def test_only_the_issuing_office_decides_an_extension(caller):
+    requested = _requested().task
+    assert isinstance(workflow.move(requested, ApproveExtension(), caller, NOW), NotAllowed)
+    assert isinstance(workflow.move(requested, DeclineExtension("否"), caller, NOW), NotAllowed)
+
+
+@pytest.mark.parametrize("caller", [OTHER_UNIT, OFFICE_USER, INSPECTOR, OBSERVER])
+def test_only_the_responsible_unit_asks_for_an_extension(caller):
+    assert isinstance(workflow.move(task(), RequestExtension(date(2026, 4, 30), "理由"), caller, NOW), NotAllowed)
+
+
+def test_a_submitted_task_asks_for_no_extension():
+    submitted = replace(task(), status=S.SUBMITTED)
+    assert isinstance(workflow.move(submitted, RequestExtension(date(2026, 4, 30), "理由"), UNIT_USER, NOW), Conflict)

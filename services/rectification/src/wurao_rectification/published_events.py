@@ -8,7 +8,7 @@ unit's notes or evidence.
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from wurao_common.bus.contract import Date, Region
 from wurao_rectification.domain.tasks import Severity
@@ -55,6 +55,22 @@ class TaskReminded(TaskFacts):
 class TaskEscalated(TaskFacts):
     level: Literal[1, 2]
     escalatedToRegion: Region
+    # That region's supervision office as plan announced it (null if none was); added later, hence optional.
+    escalatedToOfficeId: NotRequired[str | None]
+    deadline: Date
+
+
+class ExtensionRequested(TaskFacts):
+    deadline: Date
+    until: Date
+
+
+class ExtensionApproved(TaskFacts):
+    deadline: Date
+    previousDeadline: Date
+
+
+class ExtensionDeclined(TaskFacts):
     deadline: Date
 
 
@@ -72,5 +88,8 @@ EVENTS = {
     "rectification.task.closed": TaskClosed,
     "rectification.task.reminded": TaskReminded,
     "rectification.task.escalated": TaskEscalated,
+    "rectification.task.extension_requested": ExtensionRequested,
+    "rectification.task.extension_approved": ExtensionApproved,
+    "rectification.task.extension_declined": ExtensionDeclined,
     "rectification.item.settled": ItemSettled,
 }

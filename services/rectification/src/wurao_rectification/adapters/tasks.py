@@ -8,7 +8,7 @@ import asyncpg
 
 from wurao_rectification.domain.access import ReadScope
 from wurao_rectification.domain.schedule import next_notice_at
-from wurao_rectification.domain.tasks import Severity, Task, TaskStatus
+from wurao_rectification.domain.tasks import ExtensionStatus, Severity, Task, TaskStatus
 
 Executor = asyncpg.Connection | asyncpg.Pool
 
@@ -39,6 +39,12 @@ def _task(row: asyncpg.Record) -> Task:
         verified_by=row["verified_by"],
         verification_note=row["verification_note"],
         notified_level=row["notified_level"],
+        extension_status=ExtensionStatus(row["extension_status"]) if row["extension_status"] else None,
+        extension_until=row["extension_until"],
+        extension_reason=row["extension_reason"],
+        extension_decided_by=row["extension_decided_by"],
+        extension_decision_note=row["extension_decision_note"],
+        original_deadline=row["original_deadline"],
     )
 
 
@@ -70,11 +76,14 @@ async def insert(conn: asyncpg.Connection, task: Task) -> bool:
 
 
 async def save(conn: asyncpg.Connection, task: Task) -> None:
-    """Writes what moves (status, workflow fields, sweeper cursor); the finding's facts never change."""
+    """Writes what moves (status, workflow fields, the deadline and its extension, sweeper cursor); the finding's
+    facts never change."""
     await conn.execute(
         """UPDATE tasks SET status = $2, started_at = $3, submitted_at = $4, closed_at = $5, submission_note = $6,
                   submission_evidence = $7, sent_back_reason = $8, times_sent_back = $9, verified_by = $10,
-                  verification_note = $11, notified_level = $12, next_notice_at = $13, updated_at = now()
+                  verification_note = $11, notified_level = $12, next_notice_at = $13, deadline = $14,
+                  extension_status = $15, extension_until = $16, extension_reason = $17, extension_decided_by = $18,
+                  extension_decision_note = $19, original_deadline = $20, updated_at = now()
            WHERE id = $1""",
         task.id,
         task.status,
@@ -89,6 +98,13 @@ async def save(conn: asyncpg.Connection, task: Task) -> None:
         task.verification_note,
         task.notified_level,
         next_notice_at(task),
+        task.deadline,
+        task.extension_status,
+        task.extension_until,
+        task.extension_reason,
+        task.extension_decided_by,
+        task.extension_decision_note,
+        task.original_deadline,
     )
 
 
@@ -120,6 +136,7 @@ class TaskFilter:
     unit_id: str | None = None
     item_id: str | None = None
     overdue_before: date | None = None  # only tasks still owed by the unit whose deadline is before this day
+    escalated_to: str | None = None  # only tasks escalated to this office
 
 
 @dataclass(frozen=True)
@@ -143,6 +160,8 @@ async def search(
              AND ($7::text IS NULL OR item_id = $7)
              AND ($8::date IS NULL OR (status IN ('open', 'in_progress') AND deadline < $8))
              AND ($9::date IS NULL OR (deadline, id) > ($9, $10::uuid))
+             AND ($12::text IS NULL OR EXISTS (SELECT 1 FROM task_notices n
+                                               WHERE n.task_id = tasks.id AND n.target_office_id = $12))
            ORDER BY deadline, id
            LIMIT $11""",
         scope.region,
@@ -156,6 +175,7 @@ async def search(
         after.deadline if after else None,
         after.id if after else None,
         limit,
+        wanted.escalated_to,
     )
     return [_task(row) for row in rows]
 

@@ -16,6 +16,32 @@ from wurao_rectification.usecases import tasks as task_cases
 
 TaskStatus = strawberry.enum(model.TaskStatus, name="TaskStatus", description="Where a rectification task stands.")
 Severity = strawberry.enum(model.Severity, name="Severity", description="How serious the finding is.")
+ExtensionStatus = strawberry.enum(
+    model.ExtensionStatus, name="ExtensionStatus", description="Where a deadline extension request stands."
+)
+
+
+@strawberry.type(description="The task's one deadline extension: asked by the unit, decided by the issuing office.")
+class DeadlineExtension:
+    status: ExtensionStatus
+    until: date = strawberry.field(description="The deadline the unit asked for.")
+    reason: str
+    original_deadline: date | None = strawberry.field(description="The deadline an approval replaced.")
+    decided_by: str | None
+    decision_note: str | None
+
+    @classmethod
+    def of(cls, task: model.Task) -> DeadlineExtension | None:
+        if task.extension_status is None or task.extension_until is None:
+            return None
+        return cls(
+            status=task.extension_status,
+            until=task.extension_until,
+            reason=task.extension_reason or "",
+            original_deadline=task.original_deadline,
+            decided_by=task.extension_decided_by,
+            decision_note=task.extension_decision_note,
+        )
 
 
 @strawberry.type(description="One step in a task's timeline: a move, a reminder or an escalation.")
@@ -53,6 +79,9 @@ class Task:
     sent_back_reason: str | None = strawberry.field(description="Why the last submission was sent back.")
     times_sent_back: int
     verified_by: str | None
+    extension: DeadlineExtension | None = strawberry.field(
+        description="Its deadline extension, once asked for (a deadline is extended once)."
+    )
 
     @classmethod
     def of(cls, task: model.Task, now: datetime) -> Task:
@@ -81,6 +110,7 @@ class Task:
             sent_back_reason=task.sent_back_reason,
             times_sent_back=task.times_sent_back,
             verified_by=task.verified_by,
+            extension=DeadlineExtension.of(task),
         )
 
     @classmethod
@@ -156,6 +186,29 @@ class Query:
         )
         return TaskPage(tasks=[Task.of(task, context.now) for task in found], next_cursor=cursor)
 
+    @strawberry.field(
+        description="Tasks escalated to the caller's own office (one level above the issuing office, then the "
+        "province), by deadline; empty for anyone but an office's staff."
+    )
+    async def escalated_tasks(
+        self, info: Info[RectificationContext, None], first: int = 50, after: str | None = None
+    ) -> TaskPage:
+        context = info.context
+        found, cursor = await queries.search(
+            context.pool,
+            context.caller,
+            region=None,
+            status=None,
+            unit_id=None,
+            item_id=None,
+            overdue=False,
+            first=first,
+            after=after,
+            now=context.now,
+            escalated_to_me=True,
+        )
+        return TaskPage(tasks=[Task.of(task, context.now) for task in found], next_cursor=cursor)
+
 
 TaskChangeResult = Annotated[Task | NotAllowed | InvalidInput | Conflict, strawberry.union("TaskChangeResult")]
 
@@ -200,6 +253,35 @@ class Mutation:
         self, info: Info[RectificationContext, None], id: strawberry.ID, reason: str, request_id: RequestId = None
     ) -> TaskChangeResult:
         return await _move(info, id, workflow.SendBack(reason), request_id)
+
+    @strawberry.mutation(
+        description="The responsible unit asks, once, for a later deadline (at most 90 days later), with its reason, "
+        "while it still owes the work."
+    )
+    async def request_deadline_extension(
+        self,
+        info: Info[RectificationContext, None],
+        id: strawberry.ID,
+        until: date,
+        reason: str,
+        request_id: RequestId = None,
+    ) -> TaskChangeResult:
+        return await _move(info, id, workflow.RequestExtension(until, reason), request_id)
+
+    @strawberry.mutation(
+        description="The issuing office approves the requested deadline (it replaces the deadline) or declines it "
+        "(a note saying why is required)."
+    )
+    async def decide_deadline_extension(
+        self,
+        info: Info[RectificationContext, None],
+        id: strawberry.ID,
+        approve: bool,
+        note: str = "",
+        request_id: RequestId = None,
+    ) -> TaskChangeResult:
+        command = workflow.ApproveExtension(note) if approve else workflow.DeclineExtension(note)
+        return await _move(info, id, command, request_id)
 
 
 schema = build_schema(query=Query, mutation=Mutation, types=[Task, Item])

@@ -59,3 +59,8 @@ def is_verifier(caller: Caller, task: Task) -> bool:
         and caller.office_id == task.office_id
         and caller.can_reach(task.unit_region)
     )
+
+
+def is_issuing_office(caller: Caller, task: Task) -> bool:
+    """The inspecting office itself (not its inspectors): it decides on a deadline extension."""
+    return caller.role.is_office and caller.office_id == task.office_id and caller.can_reach(task.unit_region)

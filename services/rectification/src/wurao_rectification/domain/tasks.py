@@ -21,6 +21,14 @@ class TaskStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+class ExtensionStatus(enum.StrEnum):
+    """A deadline is extended once: requested by the responsible unit, then approved or declined."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
 class Severity(enum.StrEnum):
     LOW = "low"
     MEDIUM = "medium"
@@ -54,6 +62,12 @@ class Task:
     verification_note: str | None = None
     # The highest reminder/escalation level already dealt with (see schedule); replicas never repeat one.
     notified_level: int = NOTHING_NOTIFIED
+    extension_status: ExtensionStatus | None = None
+    extension_until: date | None = None
+    extension_reason: str | None = None
+    extension_decided_by: str | None = None
+    extension_decision_note: str | None = None
+    original_deadline: date | None = None  # the deadline an approved extension replaced
 
     @property
     def awaits_unit(self) -> bool:

@@ -1,22 +1,25 @@
 """The task's state machine: open → in_progress → submitted → closed (accepted) or back to in_progress.
 
 Nothing closes without verification: the only way into `closed` is the inspecting side accepting a submission.
+Beside the states, the deadline may be extended once: the responsible unit asks with a reason while it still owes
+the work, and the issuing office approves (the deadline moves) or declines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from wurao_common.auth import Caller
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_rectification.domain import access
-from wurao_rectification.domain.tasks import Task, TaskStatus
+from wurao_rectification.domain.tasks import ExtensionStatus, Task, TaskStatus
 
 MAX_NOTE = 2000
 MAX_EVIDENCE_REFS = 20
 MAX_EVIDENCE_REF = 500
+MAX_EXTENSION = timedelta(days=90)  # an extension moves the deadline by at most this much
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,29 @@ class SendBack:
     reason: str
 
 
-Command = Start | Submit | Accept | SendBack
+@dataclass(frozen=True)
+class RequestExtension:
+    """The responsible unit asks, once, for a later deadline, with its reason."""
+
+    until: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class ApproveExtension:
+    """The issuing office grants the requested deadline."""
+
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DeclineExtension:
+    """The issuing office keeps the deadline, saying why."""
+
+    note: str
+
+
+Command = Start | Submit | Accept | SendBack | RequestExtension | ApproveExtension | DeclineExtension
 
 
 @dataclass(frozen=True)
@@ -57,13 +82,15 @@ class Actor:
 
 RESPONSIBLE_UNIT = Actor(access.is_responsible_unit, "the responsible unit")
 VERIFIER = Actor(access.is_verifier, "the inspecting office or its inspectors")
+ISSUING_OFFICE = Actor(access.is_issuing_office, "the issuing office")
 S = TaskStatus
+UNDECIDED = frozenset({S.OPEN, S.IN_PROGRESS, S.SUBMITTED})
 
 
 @dataclass(frozen=True)
 class Rule:
     from_states: frozenset[TaskStatus]
-    to_state: TaskStatus
+    to_state: TaskStatus | None  # None: the status stays
     actor: Actor
     events: tuple[str, ...]  # the `rectification.task.<action>` events the move emits, in order
 
@@ -73,6 +100,9 @@ RULES: dict[type, Rule] = {
     Submit: Rule(frozenset({S.IN_PROGRESS}), S.SUBMITTED, RESPONSIBLE_UNIT, ("submitted",)),
     Accept: Rule(frozenset({S.SUBMITTED}), S.CLOSED, VERIFIER, ("verified", "closed")),
     SendBack: Rule(frozenset({S.SUBMITTED}), S.IN_PROGRESS, VERIFIER, ("sent_back",)),
+    RequestExtension: Rule(frozenset({S.OPEN, S.IN_PROGRESS}), None, RESPONSIBLE_UNIT, ("extension_requested",)),
+    ApproveExtension: Rule(UNDECIDED, None, ISSUING_OFFICE, ("extension_approved",)),
+    DeclineExtension: Rule(UNDECIDED, None, ISSUING_OFFICE, ("extension_declined",)),
 }
 
 
@@ -93,7 +123,25 @@ def move(task: Task, command: Command, caller: Caller, now: datetime) -> Moved |
     if task.status not in rule.from_states:
         allowed = " or ".join(sorted(rule.from_states))
         return Conflict(f"the task is {task.status}; this needs it {allowed}")
-    return Moved(_apply(replace(task, status=rule.to_state), command, caller, now), rule.events)
+    if problem := _extension_problem(task, command):
+        return problem
+    return Moved(_apply(replace(task, status=rule.to_state or task.status), command, caller, now), rule.events)
+
+
+def _extension_problem(task: Task, command: Command) -> Invalid | Conflict | None:
+    match command:
+        case RequestExtension(until):
+            if task.extension_status is not None:
+                return Conflict(
+                    f"a deadline is extended once: this task's extension was already {task.extension_status}"
+                )
+            if until <= task.deadline:
+                return Invalid("until", f"must be later than the deadline {task.deadline.isoformat()}")
+            if until > task.deadline + MAX_EXTENSION:
+                return Invalid("until", f"at most {MAX_EXTENSION.days} days after the deadline")
+        case ApproveExtension() | DeclineExtension() if task.extension_status is not ExtensionStatus.REQUESTED:
+            return Conflict("no extension request awaits a decision on this task")
+    return None
 
 
 def _apply(task: Task, command: Command, caller: Caller, now: datetime) -> Task:
@@ -106,6 +154,26 @@ def _apply(task: Task, command: Command, caller: Caller, now: datetime) -> Task:
             return replace(task, closed_at=now, verified_by=caller.subject, verification_note=note.strip() or None)
         case SendBack(reason):
             return replace(task, sent_back_reason=reason.strip(), times_sent_back=task.times_sent_back + 1)
+        case RequestExtension(until, reason):
+            return replace(
+                task, extension_status=ExtensionStatus.REQUESTED, extension_until=until, extension_reason=reason.strip()
+            )
+        case ApproveExtension(note):
+            return replace(
+                task,
+                extension_status=ExtensionStatus.APPROVED,
+                original_deadline=task.deadline,
+                deadline=task.extension_until or task.deadline,
+                extension_decided_by=caller.subject,
+                extension_decision_note=note.strip() or None,
+            )
+        case DeclineExtension(note):
+            return replace(
+                task,
+                extension_status=ExtensionStatus.DECLINED,
+                extension_decided_by=caller.subject,
+                extension_decision_note=note.strip(),
+            )
     raise TypeError(f"not a command: {command!r}")
 
 
@@ -117,6 +185,12 @@ def _input_problem(command: Command) -> Invalid | None:
             return _text_problem("note", note, required=False)
         case SendBack(reason):
             return _text_problem("reason", reason, required=True)
+        case RequestExtension(_, reason):
+            return _text_problem("reason", reason, required=True)
+        case ApproveExtension(note):
+            return _text_problem("note", note, required=False)
+        case DeclineExtension(note):
+            return _text_problem("note", note, required=True)
     return None
 
 

@@ -42,7 +42,7 @@ def opened(task: Task) -> Event:
 
 
 def moved(task: Task, action: str) -> Event:
-    """started, submitted, verified, sent_back, closed: each with the facts reporting counts."""
+    """started, submitted, verified, sent_back, closed, extension_*: each with the facts reporting counts."""
     match action:
         case "submitted":
             return task_event(task, action, onTime=task.submitted_on_time)
@@ -52,12 +52,23 @@ def moved(task: Task, action: str) -> Event:
             return task_event(task, action, timesSentBack=task.times_sent_back)
         case "closed":
             return task_event(task, action, deadline=task.deadline.isoformat(), onTime=task.submitted_on_time)
+        case "extension_requested":
+            until = task.extension_until.isoformat() if task.extension_until else None
+            return task_event(task, action, deadline=task.deadline.isoformat(), until=until)
+        case "extension_approved":
+            previous = task.original_deadline.isoformat() if task.original_deadline else None
+            return task_event(task, action, deadline=task.deadline.isoformat(), previousDeadline=previous)
+        case "extension_declined":
+            return task_event(task, action, deadline=task.deadline.isoformat())
     return task_event(task, action)
 
 
-def notice(task: Task, sent: Notice) -> Event:
-    """Reminders go to the unit (its region is the event's); escalations name the region they go up to."""
-    target = {} if sent.is_reminder else {"escalatedToRegion": sent.target_region}
+def notice(task: Task, sent: Notice, target_office_id: str | None) -> Event:
+    """Reminders go to the unit (its region is the event's); escalations name the region they go up to and its
+    supervision office (null when plan has not announced one)."""
+    target = (
+        {} if sent.is_reminder else {"escalatedToRegion": sent.target_region, "escalatedToOfficeId": target_office_id}
+    )
     return task_event(task, sent.action, level=sent.level, deadline=task.deadline.isoformat(), **target)
 
 

@@ -42,12 +42,15 @@ async def search(
     first: int,
     after: str | None,
     now: datetime,
+    escalated_to_me: bool = False,
 ) -> tuple[list[Task], str | None]:
-    """A page of the tasks the caller may read that match, by deadline; and the cursor to the next page."""
+    """A page of the tasks the caller may read that match, by deadline; and the cursor to the next page.
+
+    `escalated_to_me`: only those escalated to the caller's own office (an office's staff only)."""
     if region is not None and not is_region_code(region):
         raise ClientError("region must be a GB/T 2260 code of 2, 4, 6, 9 or 12 digits")
     scope = access.read_scope(caller)
-    if scope is None:
+    if scope is None or (escalated_to_me and not (caller.role.is_office and caller.office_id)):
         return [], None
     wanted = TaskFilter(
         region=region,
@@ -55,6 +58,7 @@ async def search(
         unit_id=unit_id,
         item_id=item_id,
         overdue_before=china_today(now) if overdue else None,
+        escalated_to=caller.office_id if escalated_to_me else None,
     )
     limit = max(1, min(first, MAX_PAGE))
     found = await tasks.search(pool, scope, wanted, limit=limit + 1, after=_decode(after))

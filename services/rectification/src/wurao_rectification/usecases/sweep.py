@@ -8,7 +8,7 @@ from datetime import datetime
 import asyncpg
 
 from wurao_common.bus import outbox
-from wurao_rectification.adapters import history, notices, tasks
+from wurao_rectification.adapters import history, notices, offices, tasks
 from wurao_rectification.domain import schedule
 from wurao_rectification.domain.tasks import Task
 from wurao_rectification.usecases import events
@@ -35,9 +35,10 @@ async def _notify(conn: asyncpg.Connection, task: Task, now: datetime) -> int:
     sweep = schedule.due_notices(task, now)
     sent = 0
     for notice in sweep.notices:
-        if not await notices.claim(conn, task.id, notice):
+        target = None if notice.is_reminder else await offices.supervision_office(conn, notice.target_region)
+        if not await notices.claim(conn, task.id, notice, target):
             continue
-        await outbox.record(conn, events.notice(task, notice))
+        await outbox.record(conn, events.notice(task, notice, target))
         await history.add(conn, task.id, history.Entry(notice.action, SWEEPER, now, notice.target_region))
         sent += 1
     await tasks.save(conn, replace(task, notified_level=sweep.notified_level))

@@ -94,4 +94,12 @@ def _entry(action: str, caller: Caller, task: Task, now: datetime) -> history.En
             return history.Entry(action, caller.subject, now, task.verification_note)
         case "sent_back":
             return history.Entry(action, caller.subject, now, task.sent_back_reason)
+        case "extension_requested":
+            return history.Entry(action, caller.subject, now, f"{task.extension_until}: {task.extension_reason}")
+        case "extension_approved":
+            moved = f"{task.original_deadline} → {task.deadline}"
+            note = task.extension_decision_note
+            return history.Entry(action, caller.subject, now, f"{moved}: {note}" if note else moved)
+        case "extension_declined":
+            return history.Entry(action, caller.subject, now, task.extension_decision_note)
     return history.Entry(action, caller.subject, now)

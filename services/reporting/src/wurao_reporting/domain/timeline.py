@@ -59,7 +59,18 @@ STEPS: dict[str, Step] = {
     "rectification.task.verified": Step("task_verified", _TASK, "整改验收通过"),
     "rectification.task.closed": Step("task_closed", _TASK, "整改销号"),
     "rectification.task.reminded": Step("task_reminded", _TASK, "整改到期提醒"),
-    "rectification.task.escalated": Step("task_escalated", (*_TASK, "escalatedToRegion"), "逾期上报（第 {level} 级）"),
+    "rectification.task.escalated": Step(
+        "task_escalated", (*_TASK, "escalatedToRegion", "escalatedToOfficeId"), "逾期上报（第 {level} 级）"
+    ),
+    "rectification.task.extension_requested": Step(
+        "task_extension_requested", (*_TASK, "until"), "申请延期：期限 {deadline} 延至 {until}"
+    ),
+    "rectification.task.extension_approved": Step(
+        "task_extension_approved", (*_TASK, "previousDeadline"), "延期获批：期限 {previousDeadline} 延至 {deadline}"
+    ),
+    "rectification.task.extension_declined": Step(
+        "task_extension_declined", _TASK, "延期未获批准，期限仍为 {deadline}"
+    ),
     "rectification.item.settled": Step("settled", (), "整改全部完成"),
 }
 

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+import asyncpg
+
+from wurao_common.bus.envelope import Event
+from wurao_rectification.adapters import offices
+
+
+async def on_office_registered(conn: asyncpg.Connection, event: Event) -> None:
+    """Learns the office, so that escalations to its region name it."""
+    await offices.save(conn, event.data)
