@@ -383,7 +383,7 @@ async def test_the_unit_asks_once_and_the_issuing_office_extends_the_deadline_on
     deadline, until = today_plus(20), today_plus(40)
     ask = {"id": task_id, "until": until, "reason": "雨季无法施工", "requestId": "ext-1"}
 
-    for who in ("other unit", "inspector", "office"):
+    for who in ("other unit", "inspector", "office", "outside office", "observer"):
         refused = await graphql(rectification, EXTEND, ask, headers=as_[who])
         assert refused["data"]["requestDeadlineExtension"]["__typename"] in ("NotAllowed", "InvalidInput"), who
     asked = [await graphql(rectification, EXTEND, ask, headers=as_["unit"]) for _ in range(2)]

@@ -195,17 +195,7 @@ class Query:
     ) -> TaskPage:
         context = info.context
         found, cursor = await queries.search(
-            context.pool,
-            context.caller,
-            region=None,
-            status=None,
-            unit_id=None,
-            item_id=None,
-            overdue=False,
-            first=first,
-            after=after,
-            now=context.now,
-            escalated_to_me=True,
+            context.pool, context.caller, now=context.now, first=first, after=after, escalated_to_me=True
         )
         return TaskPage(tasks=[Task.of(task, context.now) for task in found], next_cursor=cursor)
 
