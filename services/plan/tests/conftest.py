@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from wurao_common.bus.envelope import Event
 from wurao_common.config import Config
-from wurao_common.testing import serving
+from wurao_common.testing import graphql, serving
 from wurao_plan.app import create_app
 from wurao_plan.domain.codes import CHINA
 from wurao_plan.seed.demo import STORY_COUNTIES, load_demo
@@ -95,6 +95,25 @@ async def plan(plan_settings, plan_events, pool):
             await load_regions(conn, subtrees=STORY_COUNTIES)
             await load_demo(conn)
         yield client
+
+
+@pytest.fixture
+def as_staff(plan, jwt_keys):
+    """`as_staff((role, region, office_id), person)`: an office's staff member calling plan; the call asserts no
+    errors and returns the data."""
+
+    def make(who, person="staff"):
+        role, region, office_id = who
+        headers = jwt_keys.bearer(role, region, office_id=office_id, subject=f"{office_id}:{person}")
+
+        async def call(document: str, **variables) -> dict:
+            body = await graphql(plan, document, variables, headers=headers)
+            assert "errors" not in body, body
+            return body["data"]
+
+        return call
+
+    return make
 
 
 @pytest.fixture

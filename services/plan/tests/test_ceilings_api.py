@@ -29,22 +29,6 @@ CHANGSHA = (Role.CITY_OFFICE, "4301", "4301-dcs")
 
 
 @pytest.fixture
-def as_(plan, jwt_keys):
-    def make(who, person="staff"):
-        role, region, office_id = who
-        headers = jwt_keys.bearer(role, region, office_id=office_id, subject=f"{office_id}:{person}")
-
-        async def call(document: str, **variables) -> dict:
-            body = await graphql(plan, document, variables, headers=headers)
-            assert "errors" not in body, body
-            return body["data"]
-
-        return call
-
-    return make
-
-
-@pytest.fixture
 async def jiahe_approved_this_year(insert_item):
     """Jiahe's supervision office has 3 items approved this year, and an emergency filing apart."""
     for _ in range(3):
@@ -66,8 +50,8 @@ def item(n: int) -> dict:
     }
 
 
-async def test_next_years_plan_over_this_years_actual_is_refused_with_the_numbers(as_, jiahe_approved_this_year):
-    jiahe = as_(JIAHE)
+async def test_next_years_plan_over_this_years_actual_is_refused_with_the_numbers(as_staff, jiahe_approved_this_year):
+    jiahe = as_staff(JIAHE)
     plan_id = (await jiahe(DRAFT, year=NEXT_YEAR))["draftPlan"]["id"]
     for n in range(4):
         assert (await jiahe(ADD, plan=plan_id, item=item(n)))["addItem"]["__typename"] == "Item"
@@ -87,9 +71,9 @@ async def test_next_years_plan_over_this_years_actual_is_refused_with_the_number
 
 
 async def test_the_province_lowers_a_ceiling_with_its_reason_once_per_request_and_never_raises_it(
-    as_, jiahe_approved_this_year, plan_events, pool
+    as_staff, jiahe_approved_this_year, plan_events, pool
 ):
-    province = as_(PROVINCE)
+    province = as_staff(PROVINCE)
     lower = {"id": "431024-dcs", "year": NEXT_YEAR, "reason": "督查检查考核总量再压减"}
 
     lowered = [(await province(LOWER, **lower, ceiling=2, requestId="p-1"))["lowerCeiling"] for _ in range(2)]
@@ -117,18 +101,18 @@ async def test_the_province_lowers_a_ceiling_with_its_reason_once_per_request_an
     )
 
 
-async def test_only_the_province_office_lowers_a_ceiling(as_, pool):
+async def test_only_the_province_office_lowers_a_ceiling(as_staff, pool):
     lower = {"id": "431024-dcs", "year": NEXT_YEAR, "ceiling": 1, "reason": "压减"}
     for who in (JIAHE, CHENZHOU, CHANGSHA):
-        assert (await as_(who)(LOWER, **lower))["lowerCeiling"]["__typename"] == "NotAllowed", who
+        assert (await as_staff(who)(LOWER, **lower))["lowerCeiling"]["__typename"] == "NotAllowed", who
     assert await pool.fetchval("SELECT count(*) FROM ceiling_lowerings") == 0
 
 
-async def test_a_ceiling_is_shown_only_to_readers_of_the_offices_workings(as_, plan, jwt_keys):
+async def test_a_ceiling_is_shown_only_to_readers_of_the_offices_workings(as_staff, plan, jwt_keys):
     variables = {"id": "431024-dcs", "year": THIS_YEAR}
     for who in (JIAHE, CHENZHOU, PROVINCE):
-        assert (await as_(who)(CEILING, **variables))["office"]["ceiling"]["ceiling"] == 20, who
-    outside = (await as_(CHANGSHA)(CEILING, **variables))["office"]
+        assert (await as_staff(who)(CEILING, **variables))["office"]["ceiling"]["ceiling"] == 20, who
+    outside = (await as_staff(CHANGSHA)(CEILING, **variables))["office"]
     assert outside is None or outside["ceiling"] is None
     unit = jwt_keys.bearer(Role.UNIT, "431024106201", unit_id="431024106201-cwh")
     body = await graphql(plan, CEILING, variables, headers=unit)

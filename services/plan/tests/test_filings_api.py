@@ -37,17 +37,16 @@ def recheck(**changes) -> dict:
 
 
 @pytest.fixture
-def as_office(plan, jwt_keys):
+def as_office(as_staff):
+    """Calls whose answer is aliased `result`."""
+
     def make(who, person="staff"):
-        role, region, office_id = who
-        headers = jwt_keys.bearer(role, region, office_id=office_id, subject=f"{office_id}:{person}")
+        call = as_staff(who, person)
 
-        async def call(document: str, **variables) -> dict:
-            body = await graphql(plan, document, variables, headers=headers)
-            assert "errors" not in body, body
-            return body["data"]["result"]
+        async def result(document: str, **variables) -> dict:
+            return (await call(document, **variables))["result"]
 
-        return call
+        return result
 
     return make
 
