@@ -3,8 +3,10 @@ replicas of each service behind a balancer (so every end-to-end test also runs o
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -13,6 +15,7 @@ import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from wurao_common import embedded
+from wurao_common.auth import Role
 from wurao_common.testing import Servers
 from wurao_devstack.stack import Stack
 
@@ -115,3 +118,69 @@ def platform(servers: Servers, span_sink: SpanSink, tmp_path_factory: pytest.Tem
 async def gateway(platform: Stack):
     async with httpx.AsyncClient(base_url=platform.gateway_url.removesuffix("/graphql"), timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+def call(gateway):
+    """`await call(query, variables, token, **headers)`: one GraphQL request through the gateway; its data, the
+    request having succeeded without errors."""
+
+    async def post(query: str, variables: dict, token: str, **headers: str) -> dict:
+        response = await gateway.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"authorization": f"Bearer {token}", **headers},
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    return post
+
+
+async def _until(check, what: str):
+    """What `check` found once it found something: the platform's consumers work on their own time."""
+    for _ in range(300):
+        if found := await check():
+            return found
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"never happened: {what}")
+
+
+@pytest.fixture
+def until():
+    """`await until(check, what)`: polls `check` until it finds something, and returns that."""
+    return _until
+
+
+JIAHE_OFFICE, JIAHE = "431024-dcs", "431024"
+JIAHE_VILLAGE = "431024106201"  # inside the seeded flood-season item's scope
+ITEMS = "query($office: ID!) { items(officeId: $office) { id scopeRegions code { token } } }"
+REGISTER = (
+    'mutation($name: String!) { registerUnit(unit: {name: $name, kind: VILLAGE_COMMITTEE, region: "431024106201"}) '
+    "{ __typename ... on Unit { id } } }"
+)
+VERIFY = "query($code: String!) { verifyCode(code: $code) { __typename } }"
+
+
+@pytest.fixture
+async def admitted_unit(platform, call):
+    """A new village committee in Jiahe county that inspection already knows, and the flood-season item's code:
+    (item, the unit's token, the unit's id)."""
+    office = platform.keys.token(Role.COUNTY_OFFICE, JIAHE, office=JIAHE_OFFICE)
+    item = next(
+        item
+        for item in (await call(ITEMS, {"office": JIAHE_OFFICE}, office))["items"]
+        if item["code"] and any(JIAHE_VILLAGE.startswith(region) for region in item["scopeRegions"])
+    )
+    registered = await call(REGISTER, {"name": f"测试村委会 {uuid.uuid4().hex[:6]}"}, office)
+    unit = registered["registerUnit"]["id"]
+    unit_token = platform.keys.token(Role.UNIT, JIAHE_VILLAGE, unit=unit)
+
+    async def known():
+        verdict = await call(VERIFY, {"code": item["code"]["token"]}, unit_token)
+        return verdict["verifyCode"]["__typename"] == "CodeValid"
+
+    await _until(known, "inspection learns the new unit")
+    return item, unit_token, unit

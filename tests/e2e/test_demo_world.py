@@ -1,7 +1,6 @@
 """The demo seed tells its story through events: inspection and reporting learn the demo offices from the bus,
 as they would in production."""
 
-import asyncio
 from datetime import datetime
 
 import pytest
@@ -19,45 +18,27 @@ COMPLAIN = """mutation { fileComplaint(input: {kind: OTHER, officeId: "431024-dc
 FIGURES = "query($office: ID!, $year: Int!) { officeFigures(officeId: $office, year: $year) { scope } }"
 
 
-async def _post(gateway, query, variables, token):
-    response = await gateway.post(
-        "/graphql", json={"query": query, "variables": variables}, headers={"authorization": f"Bearer {token}"}
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
-
-
-async def _until(check, what: str):
-    for _ in range(300):
-        if found := await check():
-            return found
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"never happened: {what}")
-
-
 async def test_a_complaint_about_the_jiahe_county_office_is_routed_to_chenzhous_office_that_approves_it(
-    platform, gateway
+    platform, call, until
 ):
     unit = platform.keys.token(Role.UNIT, VILLAGE, unit=DAFANGYUAN)
 
     async def routed():
         """The seed's events may still be on their way when the platform starts: a new complaint each try."""
-        complaint = (await _post(gateway, COMPLAIN, {}, unit))["fileComplaint"]
+        complaint = (await call(COMPLAIN, {}, unit))["fileComplaint"]
         assert complaint["__typename"] == "Complaint", complaint
         return complaint["routedToOfficeId"]
 
-    assert await _until(routed, "a complaint about Jiahe's office reaches an office") == CHENZHOU
+    assert await until(routed, "a complaint about Jiahe's office reaches an office") == CHENZHOU
 
 
-async def test_reporting_knows_a_demo_office_that_only_its_registration_announced(platform, gateway):
+async def test_reporting_knows_a_demo_office_that_only_its_registration_announced(platform, call, until):
     observer = platform.keys.token(Role.OBSERVER, "43")
     variables = {"office": CHENZHOU, "year": datetime.now(CHINA).year}
 
     async def known():
-        return (await _post(gateway, FIGURES, variables, observer))["officeFigures"]
+        return (await call(FIGURES, variables, observer))["officeFigures"]
 
-    assert (await _until(known, "reporting learns Chenzhou's office"))["scope"] == CHENZHOU
+    assert (await until(known, "reporting learns Chenzhou's office"))["scope"] == CHENZHOU
     outside = platform.keys.token(Role.OBSERVER, "4301")
-    assert (await _post(gateway, FIGURES, variables, outside))["officeFigures"] is None
+    assert (await call(FIGURES, variables, outside))["officeFigures"] is None

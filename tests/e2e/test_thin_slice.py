@@ -18,42 +18,30 @@ LOAD = "query($id: ID!) { office(id: $id) { name region plans { year } load { pl
 DRAFT = "mutation($year: Int!) { draftPlan(year: $year) { __typename ... on Plan { id year } } }"
 
 
-async def _post(gateway, query, variables, token, **headers):
-    response = await gateway.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"authorization": f"Bearer {token}", **headers},
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
+async def _plans_drafted(call, token) -> int:
+    return (await call(LOAD, {"id": OFFICE}, token))["office"]["load"]["plansDrafted"]
 
 
-async def _plans_drafted(gateway, token) -> int:
-    return (await _post(gateway, LOAD, {"id": OFFICE}, token))["office"]["load"]["plansDrafted"]
-
-
-async def test_a_drafted_plan_is_counted_once_by_reporting_and_read_back_across_two_subgraphs(platform, gateway):
+async def test_a_drafted_plan_is_counted_once_by_reporting_and_read_back_across_two_subgraphs(platform, call):
     token = platform.keys.token(Role.COUNTY_OFFICE, REGION, office=OFFICE)
-    before = await _plans_drafted(gateway, token)
-    created = await _post(gateway, DRAFT, {"year": NEXT_YEAR}, token)
+    before = await _plans_drafted(call, token)
+    created = await call(DRAFT, {"year": NEXT_YEAR}, token)
     assert created["draftPlan"]["__typename"] == "Plan"
     for _ in range(100):
-        if await _plans_drafted(gateway, token) == before + 1:
+        if await _plans_drafted(call, token) == before + 1:
             break
         await asyncio.sleep(0.1)
     await asyncio.sleep(1)  # a doubled delivery would show now
-    office = (await _post(gateway, LOAD, {"id": OFFICE}, token))["office"]
+    office = (await call(LOAD, {"id": OFFICE}, token))["office"]
     assert office["name"] == "望城区委督查室"  # resolved by plan
     assert NEXT_YEAR in [plan["year"] for plan in office["plans"]]  # resolved by plan
     assert office["load"]["plansDrafted"] == before + 1  # resolved by reporting, from the event
 
 
-async def test_one_trace_runs_from_the_gateway_request_to_the_consumer(platform, gateway, span_sink):
+async def test_one_trace_runs_from_the_gateway_request_to_the_consumer(platform, call, span_sink):
     trace_id = secrets.token_hex(16)
     token = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-yjj")
-    await _post(gateway, DRAFT, {"year": NEXT_YEAR}, token, traceparent=f"00-{trace_id}-{secrets.token_hex(8)}-01")
+    await call(DRAFT, {"year": NEXT_YEAR}, token, traceparent=f"00-{trace_id}-{secrets.token_hex(8)}-01")
     wanted = {"wurao-gateway", "plan", "reporting"}
     for _ in range(150):  # exporters batch their spans
         if wanted <= {service for service, _ in span_sink.in_trace(trace_id)}:
