@@ -43,6 +43,14 @@ class Query:
     def result(self) -> Result:
         return Result(ok=True)
 
+    @strawberry.field
+    def echo(self, text: str) -> str:
+        return text
+
+    @strawberry.field
+    def echo_all(self, texts: list[str]) -> list[str]:
+        return texts
+
 
 def _app(keys: Keys, **options):
     @asynccontextmanager
@@ -154,3 +162,42 @@ def test_metrics_listen_on_loopback_unless_told_otherwise_and_are_off_without_a_
     assert (settings.metrics_host, settings.metrics_port) == ("127.0.0.1", 9100)
     assert _settings(jwt_keys, METRICS_HOST="0.0.0.0", METRICS_PORT="9100").metrics_host == "0.0.0.0"
     assert _settings(jwt_keys).metrics_port is None
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ('{ echo(text: "a\\u0000b") }', None),
+        ("query($t: String!) { echo(text: $t) }", {"t": "a\u0000b"}),
+        ("query($t: [String!]!) { echoAll(texts: $t) }", {"t": ["ok", "a\u0000b"]}),
+    ],
+    ids=["literal", "variable", "nested-variable"],
+)
+async def test_a_string_holding_a_nul_is_refused_as_the_clients_error_before_it_reaches_a_resolver(
+    jwt_keys, caplog, query, variables
+):
+    """PostgreSQL's text holds no NUL: such a string used to fail in the database as a masked internal error."""
+    caplog.set_level(logging.ERROR, logger="wurao.web")
+    async with serving(_app(jwt_keys)) as client:
+        answer = await client.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={**jwt_keys.bearer(Role.OBSERVER, "43"), "accept": "application/graphql-response+json"},
+        )
+    assert answer.status_code == 400, answer.text
+    assert "data" not in answer.json()
+    assert "NUL" in answer.json()["errors"][0]["message"]
+    assert not caplog.records
+
+
+async def test_strings_without_a_nul_pass_even_when_the_query_spells_the_escape_elsewhere(jwt_keys):
+    async with serving(_app(jwt_keys)) as client:
+        answer = await client.post(
+            "/graphql",
+            json={
+                "query": "query($t: String!) { echo(text: $t) }",
+                "variables": {"t": "\\u0000 is how JSON spells it"},
+            },
+            headers=jwt_keys.bearer(Role.OBSERVER, "43"),
+        )
+    assert answer.json() == {"data": {"echo": "\\u0000 is how JSON spells it"}}
