@@ -6,7 +6,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --locked --no-sync
 SUBGRAPHS := plan inspection rectification reporting
 
-.PHONY: install run test lint format sdl sdl-check events events-check compose-check bench chaos load ci clean fresh-clone-check
+.PHONY: install run test lint format sdl sdl-check events events-check compose-check bench chaos load fuzz ci clean fresh-clone-check
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -69,6 +69,10 @@ chaos: install
 ## load: 200 simulated users through the gateway for five minutes; p50/p95/p99, error rate, then the invariants
 load: install
 	$(RUN) python -m wurao_devstack.loadtest $(LOAD_ARGS)
+
+## fuzz: schemathesis's generated GraphQL operations (over 10,000) at the gateway and every subgraph, every role
+fuzz: install
+	$(RUN) python -m wurao_devstack.fuzz $(FUZZ_ARGS)
 
 ci: lint sdl-check events-check compose-check test
 
