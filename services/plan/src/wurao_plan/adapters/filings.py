@@ -66,18 +66,29 @@ async def get_many(conn: Db, ids: Sequence[str]) -> dict[str, Filing]:
 
 
 async def search(
-    conn: Db, *, region: str, office_id: str | None, year: int | None, status: FilingStatus | None, limit: int
+    conn: Db,
+    *,
+    region: str,
+    office_id: str | None,
+    year: int | None,
+    status: FilingStatus | None,
+    limit: int,
+    after: str | None = None,
 ) -> list[Filing]:
+    """Newest first; continued after a filing of an earlier page (keyset: its creation time, then its id)."""
     rows = await conn.fetch(
         """SELECT f.* FROM filings f JOIN offices o ON o.id = f.office_id
            WHERE o.region_code LIKE $1 || '%' AND ($2::text IS NULL OR f.office_id = $2)
              AND ($3::int IS NULL OR f.year = $3) AND ($4::text IS NULL OR f.status = $4)
+             AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM filings a WHERE a.id = $6
+                   AND (f.created_at < a.created_at OR (f.created_at = a.created_at AND f.id > a.id))))
            ORDER BY f.created_at DESC, f.id LIMIT $5""",
         region,
         office_id,
         year,
         status,
         limit,
+        uuid.UUID(after) if after else None,
     )
     return [_filing(row) for row in rows]
 

@@ -200,6 +200,7 @@ async def search(
     office_id: str | None,
     year: int | None,
     limit: int,
+    after: str | None = None,
 ) -> list[tuple[Item, str]]:
     """Items the caller may read (narrowed in SQL as access.may_read_item decides), with their office's region.
 
@@ -215,6 +216,8 @@ async def search(
              AND ($4::text IS NULL OR i.status = $4)
              AND ($5::text IS NULL OR i.office_id = $5)
              AND ($6::int IS NULL OR i.year = $6)
+             AND ($8::uuid IS NULL OR EXISTS (SELECT 1 FROM items a WHERE a.id = $8
+                   AND (i.window_start < a.window_start OR (i.window_start = a.window_start AND i.id > a.id))))
            ORDER BY i.window_start DESC, i.id LIMIT $7""",
         caller_region,
         sees_workings,
@@ -223,6 +226,7 @@ async def search(
         office_id,
         year,
         limit,
+        uuid.UUID(after) if after else None,
     )
     return [(_item(row), row["office_region"]) for row in rows]
 

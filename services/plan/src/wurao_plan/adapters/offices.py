@@ -32,9 +32,14 @@ async def get_many(conn: Db, ids: Sequence[str]) -> dict[str, Office]:
     return {row["id"]: _office(row) for row in rows}
 
 
-async def in_region(conn: Db, region: str, *, limit: int) -> list[Office]:
+async def in_region(conn: Db, region: str, *, limit: int, after: str | None = None) -> list[Office]:
     rows = await conn.fetch(
-        "SELECT * FROM offices WHERE region_code LIKE $1 || '%' ORDER BY region_code, id LIMIT $2", region, limit
+        """SELECT * FROM offices WHERE region_code LIKE $1 || '%'
+             AND ($3::text IS NULL OR (region_code, id) > (SELECT region_code, id FROM offices WHERE id = $3))
+           ORDER BY region_code, id LIMIT $2""",
+        region,
+        limit,
+        after,
     )
     return [_office(row) for row in rows]
 

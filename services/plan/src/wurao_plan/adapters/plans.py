@@ -77,18 +77,31 @@ async def for_offices(conn: Db, office_ids: Sequence[str]) -> dict[str, list[Pla
 
 
 async def search(
-    conn: Db, *, region: str, office_id: str | None, year: int | None, status: PlanStatus | None, limit: int
+    conn: Db,
+    *,
+    region: str,
+    office_id: str | None,
+    year: int | None,
+    status: PlanStatus | None,
+    limit: int,
+    after: str | None = None,
 ) -> list[Plan]:
+    """Newest year first, then by office; continued after a plan of an earlier page (keyset)."""
     rows = await conn.fetch(
         """SELECT p.* FROM plans p JOIN offices o ON o.id = p.office_id
            WHERE o.region_code LIKE $1 || '%' AND ($2::text IS NULL OR p.office_id = $2)
              AND ($3::int IS NULL OR p.year = $3) AND ($4::text IS NULL OR p.status = $4)
+             AND ($6::uuid IS NULL OR EXISTS (
+                   SELECT 1 FROM plans a JOIN offices ao ON ao.id = a.office_id WHERE a.id = $6
+                     AND (p.year < a.year
+                          OR (p.year = a.year AND (o.region_code, p.office_id) > (ao.region_code, a.office_id)))))
            ORDER BY p.year DESC, o.region_code, p.office_id LIMIT $5""",
         region,
         office_id,
         year,
         status,
         limit,
+        uuid.UUID(after) if after else None,
     )
     return [_plan(row) for row in rows]
 

@@ -31,17 +31,21 @@ async def missing(conn: Db, codes: Sequence[str]) -> list[str]:
     return [code for code in codes if code not in known]
 
 
-async def search(conn: Db, *, within: str, parent: str | None, name: str | None, limit: int) -> list[Region]:
+async def search(
+    conn: Db, *, within: str, parent: str | None, name: str | None, limit: int, after: str | None = None
+) -> list[Region]:
     """Regions inside `within`: the children of `parent`, or those whose name contains `name`, or both."""
     rows = await conn.fetch(
         """SELECT * FROM regions
            WHERE code LIKE $1 || '%'
              AND ($2::text IS NULL OR parent_code = $2)
              AND ($3::text IS NULL OR strpos(name, $3) > 0)
+             AND ($5::text IS NULL OR code > $5)
            ORDER BY code LIMIT $4""",
         within,
         parent,
         name,
         limit,
+        after,
     )
     return [_region(row) for row in rows]

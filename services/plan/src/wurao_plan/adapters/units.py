@@ -33,7 +33,14 @@ async def get_many(conn: Db, ids: Sequence[str]) -> dict[str, Unit]:
 
 
 async def in_region(
-    conn: Db, region: str, *, kind: UnitKind | None, name: str | None, limit: int, only: str | None = None
+    conn: Db,
+    region: str,
+    *,
+    kind: UnitKind | None,
+    name: str | None,
+    limit: int,
+    only: str | None = None,
+    after: str | None = None,
 ) -> list[Unit]:
     """Units in the region, by region and name; `only` (a unit's own id) narrows them to that unit in SQL, before
     the limit."""
@@ -42,11 +49,13 @@ async def in_region(
            WHERE region_code LIKE $1 || '%' AND ($2::text IS NULL OR kind = $2)
              AND ($3::text IS NULL OR strpos(name, $3) > 0)
              AND ($5::text IS NULL OR id = $5)
+             AND ($6::text IS NULL OR (region_code, name) > (SELECT region_code, name FROM units WHERE id = $6))
            ORDER BY region_code, name LIMIT $4""",
         region,
         kind,
         name,
         limit,
         only,
+        after,
     )
     return [_unit(row) for row in rows]

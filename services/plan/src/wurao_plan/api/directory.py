@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from wurao_common.errors import ClientError
+from wurao_common.ids import is_uuid
 from wurao_common.results import Conflict, InvalidInput, NotAllowed, refusal
 from wurao_plan.adapters import offices, regions, units
 from wurao_plan.adapters.regions import Region as RegionModel
@@ -31,6 +32,13 @@ MAX_PAGE = 500
 
 def page(first: int) -> int:
     return max(1, min(first, MAX_PAGE))
+
+
+def uuid_after(after: strawberry.ID | None, what: str) -> str | None:
+    """A page's cursor: the id of the last of the previous page's `what`s."""
+    if after is not None and not is_uuid(str(after)):
+        raise ClientError(f"'after' must be the id of the last {what} of the previous page")
+    return str(after) if after is not None else None
 
 
 def region_arg(code: str | None, name: str = "region") -> str | None:
@@ -176,7 +184,10 @@ class DirectoryQuery:
         found = await info.context.region_loader.load(code)
         return Region.of(found) if found else None
 
-    @strawberry.field(description="Children of `parent`, and/or regions whose name contains `name`, inside `within`.")
+    @strawberry.field(
+        description="Children of `parent`, and/or regions whose name contains `name`, inside `within`, by code. "
+        "For the next page, pass the last region's code as `after`."
+    )
     async def regions(
         self,
         info: Info[PlanContext, None],
@@ -184,6 +195,7 @@ class DirectoryQuery:
         name: str | None = None,
         within: str = "43",
         first: int = 100,
+        after: str | None = None,
     ) -> list[Region]:
         if parent is None and not name:
             parent = within  # a bare query lists the top of the tree asked for
@@ -193,6 +205,7 @@ class DirectoryQuery:
             parent=region_arg(parent, "parent"),
             name=name.strip() if name else None,
             limit=page(first),
+            after=region_arg(after, "after"),
         )
         return [Region.of(region) for region in found]
 
@@ -200,7 +213,10 @@ class DirectoryQuery:
     async def unit(self, info: Info[PlanContext, None], id: strawberry.ID) -> Unit | None:
         return await Unit.resolve_reference(info, id)
 
-    @strawberry.field(description="Units in the caller's region (or a sub-region of it); a unit sees only itself.")
+    @strawberry.field(
+        description="Units in the caller's region (or a sub-region of it), by region and name; a unit sees only "
+        "itself. For the next page, pass the last unit's id as `after`."
+    )
     async def units(
         self,
         info: Info[PlanContext, None],
@@ -208,13 +224,20 @@ class DirectoryQuery:
         kind: UnitKind | None = None,
         name: str | None = None,
         first: int = 100,
+        after: strawberry.ID | None = None,
     ) -> list[Unit]:
         caller = info.context.caller
         scope = region_arg(region) or caller.region
         if not caller.can_reach(scope):
             return []
         found = await units.in_region(
-            info.context.pool, scope, kind=kind, name=name or None, limit=page(first), only=access.only_unit(caller)
+            info.context.pool,
+            scope,
+            kind=kind,
+            name=name or None,
+            limit=page(first),
+            only=access.only_unit(caller),
+            after=str(after) if after is not None else None,
         )
         return [Unit.of(unit) for unit in found if access.may_read_unit(caller, unit.id, unit.region)]
 
@@ -222,13 +245,24 @@ class DirectoryQuery:
     async def office(self, info: Info[PlanContext, None], id: strawberry.ID) -> Office | None:
         return await Office.resolve_reference(info, id)
 
-    @strawberry.field(description="Offices in the caller's region (or a sub-region of it).")
-    async def offices(self, info: Info[PlanContext, None], region: str | None = None, first: int = 100) -> list[Office]:
+    @strawberry.field(
+        description="Offices in the caller's region (or a sub-region of it), by region. For the next page, pass the "
+        "last office's id as `after`."
+    )
+    async def offices(
+        self,
+        info: Info[PlanContext, None],
+        region: str | None = None,
+        first: int = 100,
+        after: strawberry.ID | None = None,
+    ) -> list[Office]:
         caller = info.context.caller
         scope = region_arg(region) or caller.region
         if not caller.can_reach(scope):
             return []
-        found = await offices.in_region(info.context.pool, scope, limit=page(first))
+        found = await offices.in_region(
+            info.context.pool, scope, limit=page(first), after=str(after) if after is not None else None
+        )
         return [Office.of(office) for office in found]
 
 

@@ -11,7 +11,7 @@ from wurao_common.results import Conflict, InvalidInput, NotAllowed, RequestId, 
 from wurao_plan.adapters import filings
 from wurao_plan.api.ceilings import CeilingExceeded
 from wurao_plan.api.context import PlanContext
-from wurao_plan.api.directory import Office, page, region_arg
+from wurao_plan.api.directory import Office, page, region_arg, uuid_after
 from wurao_plan.api.items import Item, ItemInput
 from wurao_plan.domain import access
 from wurao_plan.domain.ceilings import CeilingExceeded as CeilingExceededModel
@@ -79,7 +79,10 @@ class FilingQuery:
     async def filing(self, info: Info[PlanContext, None], id: strawberry.ID) -> Filing | None:
         return await readable_filing(info, str(id))
 
-    @strawberry.field(description="Filings of offices in the caller's region, newest first.")
+    @strawberry.field(
+        description="Filings of offices in the caller's region, newest first. For the next page, pass the last "
+        "filing's id as `after`."
+    )
     async def filings(
         self,
         info: Info[PlanContext, None],
@@ -88,6 +91,7 @@ class FilingQuery:
         status: FilingStatus | None = None,
         region: str | None = None,
         first: int = 100,
+        after: strawberry.ID | None = None,
     ) -> list[Filing]:
         caller = info.context.caller
         scope = region_arg(region) or caller.region
@@ -100,6 +104,7 @@ class FilingQuery:
             year=year,
             status=status,
             limit=page(first),
+            after=uuid_after(after, "filing"),
         )
         return [Filing.of(filing) for filing in found]
 

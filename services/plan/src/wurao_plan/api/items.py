@@ -12,7 +12,7 @@ from wurao_common.results import Conflict, InvalidInput, NotAllowed, refusal
 from wurao_plan.adapters import items
 from wurao_plan.api.codes import ItemCode, readable_code
 from wurao_plan.api.context import PlanContext
-from wurao_plan.api.directory import Office, UnitKind, page, region_arg
+from wurao_plan.api.directory import Office, UnitKind, page, region_arg, uuid_after
 from wurao_plan.domain import access
 from wurao_plan.domain.items import Exemption as ExemptionModel
 from wurao_plan.domain.items import Inspector as InspectorModel
@@ -179,7 +179,8 @@ class ItemQuery:
         return await Item.resolve_reference(info, id)
 
     @strawberry.field(
-        description="Items the caller may read; `region` keeps those whose scope overlaps it (that may inspect there)."
+        description="Items the caller may read, latest window first; `region` keeps those whose scope overlaps it "
+        "(that may inspect there). For the next page, pass the last item's id as `after`."
     )
     async def items(
         self,
@@ -189,6 +190,7 @@ class ItemQuery:
         office_id: strawberry.ID | None = None,
         year: int | None = None,
         first: int = 100,
+        after: strawberry.ID | None = None,
     ) -> list[Item]:
         caller = info.context.caller
         found = await items.search(
@@ -200,6 +202,7 @@ class ItemQuery:
             office_id=str(office_id) if office_id else None,
             year=year,
             limit=page(first),
+            after=uuid_after(after, "item"),
         )
         return [
             Item.of(item)

@@ -12,7 +12,7 @@ from wurao_common.results import Conflict, InvalidInput, NotAllowed, refusal
 from wurao_plan.adapters import plans
 from wurao_plan.api.ceilings import CeilingExceeded
 from wurao_plan.api.context import PlanContext
-from wurao_plan.api.directory import Office, page, region_arg
+from wurao_plan.api.directory import Office, page, region_arg, uuid_after
 from wurao_plan.api.items import Item
 from wurao_plan.domain import access
 from wurao_plan.domain.ceilings import CeilingExceeded as CeilingExceededModel
@@ -103,7 +103,10 @@ class PlanQuery:
     async def plan(self, info: Info[PlanContext, None], id: strawberry.ID) -> Plan | None:
         return await readable_plan(info, str(id))
 
-    @strawberry.field(description="Plans of offices in the caller's region, newest year first.")
+    @strawberry.field(
+        description="Plans of offices in the caller's region, newest year first. For the next page, pass the last "
+        "plan's id as `after`."
+    )
     async def plans(
         self,
         info: Info[PlanContext, None],
@@ -112,6 +115,7 @@ class PlanQuery:
         status: PlanStatus | None = None,
         region: str | None = None,
         first: int = 100,
+        after: strawberry.ID | None = None,
     ) -> list[Plan]:
         caller = info.context.caller
         scope = region_arg(region) or caller.region
@@ -124,6 +128,7 @@ class PlanQuery:
             year=year,
             status=status,
             limit=page(first),
+            after=uuid_after(after, "plan"),
         )
         return [Plan.of(plan) for plan in found]
 
