@@ -93,6 +93,7 @@ class PlanFacts:
         per_unit_cap=1,
         exemption=None,
         emergency=False,
+        inspectors=({"name": "张三", "title": "督查专员"},),
     ) -> Coded:
         item_id = uuid.uuid4()
         await self.publish(
@@ -116,7 +117,7 @@ class PlanFacts:
                 "windowEnd": window[1].isoformat(),
                 "notBefore": not_before.isoformat(),
                 "expires": expires.isoformat(),
-                "inspectors": [{"name": "张三", "title": "督查专员"}],
+                "inspectors": list(inspectors),
                 "perUnitCap": per_unit_cap,
                 "exemption": exemption,
                 "exemptionReason": "群众投诉线索" if exemption else None,
@@ -156,7 +157,8 @@ def now() -> datetime:
 
 
 async def redis_disagreements(redis, pool) -> list[str]:
-    """Every cap counter Redis holds, compared with the count of the visits it covers in PostgreSQL."""
+    """Every cap counter Redis holds, compared with the count of the visits it covers in PostgreSQL (a joint
+    visit's item visits count once between them)."""
     found = []
     async for key in redis.scan_iter(match="wurao:cap:*"):
         held = await redis.hget(key, "n")
@@ -172,7 +174,10 @@ async def redis_disagreements(redis, pool) -> list[str]:
             case ["item", item_id]:
                 where, args = "item_id = $2::uuid", [item_id]
         truth = await pool.fetchval(
-            f"SELECT count(*) FROM visits WHERE unit_id = $1 AND counted AND {where}", unit_id, *args
+            "SELECT count(DISTINCT coalesce(joint_visit_id, id)) FROM visits"
+            f" WHERE unit_id = $1 AND counted AND {where}",
+            unit_id,
+            *args,
         )
         if int(held) != truth:
             found.append(f"{key}: Redis holds {held}, PostgreSQL counts {truth}")

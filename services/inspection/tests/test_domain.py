@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from wurao_common.codes import CodeClaims
-from wurao_inspection.domain import caps, feedback, scan
+from wurao_inspection.domain import caps, feedback, joint, scan
 from wurao_inspection.domain.caps import CapPolicy, CapScope
 from wurao_inspection.domain.items import CodedItem, Inspector, Level, Office, Unit, scope_problem
 from wurao_inspection.domain.periods import CHINA, KEY_MARGIN, MIN_TTL_SECONDS, china_year, ttl_seconds
@@ -103,8 +103,21 @@ def test_the_item_counter_lives_as_long_as_the_code_can_be_used():
 def test_tally_counts_only_the_visits_each_counter_covers():
     coded = item()
     counters = caps.counters_for("u1", coded, POLICY, datetime(2026, 3, 10, tzinfo=CHINA))
-    visits = [(2026, "county", coded.id, 2), (2026, "city", "other", 1), (2025, "county", coded.id, 5)]
+    visits = [
+        *((2026, "county", coded.id, f"a{n}") for n in range(2)),
+        (2026, "city", "other", "b"),
+        *((2025, "county", coded.id, f"c{n}") for n in range(5)),
+    ]
     assert caps.tally(counters, visits) == {counters[0].key: 2, counters[1].key: 3, counters[2].key: 7}
+
+
+def test_tally_counts_a_joint_visit_once_on_yearly_counters_and_once_per_item():
+    first, second = item(), item()
+    at = datetime(2026, 3, 10, tzinfo=CHINA)
+    counters = caps.joint_counters("u1", [first, second], POLICY, at)
+    assert len(counters) == 4, "county level and across levels once, and each item's own counter"
+    visits = [(2026, "county", first.id, "joint"), (2026, "county", second.id, "joint")]
+    assert caps.tally(counters, visits) == {counter.key: 1 for counter in counters}
 
 
 def test_standing_is_full_only_for_caps_that_apply():
@@ -212,3 +225,39 @@ def test_ratings_are_withheld_while_the_year_is_open_and_the_average_until_enoug
     assert feedback.shown_ratings(enough + 4, 40, closed=False) == (None, None), "a live figure tells who rated how"
     assert feedback.shown_ratings(enough - 1, 16, closed=True) == (enough - 1, None)
     assert feedback.shown_ratings(6, 26, closed=True) == (6, 4.33)
+
+
+def test_a_joint_visit_stands_once_for_the_unit_on_its_first_counted_item():
+    exempt, counted = item(exemption="complaint"), item()
+    lead = counted.inspectors[0]
+    occasion = joint.new_joint_visit(
+        "j1",
+        ["v1", "v2"],
+        [exempt, counted],
+        VILLAGE,
+        lead=lead,
+        present=(lead,),
+        at=datetime(2026, 3, 10, tzinfo=CHINA),
+        registered_by="user-1",
+    )
+    assert [visit.counts_toward_unit for visit in occasion.visits] == [False, True]
+    assert [visit.occasion for visit in occasion.visits] == ["j1", "j1"]
+    assert occasion.counted
+
+
+def test_the_lead_and_those_present_must_be_on_the_codes():
+    first = item(code_number="A-1", inspectors=(Inspector("张三", "组长", "A-1/1"), Inspector("李四", "组员", "A-1/2")))
+    second = item(code_number="B-1", inspectors=(Inspector("王五", "组长", "B-1/1"),))
+    assert joint.presence([first, second], "C-1/1", None)[0] == "lead"
+    assert joint.presence([first, second], "A-1/1", ["B-9/9"])[0] == "inspectorsPresent"
+    lead, present = joint.presence([first, second], "B-1/1", ["A-1/2"])
+    assert lead.name == "王五"
+    assert [member.id for member in present] == ["B-1/1", "A-1/2"], "the lead is present"
+    assert len(joint.presence([first, second], "A-1/1", None)[1]) == 3, "unnamed: the whole groups were present"
+
+
+def test_a_joint_visit_takes_two_to_ten_distinct_codes():
+    assert joint.codes_problem(["a"])
+    assert joint.codes_problem(["a"] * 11)
+    assert joint.codes_problem(["a", "a"])
+    assert joint.codes_problem(["a", "b"]) is None

@@ -626,3 +626,43 @@ async def test_federated_items_each_get_the_visits_the_caller_may_read_from_one_
         [],
     ]
     assert sum("FROM visits" in query for query in sent) == 1
+
+
+JOINT = """mutation($codes: [String!]!, $lead: ID!) { checkInJoint(codes: $codes, lead: $lead) { __typename
+  ... on JointVisit { id counted officeIds lead { id name } inspectorsPresent { id }
+                      visits { id countsTowardUnit registeredBy inspectorsPresent { name } jointVisit { id } } }
+  ... on JointCheckInRefused { codes { position outcome { __typename } } } ... on InvalidInput { field } } }"""
+READ_JOINT = """query($id: ID!) { jointVisit(id: $id) { id visits { id } } }"""
+
+
+async def test_a_joint_visit_through_the_api_and_who_may_read_it(service, jwt_keys, pool):
+    client, plan = service
+    county_item, county = await coded_item(plan, pool)
+    _, city = await coded_item(plan, pool, office=("4310-dcs", "city", "4310"))
+    lead = await pool.fetchval("SELECT code_number FROM items WHERE id = $1::uuid", county_item) + "/1"
+    clerk = jwt_keys.bearer(Role.UNIT, VILLAGE[1], unit_id=VILLAGE[0], subject="village-clerk")
+    body = await graphql(client, JOINT, {"codes": [county, city], "lead": lead}, headers=clerk)
+    occasion = body["data"]["checkInJoint"]
+    assert occasion["__typename"] == "JointVisit", body
+    assert set(occasion["officeIds"]) == {"431024-dcs", "4310-dcs"}
+    assert occasion["lead"]["id"] == lead
+    assert sorted(visit["countsTowardUnit"] for visit in occasion["visits"]) == [False, True]
+    assert {visit["registeredBy"] for visit in occasion["visits"]} == {"village-clerk"}
+    assert all(visit["jointVisit"]["id"] == occasion["id"] for visit in occasion["visits"])
+    assert all(visit["inspectorsPresent"] == [{"name": "李四"}] for visit in occasion["visits"])
+
+    again = await graphql(client, JOINT, {"codes": [county, city], "lead": lead}, headers=village(jwt_keys))
+    refused = again["data"]["checkInJoint"]
+    assert refused["__typename"] == "JointCheckInRefused", "each item's cap of one visit is used"
+    assert {code["outcome"]["__typename"] for code in refused["codes"]} == {"CapReached"}
+
+    def read(headers):
+        return graphql(client, READ_JOINT, {"id": occasion["id"]}, headers=headers)
+
+    assert (await read(village(jwt_keys)))["data"]["jointVisit"]["id"] == occasion["id"]
+    city_inspector = await read(jwt_keys.bearer(Role.INSPECTOR, "4310", office_id="4310-dcs"))
+    assert len(city_inspector["data"]["jointVisit"]["visits"]) == 1, "an inspector sees its own office's visit"
+    town = await read(jwt_keys.bearer(Role.UNIT, TOWN[1], unit_id=TOWN[0]))
+    elsewhere = await read(jwt_keys.bearer(Role.COUNTY_OFFICE, "430112", office_id="430112-dcs"))
+    assert town["data"]["jointVisit"] is None
+    assert elsewhere["data"]["jointVisit"] is None

@@ -83,3 +83,9 @@ def test_a_complaint_step_keeps_its_kind_and_never_its_author_or_text():
 def test_every_step_says_something_even_with_fields_missing():
     for event_type in timeline.STEPS:
         assert timeline.says(event_type, {})
+
+
+def test_a_joint_visits_other_items_count_for_their_office_alone():
+    tally = tallies.visit(visit(countsTowardUnit=False, jointVisitId="j").data)
+    assert tally.scopes() == [("office", "439901-dcs")]
+    assert tallies.visit(visit(countsTowardUnit=True).data).scopes()[-1] == ("unit", "439901101201-cwh")

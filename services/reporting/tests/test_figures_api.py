@@ -182,3 +182,24 @@ async def test_an_item_reopened_and_completed_again_counts_as_completed_once(app
     await apply(t.event("plan.item.completed", t.OFFICE_REGION, {"itemId": item, "officeId": t.OFFICE, **code}))
     year = (await figures_of(reporting, jwt_keys, t.OFFICE_REGION))["wholeYear"]
     assert year["items"]["completed"]["value"] == 1
+
+
+async def test_a_joint_visit_counts_once_for_the_unit_and_its_regions_and_once_for_each_office(
+    apply, reporting, jwt_keys
+):
+    joint = str(uuid.uuid4())
+    await apply(
+        t.visit(jointVisitId=joint, countsTowardUnit=True),
+        t.visit(officeId="439901-zfb", jointVisitId=joint, countsTowardUnit=False),
+    )
+    query = """query($o: ID!, $other: ID!, $u: ID!) { regionFigures(region: "439901", year: 2026) { visits }
+        officeFigures(officeId: $o, year: 2026) { visits } other: officeFigures(officeId: $other, year: 2026) { visits }
+        unitFigures(unitId: $u, year: 2026) { visits } }"""
+    ids = {"o": t.OFFICE, "other": "439901-zfb", "u": t.UNIT}
+    found = await graphql(reporting, query, ids, headers=headers(jwt_keys))
+    assert found["data"] == {
+        "regionFigures": {"visits": 1},
+        "officeFigures": {"visits": 1},
+        "other": {"visits": 1},
+        "unitFigures": {"visits": 1},
+    }

@@ -7,7 +7,7 @@ else is a new event type (see docs/events.md, "Versioning").
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from wurao_common.bus.contract import Date, DateTime, Region
 from wurao_inspection.domain.feedback import ComplaintKind, RefusalReason, Severity
@@ -35,6 +35,8 @@ class VisitCheckedIn(TypedDict):
     counted: bool
     registration: Registration
     late: bool
+    jointVisitId: NotRequired[str | None]  # the joint visit (联合检查) it was part of
+    countsTowardUnit: NotRequired[bool]  # one visit of a joint visit counts for the unit and its regions
 
 
 class VisitCompleted(TypedDict):

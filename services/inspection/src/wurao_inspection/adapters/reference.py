@@ -12,7 +12,7 @@ import asyncpg
 
 from wurao_inspection.adapters import visits
 from wurao_inspection.domain.caps import CapPolicy
-from wurao_inspection.domain.items import CodedItem, Inspector, Level, Office, Unit
+from wurao_inspection.domain.items import CodedItem, Level, Office, Unit, group_of
 from wurao_inspection.domain.visits import Visit
 
 Conn = asyncpg.Connection | asyncpg.Pool
@@ -51,7 +51,7 @@ def _item(row: asyncpg.Record) -> CodedItem:
         window_end=row["window_end"],
         not_before=row["not_before"],
         expires=row["expires"],
-        inspectors=tuple(Inspector(name=i["name"], title=i.get("title", "")) for i in row["inspectors"]),
+        inspectors=group_of(row["code_number"], row["inspectors"]),
         per_unit_cap=row["per_unit_cap"],
         exemption=row["exemption"],
         exemption_reason=row["exemption_reason"],
@@ -130,13 +130,14 @@ class Facts:
 
 
 # One statement instead of four round trips: the item (with its office and any revocation), the policy in effect
-# (its columns prefixed `policy_`), the unit and the visit a request id already admitted, these two as rows of
-# their table's type (asyncpg decodes a row type into a record; not cap_policies', whose jsonb it cannot decode
-# inside a record). The visit is looked up only with a request id (`= NULL` matches nothing).
+# (its columns prefixed `policy_`), the unit as a row of its table's type (asyncpg decodes a row type into a record;
+# not one with jsonb columns, such as cap_policies' or visits', which it cannot decode inside a record) and the id of
+# the visit a request id already admitted (read in full only then: a retry). The visit is looked up only with a
+# request id (`= NULL` matches nothing).
 _FACTS = f"""
     SELECT item.*, policy.*,
            (SELECT u FROM units u WHERE u.id = $2) AS unit_row,
-           (SELECT v FROM visits v WHERE v.unit_id = $2 AND v.request_id = $4) AS earlier_row
+           (SELECT v.id FROM visits v WHERE v.unit_id = $2 AND v.request_id = $4) AS earlier_id
     FROM (SELECT 1) AS one
     LEFT JOIN LATERAL ({_ITEM_SELECT} WHERE i.id = $1) AS item ON true
     LEFT JOIN LATERAL (
@@ -148,13 +149,14 @@ _FACTS = f"""
 
 async def facts(conn: Conn, *, item_id: str, unit_id: str, on: date, request_id: str | None = None) -> Facts:
     row = await conn.fetchrow(_FACTS, uuid.UUID(str(item_id)), unit_id, on, request_id)
+    earlier = await visits.get(conn, str(row["earlier_id"])) if row["earlier_id"] is not None else None
     return Facts(
         item=_item(row) if row["id"] is not None else None,
         unit=_unit(row["unit_row"]) if row["unit_row"] is not None else None,
         policy=_policy({key.removeprefix("policy_"): row[key] for key in _POLICY_COLUMNS})
         if row["policy_version"] is not None
         else None,
-        earlier=visits.from_row(row["earlier_row"]) if row["earlier_row"] is not None else None,
+        earlier=earlier,
     )
 
 

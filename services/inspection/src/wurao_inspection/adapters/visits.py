@@ -10,6 +10,8 @@ import asyncpg
 from wurao_common import request_ids
 from wurao_common.ids import uuids
 from wurao_inspection.domain.caps import Counter
+from wurao_inspection.domain.items import Inspector
+from wurao_inspection.domain.joint import JointVisit
 from wurao_inspection.domain.visits import Registration, Visit, VisitStatus
 
 Conn = asyncpg.Connection | asyncpg.Pool
@@ -40,6 +42,14 @@ async def hold_unit(conn: asyncpg.Connection, unit_id: str) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _UNIT_LOCK, unit_id)
 
 
+def _people(members: list[dict]) -> tuple[Inspector, ...]:
+    return tuple(Inspector(name=m["name"], title=m["title"], id=m["id"]) for m in members)
+
+
+def _json(members: Sequence[Inspector]) -> list[dict]:
+    return [{"id": m.id, "name": m.name, "title": m.title} for m in members]
+
+
 def from_row(row: asyncpg.Record) -> Visit:
     return Visit(
         id=str(row["id"]),
@@ -59,16 +69,21 @@ def from_row(row: asyncpg.Record) -> Visit:
         status=VisitStatus(row["status"]),
         summary=row["summary"],
         completed_at=row["completed_at"],
+        registered_by=row["registered_by"],
+        inspectors_present=_people(row["inspectors_present"]),
+        joint_visit_id=str(row["joint_visit_id"]) if row["joint_visit_id"] else None,
+        counts_toward_unit=row["counts_toward_unit"],
     )
 
 
-async def insert(conn: asyncpg.Connection, visit: Visit, *, registered_by: str, request_id: str | None) -> None:
+async def insert(conn: asyncpg.Connection, visit: Visit, *, request_id: str | None) -> None:
     """Raises asyncpg.UniqueViolationError when the unit already used `request_id`."""
     await conn.execute(
         """INSERT INTO visits (id, item_id, code_number, office_id, office_level, office_region, unit_id,
                                unit_region, inspected_at, registered_at, period_year, counted, registration,
-                               late, emergency_reason, request_id, registered_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)""",
+                               late, emergency_reason, request_id, registered_by, inspectors_present,
+                               joint_visit_id, counts_toward_unit)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)""",
         uuid.UUID(visit.id),
         uuid.UUID(visit.item_id),
         visit.code_number,
@@ -85,8 +100,59 @@ async def insert(conn: asyncpg.Connection, visit: Visit, *, registered_by: str, 
         visit.late,
         visit.emergency_reason,
         request_id,
-        registered_by,
+        visit.registered_by,
+        _json(visit.inspectors_present),
+        uuid.UUID(visit.joint_visit_id) if visit.joint_visit_id else None,
+        visit.counts_toward_unit,
     )
+
+
+async def insert_joint(conn: asyncpg.Connection, joint: JointVisit, *, request_id: str | None) -> None:
+    """The occasion, before its item visits (they refer to it). Raises asyncpg.UniqueViolationError when the
+    unit already used `request_id`."""
+    await conn.execute(
+        """INSERT INTO joint_visits (id, unit_id, unit_region, inspected_at, registered_by, lead, present, request_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+        uuid.UUID(joint.id),
+        joint.unit_id,
+        joint.unit_region,
+        joint.inspected_at,
+        joint.registered_by,
+        _json([joint.lead])[0],
+        _json(joint.present),
+        request_id,
+    )
+
+
+async def _joints(conn: Conn, rows: Sequence[asyncpg.Record]) -> list[JointVisit]:
+    members = await conn.fetch(
+        "SELECT * FROM visits WHERE joint_visit_id = ANY($1::uuid[]) ORDER BY counts_toward_unit DESC, code_number",
+        [row["id"] for row in rows],
+    )
+    return [
+        JointVisit(
+            id=str(row["id"]),
+            unit_id=row["unit_id"],
+            unit_region=row["unit_region"],
+            inspected_at=row["inspected_at"],
+            registered_by=row["registered_by"],
+            lead=_people([row["lead"]])[0],
+            present=_people(row["present"]),
+            visits=tuple(from_row(member) for member in members if member["joint_visit_id"] == row["id"]),
+        )
+        for row in rows
+    ]
+
+
+async def joints(conn: Conn, joint_ids: Sequence[str]) -> dict[str, JointVisit]:
+    rows = await conn.fetch("SELECT * FROM joint_visits WHERE id = ANY($1::uuid[])", uuids(joint_ids))
+    return {joint.id: joint for joint in await _joints(conn, rows)}
+
+
+async def joint_by_request(conn: Conn, unit_id: str, request_id: str) -> JointVisit | None:
+    rows = await conn.fetch("SELECT * FROM joint_visits WHERE unit_id = $1 AND request_id = $2", unit_id, request_id)
+    found = await _joints(conn, rows)
+    return found[0] if found else None
 
 
 async def get(conn: Conn, visit_id: str) -> Visit | None:
@@ -99,29 +165,35 @@ async def get_many(conn: Conn, visit_ids: Sequence[str]) -> dict[str, Visit]:
     return {str(row["id"]): from_row(row) for row in rows}
 
 
-async def exists(conn: Conn, visit_id: str) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM visits WHERE id = $1", uuid.UUID(visit_id)))
+async def exists(conn: Conn, occasion: str) -> bool:
+    """Whether PostgreSQL holds the visit, or the joint visit, that a cap counter marks as `occasion`."""
+    return bool(await existing(conn, [occasion]))
 
 
-async def existing(conn: Conn, visit_ids: Sequence[str]) -> set[str]:
-    """Which of these visits PostgreSQL holds."""
-    rows = await conn.fetch("SELECT id::text FROM visits WHERE id = ANY($1::uuid[])", uuids(visit_ids))
+async def existing(conn: Conn, occasions: Sequence[str]) -> set[str]:
+    """Which of these visits or joint visits (what cap counters mark) PostgreSQL holds."""
+    rows = await conn.fetch(
+        """SELECT id::text FROM visits WHERE id = ANY($1::uuid[])
+           UNION SELECT id::text FROM joint_visits WHERE id = ANY($1::uuid[])""",
+        uuids(occasions),
+    )
     return {row["id"] for row in rows}
 
 
-async def counted_groups(conn: Conn, unit_id: str, counters: Sequence[Counter]) -> list[tuple[int, str, str, int]]:
-    """The unit's counted visits that any of `counters` covers, grouped as (year, office level, item, how many)."""
+async def counted_groups(conn: Conn, unit_id: str, counters: Sequence[Counter]) -> list[tuple[int, str, str, str]]:
+    """The unit's counted visits that any of `counters` covers, as (year, office level, item, occasion): the
+    joint visit a visit belongs to, else the visit (see caps.tally)."""
     years = sorted({c.year for c in counters if c.year is not None})
     item_ids = sorted({c.item_id for c in counters if c.item_id is not None})
     rows = await conn.fetch(
-        """SELECT period_year, office_level, item_id::text, count(*) AS n FROM visits
-           WHERE unit_id = $1 AND counted AND (period_year = ANY($2::int[]) OR item_id = ANY($3::uuid[]))
-           GROUP BY 1, 2, 3""",
+        """SELECT period_year, office_level, item_id::text, coalesce(joint_visit_id, id)::text AS occasion
+           FROM visits
+           WHERE unit_id = $1 AND counted AND (period_year = ANY($2::int[]) OR item_id = ANY($3::uuid[]))""",
         unit_id,
         years,
         item_ids,
     )
-    return [(row["period_year"], row["office_level"], row["item_id"], row["n"]) for row in rows]
+    return [(row["period_year"], row["office_level"], row["item_id"], row["occasion"]) for row in rows]
 
 
 async def complete(conn: asyncpg.Connection, visit_id: str, summary: str, completed_by: str, at) -> Visit | None:

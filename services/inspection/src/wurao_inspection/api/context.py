@@ -12,6 +12,7 @@ from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain import access
 from wurao_inspection.domain.feedback import Finding
 from wurao_inspection.domain.items import CodedItem
+from wurao_inspection.domain.joint import JointVisit
 from wurao_inspection.domain.visits import Visit
 from wurao_inspection.usecases.deps import Deps
 
@@ -26,6 +27,7 @@ class InspectionContext:
     finding_loader: DataLoader[str, Finding | None] = field(init=False)
     findings_of_visit: DataLoader[str, list[Finding]] = field(init=False)
     visits_of_item: DataLoader[tuple[str, int], list[Visit]] = field(init=False)  # (item id, how many)
+    joint_loader: DataLoader[str, JointVisit | None] = field(init=False)
     _negative_list: list[dict[str, str]] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -54,6 +56,7 @@ class InspectionContext:
         self.finding_loader = DataLoader(load_fn=load_findings)
         self.findings_of_visit = DataLoader(load_fn=load_findings_of_visits)
         self.visits_of_item = DataLoader(load_fn=self._load_visits_of_items)
+        self.joint_loader = DataLoader(load_fn=by_uuid(visits.joints))
 
     async def _load_visits_of_items(self, keys: list[tuple[str, int]]) -> list[list[Visit]]:
         """The newest visits of each item the caller may read, one query per page size asked (normally one)."""

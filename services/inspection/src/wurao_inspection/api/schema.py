@@ -29,6 +29,8 @@ from wurao_inspection.api.types import (
     Complaint,
     ComplaintKind,
     Finding,
+    JointCheckInRefused,
+    JointVisit,
     NegativeListRule,
     OutOfScope,
     RatingRecorded,
@@ -41,6 +43,8 @@ from wurao_inspection.api.types import (
     scan_outcome,
 )
 from wurao_inspection.domain import access
+from wurao_inspection.domain import joint as joint_rules
+from wurao_inspection.domain import scan as scan_rules
 from wurao_inspection.domain import visits as visit_rules
 from wurao_inspection.domain.feedback import Complaint as ComplaintModel
 from wurao_inspection.domain.feedback import Finding as FindingModel
@@ -75,6 +79,10 @@ VisitResult = Annotated[
     | NotAllowed
     | InvalidInput,
     strawberry.union("VisitResult"),
+]
+JointVisitResult = Annotated[
+    JointVisit | JointCheckInRefused | Unavailable | NotAllowed | InvalidInput,
+    strawberry.union("JointVisitResult"),
 ]
 CompleteVisitResult = Annotated[Visit | NotAllowed | InvalidInput | Conflict, strawberry.union("CompleteVisitResult")]
 RefuseResult = Annotated[Refusal | NotAllowed | InvalidInput, strawberry.union("RefuseResult")]
@@ -201,6 +209,12 @@ class Query:
             raise ClientError("itemId is not an item id")
         return await readable_visits(info, unit_id=unit_id, item_id=item_id, first=first, after=after)
 
+    @strawberry.field(description="A joint visit (联合检查), if the caller may read any of its visits.")
+    async def joint_visit(self, info: Ctx, id: strawberry.ID) -> JointVisit | None:
+        if not is_uuid(str(id)):
+            return None
+        return await JointVisit.resolve(info, str(id))
+
     @strawberry.field(description="The negative list in force (负面清单).")
     async def negative_list(self, info: Ctx) -> list[NegativeListRule]:
         return [NegativeListRule(code=e["code"], text=e["text"]) for e in await info.context.negative_list()]
@@ -230,6 +244,40 @@ class Mutation:
         context = info.context
         outcome = await visits.check_in(context.deps, context.caller, code, now=context.now(), request_id=request_id)
         return _visit_result(outcome)
+
+    @strawberry.mutation(
+        description="The unit admits a joint visit (联合检查): several offices inspecting together, each under its "
+        "item's code. Every code is verified and every cap of every item checked and counted at once, or nothing: "
+        "the visit counts once toward the unit's yearly caps, once on each item's own cap. `lead` and "
+        "`inspectorsPresent` are ids of inspectors on the codes (ItemInspector.id; all of them when omitted). "
+        "`requestId` makes retries safe."
+    )
+    async def check_in_joint(
+        self,
+        info: Ctx,
+        codes: list[str],
+        lead: strawberry.ID,
+        inspectors_present: list[strawberry.ID] | None = None,
+        request_id: str | None = None,
+    ) -> JointVisitResult:
+        context = info.context
+        outcome = await visits.check_in_joint(
+            context.deps,
+            context.caller,
+            codes,
+            lead=str(lead),
+            inspectors_present=None if inspectors_present is None else [str(m) for m in inspectors_present],
+            now=context.now(),
+            request_id=request_id,
+        )
+        match outcome:
+            case joint_rules.JointVisit():
+                return JointVisit.of(outcome)
+            case joint_rules.JointRefused():
+                return JointCheckInRefused.of(outcome)
+            case scan_rules.Unavailable(reason):
+                return Unavailable(reason=reason)
+        return refusal(outcome)
 
     @strawberry.mutation(
         description="The inspecting office registers an emergency inspection made first (先督后报), with the reason. "

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from wurao_inspection.api.context import InspectionContext
-from wurao_inspection.domain import access, caps, feedback, scan
+from wurao_inspection.domain import access, caps, feedback, joint, scan
 from wurao_inspection.domain import visits as visit_rules
 from wurao_inspection.domain.items import CodedItem as ItemModel
+from wurao_inspection.domain.items import Inspector
 from wurao_inspection.usecases.ratings import RatingSummary as RatingSummaryModel
 
 CapScope = strawberry.enum(caps.CapScope, name="CapScope")
@@ -23,8 +25,15 @@ VisitStatus = strawberry.enum(visit_rules.VisitStatus, name="VisitStatus")
 
 @strawberry.type(description="A member of the inspection group named on the code.")
 class ItemInspector:
+    id: strawberry.ID = strawberry.field(
+        description="The item's code number and the member's place in the group, e.g. DC-431024-2026-0001/1."
+    )
     name: str
     title: str
+
+    @classmethod
+    def of(cls, member: Inspector) -> ItemInspector:
+        return cls(id=strawberry.ID(member.id), name=member.name, title=member.title)
 
 
 @strawberry.type(description="One entry of the negative list (负面清单): what an inspection may not demand.")
@@ -69,7 +78,7 @@ class CodedItem:
             office_name=item.office.name,
             office_level=str(item.office.level),
             office_region=item.office.region,
-            inspectors=[ItemInspector(name=i.name, title=i.title) for i in item.inspectors],
+            inspectors=[ItemInspector.of(member) for member in item.inspectors],
             window_start=item.window_start,
             window_end=item.window_end,
             valid_from=item.not_before,
@@ -164,6 +173,12 @@ class Unavailable:
     reason: str
 
 
+VerifyCodeOutcome = Annotated[
+    CodeValid | CodeForged | CodeRevoked | CodeExpired | CodeNotYetValid | OutOfScope | CapReached | Unavailable,
+    strawberry.union("JointCodeOutcome"),
+]
+
+
 def scan_outcome(outcome: scan.Valid | scan.Refused):
     match outcome:
         case scan.Valid(item, standing):
@@ -247,6 +262,19 @@ class Visit:
     status: VisitStatus
     summary: str | None
     completed_at: datetime | None
+    registered_by: str = strawberry.field(
+        description="Who registered it: the token subject of the unit's user who admitted it, or of the inspector "
+        "who registered an emergency inspection."
+    )
+    inspectors_present: list[ItemInspector] = strawberry.field(
+        description="The members of the item's inspection group who were present (the whole group unless the "
+        "check-in named them)."
+    )
+    joint_visit_id: strawberry.ID | None = strawberry.field(description="The joint visit (联合检查) it was part of.")
+    counts_toward_unit: bool = strawberry.field(
+        description="Whether this visit stands for its occasion in the unit's figures: false for all but one "
+        "visit of a joint visit, so the unit's visits count it once."
+    )
 
     @classmethod
     def of(cls, visit: visit_rules.Visit) -> Visit:
@@ -266,6 +294,10 @@ class Visit:
             status=visit.status,
             summary=visit.summary,
             completed_at=visit.completed_at,
+            registered_by=visit.registered_by,
+            inspectors_present=[ItemInspector.of(member) for member in visit.inspectors_present],
+            joint_visit_id=strawberry.ID(visit.joint_visit_id) if visit.joint_visit_id else None,
+            counts_toward_unit=visit.counts_toward_unit,
         )
 
     @classmethod
@@ -287,6 +319,81 @@ class Visit:
         caller = info.context.caller
         found = await info.context.findings_of_visit.load(str(self.id))
         return [Finding.of(finding) for finding in found if access.may_read_finding(caller, finding)]
+
+    @strawberry.field(description="The joint visit it was part of, if any.")
+    async def joint_visit(self, info: Info[InspectionContext, None]) -> JointVisit | None:
+        if self.joint_visit_id is None:
+            return None
+        return await JointVisit.resolve(info, str(self.joint_visit_id))
+
+
+@strawberry.type(
+    description="A joint visit (联合检查): several offices inspected the unit on one occasion, each under its own "
+    "item's code. It counts once on the unit's yearly caps and figures, once on each item's own cap."
+)
+class JointVisit:
+    id: strawberry.ID
+    unit_id: strawberry.ID
+    unit_region: str
+    inspected_at: datetime
+    registered_by: str = strawberry.field(description="The token subject of the unit's user who admitted it.")
+    counted: bool = strawberry.field(description="Whether it counts against the unit's caps (any item not exempt).")
+    office_ids: list[strawberry.ID] = strawberry.field(description="The offices that joined.")
+    item_ids: list[strawberry.ID] = strawberry.field(description="The items it joined, each with its own visit.")
+    lead: ItemInspector = strawberry.field(description="Who led it.")
+    inspectors_present: list[ItemInspector]
+    _visits: strawberry.Private[tuple[visit_rules.Visit, ...]]
+
+    @classmethod
+    def of(cls, occasion: joint.JointVisit) -> JointVisit:
+        return cls(
+            id=strawberry.ID(occasion.id),
+            unit_id=strawberry.ID(occasion.unit_id),
+            unit_region=occasion.unit_region,
+            inspected_at=occasion.inspected_at,
+            registered_by=occasion.registered_by,
+            counted=occasion.counted,
+            office_ids=[strawberry.ID(office) for office in occasion.office_ids],
+            item_ids=[strawberry.ID(item) for item in occasion.item_ids],
+            lead=ItemInspector.of(occasion.lead),
+            inspectors_present=[ItemInspector.of(member) for member in occasion.present],
+            _visits=occasion.visits,
+        )
+
+    @classmethod
+    async def resolve(cls, info: Info[InspectionContext, None], joint_id: str) -> JointVisit | None:
+        """The joint visit, if the caller may read any of its visits (the unit, an office over its region, an
+        inspector of any office that joined)."""
+        occasion = await info.context.joint_loader.load(joint_id)
+        if occasion is None or not any(_readable(info, visit) for visit in occasion.visits):
+            return None
+        return cls.of(occasion)
+
+    @strawberry.field(description="Each item's visit, those the caller may read.")
+    def visits(self, info: Info[InspectionContext, None]) -> list[Visit]:
+        return [Visit.of(visit) for visit in self._visits if _readable(info, visit)]
+
+
+def _readable(info: Info[InspectionContext, None], visit: visit_rules.Visit) -> bool:
+    return access.may_read_visit(info.context.caller, visit.unit_id, visit.unit_region, visit.office_id)
+
+
+@strawberry.type(description="One code of a refused joint visit and what it verified as.")
+class JointCode:
+    position: int = strawberry.field(description="Its place in the codes given, from 0.")
+    outcome: VerifyCodeOutcome
+
+
+@strawberry.type(
+    description="The joint visit is refused as a whole and nothing was counted: a code was not valid, or a cap "
+    "of the unit or of an item had no room. Each code's verdict says which (CapReached names the full caps)."
+)
+class JointCheckInRefused:
+    codes: list[JointCode]
+
+    @classmethod
+    def of(cls, refused: joint.JointRefused) -> JointCheckInRefused:
+        return cls(codes=[JointCode(position=n, outcome=scan_outcome(o)) for n, o in enumerate(refused.outcomes)])
 
 
 @strawberry.type(description="A unit's refusal of an inspection, with what the shown code verified as.")

@@ -118,6 +118,19 @@ def counters_for(unit_id: str, item: CodedItem, policy: CapPolicy, inspected_at:
     )
 
 
+def joint_counters(
+    unit_id: str, items: Iterable[CodedItem], policy: CapPolicy, inspected_at: datetime
+) -> tuple[Counter, ...]:
+    """The counters a joint visit of `items` (those counted) must find room in and increments, each once: the
+    unit's yearly counters of every level involved and across levels count the occasion once, while each
+    item's own counter counts its item."""
+    found: dict[str, Counter] = {}
+    for item in items:
+        for counter in counters_for(unit_id, item, policy, inspected_at):
+            found.setdefault(counter.key, counter)
+    return tuple(found.values())
+
+
 def shown_counters(unit_id: str, item: CodedItem, policy: CapPolicy, at: datetime) -> tuple[Counter, ...]:
     """What a scan shows: every level's counter this year, across levels, and this item's."""
     year = china_year(at)
@@ -146,10 +159,16 @@ def standing(shown: Iterable[Counter], applicable: Iterable[Counter], used: Mapp
     return tuple(Standing(counter, used.get(counter.key, 0), counter.key in keys) for counter in shown)
 
 
-def tally(counters: Iterable[Counter], visits: Iterable[tuple[int, str, str, int]]) -> dict[str, int]:
-    """Each counter's value from counted visits grouped as (year, office level, item id, how many)."""
+def tally(counters: Iterable[Counter], visits: Iterable[tuple[int, str, str, str]]) -> dict[str, int]:
+    """Each counter's value from counted visit rows as (year, office level, item id, occasion).
+
+    The occasion is the joint visit a row belongs to, else the visit itself: a joint visit of several items
+    counts once on each yearly counter it touches, and once on each of its items' counters.
+    """
     visits = list(visits)
     return {
-        counter.key: sum(n for year, level, item_id, n in visits if counter.covers(year, level, item_id))
+        counter.key: len(
+            {occasion for year, level, item_id, occasion in visits if counter.covers(year, level, item_id)}
+        )
         for counter in counters
     }

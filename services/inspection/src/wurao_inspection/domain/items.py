@@ -26,8 +26,18 @@ class Level(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Inspector:
+    """A member of an item's inspection group. `id` names them within inspection: the item's code number and
+    their place in the group (`DC-431024-2026-0001/1`), stable because a code's group is never rewritten."""
+
     name: str
     title: str
+    id: str = ""
+
+
+def group_of(code_number: str, members: list[dict]) -> tuple[Inspector, ...]:
+    return tuple(
+        Inspector(name=m["name"], title=m.get("title", ""), id=f"{code_number}/{n}") for n, m in enumerate(members, 1)
+    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from wurao_inspection.domain.items import CodedItem, Unit
+from wurao_inspection.domain.items import CodedItem, Inspector, Unit
 from wurao_inspection.domain.periods import china_year
 
 DEFAULT_EMERGENCY_GRACE = timedelta(days=10)
@@ -43,10 +43,20 @@ class Visit:
     status: VisitStatus
     summary: str | None = None
     completed_at: datetime | None = None
+    registered_by: str = ""  # the token subject of whoever registered it (the unit's user, or the inspector)
+    inspectors_present: tuple[Inspector, ...] = ()
+    joint_visit_id: str | None = None
+    # A joint visit counts once toward the unit's figures: on exactly one of its item visits (see joint.py).
+    counts_toward_unit: bool = True
 
     @property
     def period_year(self) -> int:
         return china_year(self.inspected_at)
+
+    @property
+    def occasion(self) -> str:
+        """What cap counters count and mark: the joint visit it belongs to, else the visit itself."""
+        return self.joint_visit_id or self.id
 
     def event_data(self) -> dict:
         return {
@@ -64,6 +74,8 @@ class Visit:
             "counted": self.counted,
             "registration": str(self.registration),
             "late": self.late,
+            "jointVisitId": self.joint_visit_id,
+            "countsTowardUnit": self.counts_toward_unit,
         }
 
 
@@ -74,10 +86,15 @@ def new_visit(
     *,
     inspected_at: datetime,
     registered_at: datetime,
+    registered_by: str,
     registration: Registration = Registration.ON_SITE,
     late: bool = False,
     emergency_reason: str | None = None,
+    inspectors_present: tuple[Inspector, ...] | None = None,
+    joint_visit_id: str | None = None,
+    counts_toward_unit: bool = True,
 ) -> Visit:
+    """`inspectors_present`: by default the item's whole inspection group, the people the code names."""
     return Visit(
         id=visit_id,
         item_id=item.id,
@@ -94,6 +111,10 @@ def new_visit(
         late=late,
         emergency_reason=emergency_reason,
         status=VisitStatus.OPEN,
+        registered_by=registered_by,
+        inspectors_present=item.inspectors if inspectors_present is None else inspectors_present,
+        joint_visit_id=joint_visit_id,
+        counts_toward_unit=counts_toward_unit,
     )
 
 

@@ -5,8 +5,9 @@
 -- another server is reported as missing too: after a failover the promoted replica may have missed the last
 -- increments, and only PostgreSQL knows them.
 -- Idempotent per visit: a call the client retries after a lost reply finds the visit's marks and counts
--- nothing twice.
--- KEYS: the counters. ARGV: the limit of each, in the same order, then the visit id.
+-- nothing twice. A joint visit (several items on one occasion) is one call over the union of its items'
+-- counters, each key once, marked with the joint visit's id: the unit's yearly counters count it once.
+-- KEYS: the counters. ARGV: the limit of each, in the same order, then the visit (or joint visit) id.
 -- Returns {'ok'} | {'missing', index...} | {'full', index...} (indices into KEYS, from 1).
 local run = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
 local mark = 'v:' .. ARGV[#KEYS + 1]

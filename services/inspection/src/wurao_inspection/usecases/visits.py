@@ -12,27 +12,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 from redis.exceptions import RedisError
 
+from wurao_common import request_ids
 from wurao_common.auth import Caller, Role
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
+from wurao_common.codes import CodeClaims
 from wurao_common.ids import is_uuid
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_common.request_ids import callers_own, request_id_problem
 from wurao_inspection.adapters import visits
 from wurao_inspection.adapters.counters import Full, Missing
-from wurao_inspection.domain import access, caps
+from wurao_inspection.domain import access, caps, joint
 from wurao_inspection.domain.caps import Counter
-from wurao_inspection.domain.scan import CapReached, Forged, Refused, Unavailable
+from wurao_inspection.domain.items import Unit
+from wurao_inspection.domain.joint import JointRefused, JointVisit
+from wurao_inspection.domain.scan import CapReached, Forged, Refused, Unavailable, Valid
 from wurao_inspection.domain.visits import (
     Registration,
     Visit,
+    counts_against_caps,
     emergency_problem,
     is_late,
     new_visit,
@@ -40,7 +45,7 @@ from wurao_inspection.domain.visits import (
 )
 from wurao_inspection.usecases import counting
 from wurao_inspection.usecases.deps import Deps
-from wurao_inspection.usecases.scan import Scene, judge_scene, own_unit, read_code, read_facts
+from wurao_inspection.usecases.scan import Scene, judge_scene, own_unit, read_code, read_facts, unit_of
 
 log = logging.getLogger("wurao.inspection.visits")
 # A rebuild per attempt: Redis flushed again and again (or a unit under heavy churn) ends as "unavailable".
@@ -49,15 +54,27 @@ ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class Admission:
-    """A visit judged admissible but for the caps, and the counters it must find room in."""
+    """Visits judged admissible but for the caps (one, or a joint visit's), and the counters they must find
+    room in, each once."""
 
-    scene: Scene
-    visit: Visit
+    scenes: tuple[Scene, ...]
+    visits: tuple[Visit, ...]
     counters: tuple[Counter, ...]
+    joint: JointVisit | None = None
+
+    @property
+    def occasion(self) -> str:
+        """What the counters mark (and settle and reconcile look for): the joint visit, else the visit."""
+        return self.visits[0].occasion
+
+    @property
+    def unit_id(self) -> str:
+        return self.visits[0].unit_id
 
 
 Outcome = Visit | Refused | Forged | NotAllowed | Invalid
-Prepare = Callable[[asyncpg.Connection], Awaitable[Admission | Outcome]]
+JointOutcome = JointVisit | JointRefused | Unavailable | NotAllowed | Invalid
+Prepare = Callable[[asyncpg.Connection], Awaitable[Admission | Outcome | JointOutcome]]
 
 
 async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, request_id: str | None = None) -> Outcome:
@@ -85,10 +102,67 @@ async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, requ
         found = judge_scene(facts, claims, unit, now)
         if not isinstance(found, Scene):
             return found
-        visit = new_visit(visit_id, found.item, unit, inspected_at=now, registered_at=now)
+        visit = new_visit(visit_id, found.item, unit, inspected_at=now, registered_at=now, registered_by=caller.subject)
         return _admission(found, visit)
 
-    return await _record(deps, prepare, registered_by=caller.subject, request_id=request_id, now=now)
+    return await _record(deps, prepare, request_id=request_id, now=now)
+
+
+async def check_in_joint(
+    deps: Deps,
+    caller: Caller,
+    codes: Sequence[str],
+    *,
+    lead: str,
+    inspectors_present: Sequence[str] | None = None,
+    now: datetime,
+    request_id: str | None = None,
+) -> JointOutcome:
+    """The unit admits a joint visit (联合检查) under the codes of every item in it: each code verified, every cap
+    of every item checked and incremented in one Lua call, all or none. A retried request returns the joint visit
+    it admitted; a refused code refuses the whole visit, with what each code verified as."""
+    if not access.acts_for_unit(caller):
+        return NotAllowed("only the inspected unit admits a visit")
+    if problem := request_id_problem(request_id):
+        return problem
+    if problem := joint.codes_problem(codes):
+        return Invalid("codes", problem)
+    request_id = callers_own(caller, request_id)
+    claims = [await read_code(deps, code) for code in codes]
+    joint_id, visit_ids = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in codes]
+
+    async def prepare(conn: asyncpg.Connection) -> Admission | JointOutcome:
+        unit_id = caller.unit_id or ""
+        if request_id:
+            await request_ids.hold(conn, f"joint\n{unit_id}", request_id)
+        await visits.hold_for_check_in(conn, unit_id, None)  # the unit's shared lock, until the visit commits
+        unit = await unit_of(conn, caller)
+        if isinstance(unit, NotAllowed):
+            return unit
+        if request_id and (earlier := await visits.joint_by_request(conn, unit.id, request_id)):
+            return earlier
+        found = [c if isinstance(c, Forged) else await _judged(conn, c, unit, now) for c in claims]
+        scenes = [entry for entry in found if isinstance(entry, Scene)]
+        if len(scenes) < len(found):
+            return JointRefused(await _verdicts(conn, deps, found, now, full=set()))
+        items = [entry.item for entry in scenes]
+        if problem := joint.items_problem(items):
+            return Invalid("codes", problem)
+        chosen = joint.presence(items, lead, inspectors_present)
+        if isinstance(chosen[0], str):
+            return Invalid(*chosen)
+        occasion = joint.new_joint_visit(
+            joint_id, visit_ids, items, unit, lead=chosen[0], present=chosen[1], at=now, registered_by=caller.subject
+        )
+        counted = [entry.item for entry in scenes if counts_against_caps(entry.item, False)]
+        if not counted:
+            return Admission(tuple(scenes), occasion.visits, (), occasion)
+        if scenes[0].policy is None:
+            return Unavailable("no frequency-cap policy is in effect, so no visit can be counted")
+        counters = caps.joint_counters(unit.id, counted, scenes[0].policy, now)
+        return Admission(tuple(scenes), occasion.visits, counters, occasion)
+
+    return await _record(deps, prepare, request_id=request_id, now=now)
 
 
 async def register_emergency_visit(
@@ -142,29 +216,35 @@ async def register_emergency_visit(
             unit,
             inspected_at=inspected_at,
             registered_at=now,
+            registered_by=caller.subject,
             registration=Registration.EMERGENCY,
             late=is_late(inspected_at, now, deps.emergency_grace),
             emergency_reason=reason.strip(),
         )
         return _admission(found, visit)
 
-    return await _record(deps, prepare, registered_by=caller.subject, request_id=request_id, now=now)
+    return await _record(deps, prepare, request_id=request_id, now=now)
+
+
+async def _judged(
+    conn: asyncpg.Connection, claims: CodeClaims, unit: Unit, at: datetime
+) -> Scene | Refused | NotAllowed:
+    """One code of a joint visit, judged on its own facts (its item, the policy in effect)."""
+    return judge_scene(await read_facts(conn, claims, unit.id, at), claims, unit, at)
 
 
 def _admission(found: Scene, visit: Visit) -> Admission | Unavailable:
     counters = found.applicable(visit.inspected_at, counted=visit.counted)
     if isinstance(counters, Unavailable):
         return counters
-    return Admission(found, visit, counters)
+    return Admission((found,), (visit,), counters)
 
 
-async def _record(
-    deps: Deps, prepare: Prepare, *, registered_by: str, request_id: str | None, now: datetime
-) -> Outcome:
+async def _record(deps: Deps, prepare: Prepare, *, request_id: str | None, now: datetime):
     # One connection throughout: a rebuild and its retry never queue again behind other check-ins.
     async with deps.pool.acquire() as conn:
         for _ in range(ATTEMPTS):
-            outcome = await _attempt(deps, conn, prepare, registered_by=registered_by, request_id=request_id, now=now)
+            outcome = await _attempt(deps, conn, prepare, request_id=request_id, now=now)
             if not isinstance(outcome, Missing):
                 return outcome
             try:
@@ -180,10 +260,9 @@ async def _attempt(
     conn: asyncpg.Connection,
     prepare: Prepare,
     *,
-    registered_by: str,
     request_id: str | None,
     now: datetime,
-) -> Outcome | Missing:
+):
     admission: Admission | Outcome | None = None
     sent = False  # once admit.lua may have run, a failure must settle: a lost reply does not mean "not counted"
     try:
@@ -191,25 +270,27 @@ async def _attempt(
             admission = await prepare(conn)
             if not isinstance(admission, Admission):
                 return admission
-            visit = admission.visit
             if admission.counters:  # the unit's shared lock is held since prepare
                 sent = True
-                result = await deps.counters.admit(admission.counters, visit.id)
+                result = await deps.counters.admit(admission.counters, admission.occasion)
                 if isinstance(result, Missing):
                     return result
                 if isinstance(result, Full):
-                    return await _cap_reached(conn, deps, admission, now)
-            await visits.insert(conn, visit, registered_by=registered_by, request_id=request_id)
-            await outbox.record(
-                conn,
-                Event(
-                    type="inspection.visit.checked_in",
-                    region=visit.unit_region,
-                    subject=f"visit/{visit.id}",
-                    data=visit.event_data(),
-                ),
-            )
-        return visit
+                    return await _cap_reached(conn, deps, admission, result, now)
+            if admission.joint:
+                await visits.insert_joint(conn, admission.joint, request_id=request_id)
+            for visit in admission.visits:
+                await visits.insert(conn, visit, request_id=None if admission.joint else request_id)
+                await outbox.record(
+                    conn,
+                    Event(
+                        type="inspection.visit.checked_in",
+                        region=visit.unit_region,
+                        subject=f"visit/{visit.id}",
+                        data=visit.event_data(),
+                    ),
+                )
+        return admission.joint or admission.visits[0]
     except BaseException as error:  # a cancelled request (client gone) must give its increments back too
         if isinstance(error, RedisError):
             log.warning("cap counters unreachable: %s", error)
@@ -220,8 +301,8 @@ async def _attempt(
                 counting.settle(
                     conn,
                     deps.counters,
-                    visit_id=admission.visit.id,
-                    unit_id=admission.visit.unit_id,
+                    visit_id=admission.occasion,
+                    unit_id=admission.unit_id,
                     incremented=admission.counters,
                 )
             )
@@ -232,11 +313,39 @@ async def _attempt(
         return Unavailable("the visit could not be recorded; nothing was counted, try again")
 
 
-async def _cap_reached(conn: asyncpg.Connection, deps: Deps, admission: Admission, now: datetime) -> CapReached:
-    found = admission.scene
-    shown = found.shown(now)
-    used = await counting.current(conn, deps.counters, found.unit.id, shown)
-    return CapReached(found.item, caps.standing(shown, admission.counters, used))
+async def _cap_reached(
+    conn: asyncpg.Connection, deps: Deps, admission: Admission, full: Full, now: datetime
+) -> CapReached | JointRefused:
+    verdicts = await _verdicts(conn, deps, admission.scenes, now, full={counter.key for counter in full.counters})
+    return JointRefused(verdicts) if admission.joint else verdicts[0]
+
+
+async def _verdicts(
+    conn: asyncpg.Connection,
+    deps: Deps,
+    found: Sequence[Scene | Refused | NotAllowed],
+    now: datetime,
+    *,
+    full: set[str],
+) -> tuple:
+    """What each code of a refused check-in verified as, with the unit's standing: a genuine, live code whose
+    counters include a full one is CapReached, one without is Valid."""
+    scenes = [entry for entry in found if isinstance(entry, Scene)]
+    if not scenes:
+        return tuple(found)
+    shown = {counter.key: counter for entry in scenes for counter in entry.shown(now)}
+    used = await counting.current(conn, deps.counters, scenes[0].unit.id, list(shown.values()))
+    verdicts = []
+    for entry in found:
+        if not isinstance(entry, Scene):
+            verdicts.append(entry)
+            continue
+        applicable = entry.applicable(now, counted=not entry.item.exempt)
+        applicable = () if isinstance(applicable, Unavailable) else applicable
+        standing = caps.standing(entry.shown(now), applicable, used)
+        capped = any(counter.key in full for counter in applicable)
+        verdicts.append(CapReached(entry.item, standing) if capped else Valid(entry.item, standing))
+    return tuple(verdicts)
 
 
 async def complete_visit(

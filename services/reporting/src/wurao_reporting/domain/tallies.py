@@ -27,8 +27,11 @@ class Tally:
     office_id: str | None = None
     unit_id: str | None = None
     deepest_region: int = 12
+    office_only: bool = False  # counted for its office alone (a joint visit's other items, see `visit`)
 
     def scopes(self) -> list[tuple[str, str]]:
+        if self.office_only:
+            return [("office", self.office_id)] if self.office_id else []
         found = [("region", code) for code in region_ancestors(self.region, deepest=self.deepest_region)]
         if self.office_id:
             found.append(("office", self.office_id))
@@ -50,6 +53,8 @@ def filing(data: dict, *, month: Month, region: str) -> Tally:
 
 
 def visit(data: dict) -> Tally:
+    """A joint visit (联合检查) sends one event per item; only the one with `countsTowardUnit` counts in the
+    unit's regions and for the unit, so a joint visit counts once there, and once for each office that joined."""
     metrics = {"visits.counted" if data["counted"] else "visits.exempt": 1}
     if data.get("registration") == "emergency":
         metrics["visits.emergency"] = 1
@@ -61,6 +66,7 @@ def visit(data: dict) -> Tally:
         metrics,
         office_id=data["officeId"],
         unit_id=data["unitId"],
+        office_only=not data.get("countsTowardUnit", True),
     )
 
 
