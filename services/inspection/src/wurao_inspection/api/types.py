@@ -26,7 +26,7 @@ VisitStatus = strawberry.enum(visit_rules.VisitStatus, name="VisitStatus")
 @strawberry.type(description="A member of the inspection group named on the code.")
 class ItemInspector:
     id: strawberry.ID = strawberry.field(
-        description="The item's code number and the member's place in the group, e.g. DC-431024-2026-0001/1."
+        description="The item's code number and the member's place in the group, e.g. DC4310242600001/1."
     )
     name: str
     title: str

@@ -27,7 +27,7 @@ class Level(enum.StrEnum):
 @dataclass(frozen=True)
 class Inspector:
     """A member of an item's inspection group. `id` names them within inspection: the item's code number and
-    their place in the group (`DC-431024-2026-0001/1`), stable because a code's group is never rewritten."""
+    their place in the group (`DC4310242600001/1`), stable because a code's group is never rewritten."""
 
     name: str
     title: str

@@ -73,7 +73,7 @@ def presence(
     """
     group = {member.id: member for item in items for member in item.inspectors}
     if lead_id not in group:
-        return "lead", "name the lead among the inspectors on the codes (e.g. DC-431024-2026-0001/1)"
+        return "lead", "name the lead among the inspectors on the codes (e.g. DC4310242600001/1)"
     if present_ids is None:
         return group[lead_id], tuple(group.values())
     unknown = [member for member in present_ids if member not in group]

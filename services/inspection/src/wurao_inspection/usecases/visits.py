@@ -316,7 +316,8 @@ async def _attempt(
 async def _cap_reached(
     conn: asyncpg.Connection, deps: Deps, admission: Admission, full: Full, now: datetime
 ) -> CapReached | JointRefused:
-    verdicts = await _verdicts(conn, deps, admission.scenes, now, full={counter.key for counter in full.counters})
+    full_keys = {counter.key for counter in full.counters}
+    verdicts = await _verdicts(conn, deps, admission.scenes, now, full=full_keys, visits=admission.visits)
     return JointRefused(verdicts) if admission.joint else verdicts[0]
 
 
@@ -327,20 +328,25 @@ async def _verdicts(
     now: datetime,
     *,
     full: set[str],
+    visits: Sequence[Visit] = (),
 ) -> tuple:
     """What each code of a refused check-in verified as, with the unit's standing: a genuine, live code whose
-    counters include a full one is CapReached, one without is Valid."""
+    counters include a full one is CapReached, one without is Valid. The counters that apply are those of each
+    scene's judged visit (a late emergency registration counts, exempt or not), else of a visit now."""
     scenes = [entry for entry in found if isinstance(entry, Scene)]
     if not scenes:
         return tuple(found)
     shown = {counter.key: counter for entry in scenes for counter in entry.shown(now)}
     used = await counting.current(conn, deps.counters, scenes[0].unit.id, list(shown.values()))
     verdicts = []
-    for entry in found:
+    for n, entry in enumerate(found):
         if not isinstance(entry, Scene):
             verdicts.append(entry)
             continue
-        applicable = entry.applicable(now, counted=not entry.item.exempt)
+        if visits:
+            applicable = entry.applicable(visits[n].inspected_at, counted=visits[n].counted)
+        else:
+            applicable = entry.applicable(now, counted=not entry.item.exempt)
         applicable = () if isinstance(applicable, Unavailable) else applicable
         standing = caps.standing(entry.shown(now), applicable, used)
         capped = any(counter.key in full for counter in applicable)
