@@ -1,5 +1,6 @@
 """Reporting through the real gateway: a check-in moves regionFigures and pushes the region's live figures over
-SSE; the item's timeline, visits and tasks come back in one query."""
+SSE; the item's timeline, visits and tasks come back in one query; a check-in refused at a cap is listed among the
+refusals and counted."""
 
 import asyncio
 import json
@@ -99,3 +100,34 @@ async def test_one_query_returns_an_item_with_its_timeline_visits_and_tasks(plat
     outside = platform.keys.token(Role.COUNTY_OFFICE, "430112", office="430112-dcs")
     hidden = await call("query($id: ID!) { item(id: $id) { timeline { step } } }", {"id": item["id"]}, outside)
     assert hidden["item"] is None or hidden["item"]["timeline"] is None
+
+
+CAPPED = """query($r: String!, $y: Int!) { regionFigures(region: $r, year: $y) {
+  wholeYear { visits { capped { value } } } } }"""
+REFUSALS = "query($unit: ID) { refusals(unitId: $unit) { unitId origin reason exhausted { scope used allowed } } }"
+
+
+async def test_a_check_in_refused_at_a_cap_is_listed_and_counted_where_caps_bite(platform, gateway, admitted_unit):
+    item, unit_token, unit_id = admitted_unit
+    county = platform.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=OFFICE)
+    before = (await _post(gateway, CAPPED, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]
+    assert (await _post(gateway, CHECK_IN, {"code": item["code"]["token"]}, unit_token))["checkIn"]["id"]
+    again = await _post(gateway, CHECK_IN, {"code": item["code"]["token"]}, unit_token)
+    assert again["checkIn"] == {"__typename": "CapReached"}
+
+    capped = {
+        "unitId": unit_id,
+        "origin": "CHECK_IN",
+        "reason": "CAP_REACHED",
+        "exhausted": [{"scope": "item", "used": 1, "allowed": 1}],
+    }
+    assert (await _post(gateway, REFUSALS, {}, unit_token))["refusals"] == [capped]
+    assert (await _post(gateway, REFUSALS, {"unit": unit_id}, county))["refusals"] == [capped]
+    outside = platform.keys.token(Role.COUNTY_OFFICE, "430112", office="430112-dcs")
+    assert (await _post(gateway, REFUSALS, {"unit": unit_id}, outside))["refusals"] == []
+
+    async def counted():
+        figures = (await _post(gateway, CAPPED, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]
+        return figures["wholeYear"]["visits"]["capped"]["value"] == before["wholeYear"]["visits"]["capped"]["value"] + 1
+
+    await _until(counted, "reporting counts the capped check-in")

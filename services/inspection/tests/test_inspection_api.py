@@ -666,3 +666,33 @@ async def test_a_joint_visit_through_the_api_and_who_may_read_it(service, jwt_ke
     elsewhere = await read(jwt_keys.bearer(Role.COUNTY_OFFICE, "430112", office_id="430112-dcs"))
     assert town["data"]["jointVisit"] is None
     assert elsewhere["data"]["jointVisit"] is None
+
+
+async def test_a_capped_check_in_is_listed_among_the_refusals_of_the_unit_and_its_region_only(service, jwt_keys, pool):
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    assert (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]["id"]
+    capped = await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys))
+    assert capped["data"]["checkIn"]["__typename"] == "CapReached"
+    listing = """query($unit: ID) { refusals(unitId: $unit) { unitId origin reason verdict
+      exhausted { scope used allowed } } }"""
+    expected = {
+        "unitId": VILLAGE[0],
+        "origin": "CHECK_IN",
+        "reason": "CAP_REACHED",
+        "verdict": "cap_reached",
+        "exhausted": [{"scope": "item", "used": 1, "allowed": 1}],
+    }
+    county = jwt_keys.bearer(Role.COUNTY_OFFICE, "431024", office_id="431024-dcs")
+    town = jwt_keys.bearer(Role.UNIT, TOWN[1], unit_id=TOWN[0])
+    elsewhere = jwt_keys.bearer(Role.COUNTY_OFFICE, "430112", office_id="430112-dcs")
+
+    def refusals(headers, unit=None):
+        return graphql(client, listing, {"unit": unit}, headers=headers)
+
+    assert (await refusals(village(jwt_keys)))["data"]["refusals"] == [expected]
+    assert (await refusals(county, VILLAGE[0]))["data"]["refusals"] == [expected]
+    assert (await refusals(town, VILLAGE[0]))["data"]["refusals"] == [], "another unit sees only its own"
+    assert (await refusals(elsewhere, VILLAGE[0]))["data"]["refusals"] == [], "outside the region: nothing"
+    bad = await graphql(client, '{ refusals(after: "x") { id } }', headers=county)
+    assert bad["errors"][0]["message"] == "after is not a refusal id"

@@ -203,3 +203,27 @@ async def test_a_joint_visit_counts_once_for_the_unit_and_its_regions_and_once_f
         "other": {"visits": 1},
         "unitFigures": {"visits": 1},
     }
+
+
+async def test_check_ins_refused_at_a_cap_are_counted_where_caps_bite(apply, reporting, jwt_keys):
+    capped = t.event(
+        "inspection.check_in.capped",
+        t.UNIT_REGION,
+        {
+            "refusalId": str(uuid.uuid4()),
+            "unitId": t.UNIT,
+            "unitRegion": t.UNIT_REGION,
+            "itemId": str(uuid.uuid4()),
+            "officeId": t.OFFICE,
+            "registration": "on_site",
+            "exhausted": [{"scope": "level", "level": "county", "period": "2026", "used": 3, "allowed": 3}],
+            "refusedAt": t.AT.isoformat(),
+        },
+    )
+    await apply(capped, t.visit())
+    query = """{ regionFigures(region: "439901", year: 2026) { wholeYear { visits { counted { value } capped { value } }
+                 refusals { total { value } } } } }"""
+    found = await graphql(reporting, query, headers=headers(jwt_keys))
+    whole = found["data"]["regionFigures"]["wholeYear"]
+    assert whole["visits"] == {"counted": {"value": 1}, "capped": {"value": 1}}
+    assert whole["refusals"]["total"]["value"] == 0, "a capped check-in is not a unit's refusal"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal, NotRequired, TypedDict
 
 from wurao_common.bus.contract import Date, DateTime, Region
+from wurao_inspection.domain.caps import CapScope
 from wurao_inspection.domain.feedback import ComplaintKind, RefusalReason, Severity
 from wurao_inspection.domain.items import Level
 from wurao_inspection.domain.visits import Registration
@@ -94,10 +95,32 @@ class ComplaintFiled(TypedDict):
     filedAt: DateTime
 
 
+class ExhaustedCap(TypedDict):
+    scope: CapScope
+    level: Level | None
+    period: str  # the year, or the item's code number for the per-item cap
+    used: int
+    allowed: int
+
+
+class CheckInCapped(TypedDict):
+    """A check-in refused because a cap had no room (CapReached), recorded as a refusal of origin check_in."""
+
+    refusalId: str
+    unitId: str
+    unitRegion: Region
+    itemId: str | None
+    officeId: str | None
+    registration: Registration
+    exhausted: list[ExhaustedCap]
+    refusedAt: DateTime
+
+
 EVENTS = {
     "inspection.visit.checked_in": VisitCheckedIn,
     "inspection.visit.completed": VisitCompleted,
     "inspection.finding.recorded": FindingRecorded,
     "inspection.refusal.recorded": RefusalRecorded,
     "inspection.complaint.filed": ComplaintFiled,
+    "inspection.check_in.capped": CheckInCapped,
 }

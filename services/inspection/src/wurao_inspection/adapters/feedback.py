@@ -7,7 +7,17 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from wurao_inspection.domain.feedback import Complaint, ComplaintKind, Finding, Refusal, RefusalReason, Route, Severity
+from wurao_inspection.domain.feedback import (
+    Complaint,
+    ComplaintKind,
+    ExhaustedCap,
+    Finding,
+    Refusal,
+    RefusalOrigin,
+    RefusalReason,
+    Route,
+    Severity,
+)
 from wurao_inspection.domain.items import Level
 
 Conn = asyncpg.Connection | asyncpg.Pool
@@ -23,30 +33,65 @@ def _str(value: uuid.UUID | None) -> str | None:
 
 async def insert_refusal(
     conn: asyncpg.Connection, refusal: Refusal, refused_by: str, *, request_id: str | None = None
-) -> None:
-    await conn.execute(
-        """INSERT INTO refusals (id, unit_id, unit_region, reason, item_id, office_id, verdict, negative_list_entry,
-                                 note, refused_at, refused_by, request_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
-        uuid.UUID(refusal.id),
-        refusal.unit_id,
-        refusal.unit_region,
-        str(refusal.reason),
-        _uuid(refusal.item_id),
-        refusal.office_id,
-        refusal.verdict,
-        refusal.negative_list_entry,
-        refusal.note,
-        refusal.refused_at,
-        refused_by,
-        request_id,
+) -> bool:
+    """False when a refusal was already recorded under `request_id` (nothing is written then)."""
+    return bool(
+        await conn.fetchval(
+            """INSERT INTO refusals (id, unit_id, unit_region, reason, item_id, office_id, verdict,
+                                     negative_list_entry, note, refused_at, refused_by, request_id, origin, exhausted)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+               ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING RETURNING true""",
+            uuid.UUID(refusal.id),
+            refusal.unit_id,
+            refusal.unit_region,
+            str(refusal.reason),
+            _uuid(refusal.item_id),
+            refusal.office_id,
+            refusal.verdict,
+            refusal.negative_list_entry,
+            refusal.note,
+            refusal.refused_at,
+            refused_by,
+            request_id,
+            str(refusal.origin),
+            [cap.event_data() for cap in refusal.exhausted],
+        )
     )
 
 
 async def refusal_by_request(conn: Conn, request_id: str) -> Refusal | None:
     row = await conn.fetchrow("SELECT * FROM refusals WHERE request_id = $1", request_id)
-    if row is None:
-        return None
+    return _refusal(row) if row else None
+
+
+async def refusals_in_region(
+    conn: Conn,
+    region: str,
+    *,
+    unit_id: str | None,
+    office_id: str | None,
+    reason: str | None,
+    after: str | None,
+    limit: int,
+) -> list[Refusal]:
+    """Newest first, filtered in SQL before the limit, continued after a refusal of an earlier page (keyset)."""
+    rows = await conn.fetch(
+        """SELECT * FROM refusals WHERE unit_region LIKE $1 || '%'
+             AND ($2::text IS NULL OR unit_id = $2) AND ($3::text IS NULL OR office_id = $3)
+             AND ($4::text IS NULL OR reason = $4)
+             AND ($5::uuid IS NULL OR (refused_at, id) < (SELECT refused_at, id FROM refusals WHERE id = $5))
+           ORDER BY refused_at DESC, id DESC LIMIT $6""",
+        region,
+        unit_id,
+        office_id,
+        reason,
+        _uuid(after),
+        limit,
+    )
+    return [_refusal(row) for row in rows]
+
+
+def _refusal(row: asyncpg.Record) -> Refusal:
     return Refusal(
         id=str(row["id"]),
         unit_id=row["unit_id"],
@@ -58,6 +103,8 @@ async def refusal_by_request(conn: Conn, request_id: str) -> Refusal | None:
         negative_list_entry=row["negative_list_entry"],
         note=row["note"],
         refused_at=row["refused_at"],
+        origin=RefusalOrigin(row["origin"]),
+        exhausted=tuple(ExhaustedCap(**cap) for cap in row["exhausted"]),
     )
 
 

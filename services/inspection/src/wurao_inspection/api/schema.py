@@ -215,6 +215,31 @@ class Query:
             return None
         return await JointVisit.resolve(info, str(id))
 
+    @strawberry.field(
+        description="Refusals the caller may read, newest first, with their reasons: a unit its own; an inspector "
+        "those under its office's codes; offices and observers those of units in their region. A check-in refused "
+        "at a cap is one (origin CHECK_IN). For the next page, pass the last refusal's id as `after`."
+    )
+    async def refusals(
+        self,
+        info: Ctx,
+        unit_id: strawberry.ID | None = None,
+        reason: RefusalReason | None = None,
+        first: int = 100,
+        after: strawberry.ID | None = None,
+    ) -> list[Refusal]:
+        if after is not None and not is_uuid(str(after)):
+            raise ClientError("after is not a refusal id")
+        found = await refusals.refusals_for(
+            info.context.pool,
+            info.context.caller,
+            unit_id=str(unit_id) if unit_id else None,
+            reason=reason,
+            after=str(after) if after else None,
+            limit=_page(first),
+        )
+        return [Refusal.of(found_refusal) for found_refusal in found]
+
     @strawberry.field(description="The negative list in force (负面清单).")
     async def negative_list(self, info: Ctx) -> list[NegativeListRule]:
         return [NegativeListRule(code=e["code"], text=e["text"]) for e in await info.context.negative_list()]

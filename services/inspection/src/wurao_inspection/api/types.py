@@ -19,6 +19,7 @@ CapScope = strawberry.enum(caps.CapScope, name="CapScope")
 Severity = strawberry.enum(feedback.Severity, name="Severity")
 ComplaintKind = strawberry.enum(feedback.ComplaintKind, name="ComplaintKind")
 RefusalReason = strawberry.enum(feedback.RefusalReason, name="RefusalReason")
+RefusalOrigin = strawberry.enum(feedback.RefusalOrigin, name="RefusalOrigin")
 VisitRegistration = strawberry.enum(visit_rules.Registration, name="VisitRegistration")
 VisitStatus = strawberry.enum(visit_rules.VisitStatus, name="VisitStatus")
 
@@ -396,10 +397,25 @@ class JointCheckInRefused:
         return cls(codes=[JointCode(position=n, outcome=scan_outcome(o)) for n, o in enumerate(refused.outcomes)])
 
 
-@strawberry.type(description="A unit's refusal of an inspection, with what the shown code verified as.")
+@strawberry.type(description="A cap that had no room when a check-in was refused.")
+class ExhaustedCap:
+    scope: str
+    level: str | None
+    period: str = strawberry.field(description="The year, or the item's code number for the per-item cap.")
+    used: int
+    allowed: int
+
+
+@strawberry.type(
+    description="A refused inspection, with what the shown code verified as: refused by the unit (origin UNIT), or "
+    "a check-in refused because a cap had no room (origin CHECK_IN, with the full caps in `exhausted`)."
+)
 class Refusal:
     id: strawberry.ID
     unit_id: strawberry.ID
+    unit_region: str
+    origin: RefusalOrigin
+    exhausted: list[ExhaustedCap]
     reason: RefusalReason
     item_id: strawberry.ID | None
     office_id: strawberry.ID | None
@@ -413,6 +429,9 @@ class Refusal:
         return cls(
             id=strawberry.ID(refusal.id),
             unit_id=strawberry.ID(refusal.unit_id),
+            unit_region=refusal.unit_region,
+            origin=refusal.origin,
+            exhausted=[ExhaustedCap(**cap.event_data()) for cap in refusal.exhausted],
             reason=refusal.reason,
             item_id=strawberry.ID(refusal.item_id) if refusal.item_id else None,
             office_id=strawberry.ID(refusal.office_id) if refusal.office_id else None,

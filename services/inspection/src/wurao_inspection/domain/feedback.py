@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from wurao_inspection.domain.items import Level, Office
+from wurao_inspection.domain.scan import CapReached
 
 MAX_TEXT = 2000
 MAX_NOTE = 1000
@@ -28,6 +29,31 @@ class RefusalReason(enum.StrEnum):
     @property
     def needs_code(self) -> bool:
         return self in (RefusalReason.CODE_INVALID, RefusalReason.CAP_REACHED, RefusalReason.OUT_OF_SCOPE)
+
+
+class RefusalOrigin(enum.StrEnum):
+    UNIT = "unit"  # the unit refused (refuseInspection)
+    CHECK_IN = "check_in"  # a check-in was refused because a cap had no room (CapReached), recorded by itself
+
+
+@dataclass(frozen=True)
+class ExhaustedCap:
+    """A cap that had no room when a check-in was refused: `period` is the year, or the item's code number."""
+
+    scope: str
+    level: str | None
+    period: str
+    used: int
+    allowed: int
+
+    def event_data(self) -> dict:
+        return {
+            "scope": self.scope,
+            "level": self.level,
+            "period": self.period,
+            "used": self.used,
+            "allowed": self.allowed,
+        }
 
 
 class Severity(enum.StrEnum):
@@ -56,6 +82,21 @@ class Refusal:
     negative_list_entry: str | None
     note: str
     refused_at: datetime
+    origin: RefusalOrigin = RefusalOrigin.UNIT
+    exhausted: tuple[ExhaustedCap, ...] = ()
+
+    def capped_event_data(self, registration: str) -> dict:
+        """`inspection.check_in.capped`: where a cap bit (the check-in's code, unit and the full caps)."""
+        return {
+            "refusalId": self.id,
+            "unitId": self.unit_id,
+            "unitRegion": self.unit_region,
+            "itemId": self.item_id,
+            "officeId": self.office_id,
+            "registration": registration,
+            "exhausted": [cap.event_data() for cap in self.exhausted],
+            "refusedAt": self.refused_at.isoformat(),
+        }
 
     def event_data(self) -> dict:
         return {
@@ -146,6 +187,34 @@ class Complaint:
             "routedToOfficeId": self.routed_office_id,
             "filedAt": self.filed_at.isoformat(),
         }
+
+
+def capped_refusal(refusal_id: str, outcome: CapReached, unit_id: str, unit_region: str, at: datetime) -> Refusal:
+    """What a check-in refused at a cap leaves: a refusal of origin check_in naming its item and the full caps."""
+    item = outcome.item
+    return Refusal(
+        id=refusal_id,
+        unit_id=unit_id,
+        unit_region=unit_region,
+        reason=RefusalReason.CAP_REACHED,
+        item_id=item.id,
+        office_id=item.office.id,
+        verdict="cap_reached",
+        negative_list_entry=None,
+        note="",
+        refused_at=at,
+        origin=RefusalOrigin.CHECK_IN,
+        exhausted=tuple(
+            ExhaustedCap(
+                scope=str(entry.counter.scope),
+                level=str(entry.counter.level) if entry.counter.level else None,
+                period=str(entry.counter.year) if entry.counter.year else item.code_number,
+                used=entry.used,
+                allowed=entry.counter.limit,
+            )
+            for entry in outcome.exhausted
+        ),
+    )
 
 
 def route_complaint(about: Office | None, unit_region: str) -> Route:

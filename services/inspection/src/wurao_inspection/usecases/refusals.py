@@ -5,15 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import asyncpg
+
 from wurao_common import request_ids
-from wurao_common.auth import Caller
+from wurao_common.auth import Caller, Role
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
 from wurao_common.outcomes import Invalid, NotAllowed
 from wurao_common.request_ids import callers_own, request_id_problem
 from wurao_inspection.adapters import feedback, reference
 from wurao_inspection.domain import access, scan
-from wurao_inspection.domain.feedback import MAX_NOTE, Refusal, RefusalReason, text_problem
+from wurao_inspection.domain.feedback import MAX_NOTE, Refusal, RefusalReason, capped_refusal, text_problem
+from wurao_inspection.domain.items import Unit
 from wurao_inspection.usecases.deps import Deps
 from wurao_inspection.usecases.scan import unit_of, verify_code
 
@@ -28,6 +31,59 @@ VERDICTS = {
     scan.CapReached: "cap_reached",
     scan.Unavailable: "unavailable",
 }
+
+
+async def record_capped(
+    conn: asyncpg.Connection,
+    outcome: scan.CapReached,
+    *,
+    unit: Unit,
+    registration: str,
+    refused_by: str,
+    request_id: str | None,
+    now: datetime,
+) -> None:
+    """In the refused check-in's transaction: the capped check-in as a refusal of origin check_in, and its
+    `inspection.check_in.capped` event. A retried check-in (same request id) records it once."""
+    refusal = capped_refusal(str(uuid.uuid4()), outcome, unit.id, unit.region, now)
+    key = f"check_in\x1f{request_id}" if request_id else None
+    if not await feedback.insert_refusal(conn, refusal, refused_by, request_id=key):
+        return
+    await outbox.record(
+        conn,
+        Event(
+            type="inspection.check_in.capped",
+            region=unit.region,
+            subject=f"refusal/{refusal.id}",
+            data=refusal.capped_event_data(registration),
+        ),
+    )
+
+
+async def refusals_for(
+    pool: asyncpg.Pool,
+    caller: Caller,
+    *,
+    unit_id: str | None,
+    reason: RefusalReason | None,
+    after: str | None,
+    limit: int,
+) -> list[Refusal]:
+    """Refusals the caller may read, newest first: a unit its own; an inspector those under its office's codes;
+    offices and observers those of units in their region. The scope is in the query, so a page is never emptied
+    by filtering after the limit."""
+    if access.acts_for_unit(caller):
+        unit_id = caller.unit_id
+    found = await feedback.refusals_in_region(
+        pool,
+        caller.region,
+        unit_id=unit_id,
+        office_id=(caller.office_id or "") if caller.role is Role.INSPECTOR else None,
+        reason=str(reason) if reason else None,
+        after=after,
+        limit=limit,
+    )
+    return [r for r in found if access.may_read_visit(caller, r.unit_id, r.unit_region, r.office_id or "")]
 
 
 async def refuse(

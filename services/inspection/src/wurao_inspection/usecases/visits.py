@@ -43,7 +43,7 @@ from wurao_inspection.domain.visits import (
     new_visit,
     summary_problem,
 )
-from wurao_inspection.usecases import counting
+from wurao_inspection.usecases import counting, refusals
 from wurao_inspection.usecases.deps import Deps
 from wurao_inspection.usecases.scan import Scene, judge_scene, own_unit, read_code, read_facts, unit_of
 
@@ -276,7 +276,9 @@ async def _attempt(
                 if isinstance(result, Missing):
                     return result
                 if isinstance(result, Full):
-                    return await _cap_reached(conn, deps, admission, result, now)
+                    capped = await _cap_reached(conn, deps, admission, result, now)
+                    await _record_capped(conn, admission, capped, request_id, now)
+                    return capped
             if admission.joint:
                 await visits.insert_joint(conn, admission.joint, request_id=request_id)
             for visit in admission.visits:
@@ -319,6 +321,30 @@ async def _cap_reached(
     full_keys = {counter.key for counter in full.counters}
     verdicts = await _verdicts(conn, deps, admission.scenes, now, full=full_keys, visits=admission.visits)
     return JointRefused(verdicts) if admission.joint else verdicts[0]
+
+
+async def _record_capped(
+    conn: asyncpg.Connection,
+    admission: Admission,
+    capped: CapReached | JointRefused,
+    request_id: str | None,
+    now: datetime,
+) -> None:
+    """So offices see where caps bite: a joint visit's refusal names its first capped code and every full cap."""
+    outcomes = capped.outcomes if isinstance(capped, JointRefused) else (capped,)
+    first = next((outcome for outcome in outcomes if isinstance(outcome, CapReached)), None)
+    if first is None:
+        return
+    visit = admission.visits[0]
+    await refusals.record_capped(
+        conn,
+        first,
+        unit=admission.scenes[0].unit,
+        registration=str(visit.registration),
+        refused_by=visit.registered_by,
+        request_id=request_id,
+        now=now,
+    )
 
 
 async def _verdicts(

@@ -70,6 +70,9 @@ class VisitFigures:
     exempt: Figure = strawberry.field(description="Recorded, not counted (complaint, follow-up, emergency items).")
     emergency: Figure = strawberry.field(description="Registered after the fact as emergencies.")
     late: Figure = strawberry.field(description="Emergencies registered after the grace period.")
+    capped: Figure = strawberry.field(
+        description="Check-ins refused because a cap had no room (where caps bite), in the month of the check-in."
+    )
 
 
 @strawberry.type(description="Rectification tasks (问题整改) of units in this scope.")
@@ -115,7 +118,9 @@ def _period(sums: Sums, period: Period) -> PeriodFigures:
     return PeriodFigures(
         period=period.label,
         items=ItemFigures(**{name: figure(f"items.{name}") for name in ITEM_FIGURES}),
-        visits=VisitFigures(**{name: figure(f"visits.{name}") for name in ("counted", "exempt", "emergency", "late")}),
+        visits=VisitFigures(
+            **{name: figure(f"visits.{name}") for name in ("counted", "exempt", "emergency", "late", "capped")}
+        ),
         refusals=_breakdown(sums, period, "refusals.", tallies.REFUSAL_REASONS),
         findings=_breakdown(sums, period, "findings.", tallies.SEVERITIES),
         rectification=RectificationFigures(

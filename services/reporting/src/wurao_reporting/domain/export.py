@@ -25,7 +25,7 @@ class Table:
 
 TABLES: dict[str, Table] = {
     "items": Table("items.", ("planned", "filed", "emergency_filed", "approved", "coded", "completed", "cancelled")),
-    "visits": Table("visits.", ("counted", "exempt", "emergency", "late")),
+    "visits": Table("visits.", ("counted", "exempt", "emergency", "late", "capped")),
     "refusals": Table("refusals.", tallies.REFUSAL_REASONS),
     "findings": Table("findings.", tallies.SEVERITIES),
     "rectification": Table("tasks.", ("opened", "closed_on_time", "closed_late", _MEAN_DAYS, *TASK_STATES)),

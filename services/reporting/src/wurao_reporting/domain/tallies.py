@@ -70,6 +70,17 @@ def visit(data: dict) -> Tally:
     )
 
 
+def capped(data: dict) -> Tally:
+    """A check-in refused because a cap had no room: where caps bite."""
+    return Tally(
+        month_of(datetime.fromisoformat(data["refusedAt"])),
+        data["unitRegion"],
+        {"visits.capped": 1},
+        office_id=data.get("officeId"),
+        unit_id=data["unitId"],
+    )
+
+
 def refusal(data: dict) -> Tally:
     return Tally(
         month_of(datetime.fromisoformat(data["refusedAt"])),

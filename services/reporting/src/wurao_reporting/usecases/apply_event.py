@@ -96,6 +96,7 @@ TALLIES: dict[str, TallyOf] = {
     "plan.filing.submitted": _filing_tally,
     "inspection.visit.checked_in": _visit_tally,
     "inspection.refusal.recorded": _from_data(tallies.refusal),
+    "inspection.check_in.capped": _from_data(tallies.capped),
     "inspection.finding.recorded": _from_data_at(tallies.finding),
     "inspection.complaint.filed": _from_data(tallies.complaint),
     "rectification.task.opened": _task_opened_tally,
