@@ -1,6 +1,6 @@
 """Reporting through the real gateway: a check-in moves regionFigures and pushes the region's live figures over
 SSE; the item's timeline, visits and tasks come back in one query; a check-in refused at a cap is listed among the
-refusals and counted."""
+refusals and counted; a complaint is handled to a reply the unit reads, and counted when substantiated."""
 
 import asyncio
 import json
@@ -131,3 +131,46 @@ async def test_a_check_in_refused_at_a_cap_is_listed_and_counted_where_caps_bite
         return figures["wholeYear"]["visits"]["capped"]["value"] == before["wholeYear"]["visits"]["capped"]["value"] + 1
 
     await _until(counted, "reporting counts the capped check-in")
+
+
+FILE = """mutation($input: ComplaintInput!) { fileComplaint(input: $input) { __typename
+  ... on Complaint { id routedToOfficeId negativeListVersion status } } }"""
+HANDLED = "__typename ... on Complaint { status outcome } ... on NotAllowed { reason }"
+STEPS = [
+    f"mutation($id: ID!) {{ step: investigateComplaint(complaintId: $id) {{ {HANDLED} }} }}",
+    f"""mutation($id: ID!) {{ step: concludeComplaint(complaintId: $id, substantiated: true,
+        findings: "一周内三次要求报送同一材料，查实") {{ {HANDLED} }} }}""",
+    f"""mutation($id: ID!) {{ step: closeComplaint(complaintId: $id, reply: "已责令整改并通报") {{ {HANDLED} }} }}""",
+]
+OUTCOMES = """query($r: String!, $y: Int!) { regionFigures(region: $r, year: $y) {
+  wholeYear { complaintOutcomes { parts { key value } } } } }"""
+
+
+async def test_a_complaint_is_handled_to_a_reply_the_unit_reads_and_counted_when_substantiated(
+    platform, gateway, admitted_unit
+):
+    _, unit_token, _ = admitted_unit
+    county = platform.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=OFFICE)
+
+    def substantiated(figures) -> int:
+        parts = figures["regionFigures"]["wholeYear"]["complaintOutcomes"]["parts"]
+        return next((part["value"] for part in parts if part["key"] == "substantiated"), 0)
+
+    before = substantiated(await _post(gateway, OUTCOMES, {"r": OFFICE_REGION, "y": YEAR}, county))
+    complaint = {"kind": "MATERIALS_DEMANDED", "description": "一周内三次要求报送同一材料", "place": "村部"}
+    filed = (await _post(gateway, FILE, {"input": complaint}, unit_token))["fileComplaint"]
+    assert (filed["routedToOfficeId"], filed["status"]) == (OFFICE, "RECEIVED"), "no office named: the county's"
+    assert filed["negativeListVersion"] is not None
+    outside = platform.keys.token(Role.COUNTY_OFFICE, "430112", office="430112-dcs")
+    for step in STEPS:
+        assert (await _post(gateway, step, {"id": filed["id"]}, outside))["step"]["__typename"] == "NotAllowed"
+        assert (await _post(gateway, step, {"id": filed["id"]}, county))["step"]["__typename"] == "Complaint"
+
+    mine = (await _post(gateway, "{ complaints { id status outcome reply } }", {}, unit_token))["complaints"]
+    assert {"id": filed["id"], "status": "CLOSED", "outcome": "SUBSTANTIATED", "reply": "已责令整改并通报"} in mine
+
+    async def counted():
+        figures = await _post(gateway, OUTCOMES, {"r": OFFICE_REGION, "y": YEAR}, county)
+        return substantiated(figures) == before + 1
+
+    await _until(counted, "reporting counts the substantiated complaint")

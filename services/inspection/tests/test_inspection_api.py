@@ -668,6 +668,53 @@ async def test_a_joint_visit_through_the_api_and_who_may_read_it(service, jwt_ke
     assert elsewhere["data"]["jointVisit"] is None
 
 
+async def test_complaints_are_handled_through_the_api_and_the_office_complained_about_never_sees_who(
+    service, jwt_keys, pool
+):
+    client, plan = service
+    _, code = await coded_item(plan, pool, office=("43-dcs", "province", "43"))
+    visit = (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]
+    file = """mutation($input: ComplaintInput!) { fileComplaint(input: $input) { __typename
+      ... on Complaint { id routedToOfficeId status negativeListVersion } } }"""
+    complaint = {"kind": "OTHER", "description": "一周内三次要求报材料", "place": "村部", "visitId": visit["id"]}
+    filed = (await graphql(client, file, {"input": complaint}, headers=village(jwt_keys)))["data"]["fileComplaint"]
+    assert (filed["routedToOfficeId"], filed["status"], filed["negativeListVersion"]) == ("43-dcs", "RECEIVED", 1)
+    shown = "__typename ... on Complaint { status outcome findings reply unitId visitId } ... on NotAllowed { reason }"
+    steps = {
+        "investigate": f"mutation($id: ID!) {{ step: investigateComplaint(complaintId: $id) {{ {shown} }} }}",
+        "conclude": f"""mutation($id: ID!) {{ step: concludeComplaint(complaintId: $id, substantiated: true,
+            findings: "确有多头报材料") {{ {shown} }} }}""",
+        "close": f"""mutation($id: ID!) {{ step: closeComplaint(complaintId: $id, reply: "已责令整改") {{
+            {shown} }} }}""",
+    }
+    province = jwt_keys.bearer(Role.PROVINCE_OFFICE, "43", office_id="43-dcs")
+    outside = jwt_keys.bearer(Role.CITY_OFFICE, "4301", office_id="4301-dcs")
+
+    for name, mutation in steps.items():
+        denied = await graphql(client, mutation, {"id": filed["id"]}, headers=outside)
+        assert denied["data"]["step"]["__typename"] == "NotAllowed", name
+        handled = await graphql(client, mutation, {"id": filed["id"]}, headers=province)
+        assert handled["data"]["step"]["__typename"] == "Complaint", name
+        assert (handled["data"]["step"]["unitId"], handled["data"]["step"]["visitId"]) == (None, None), (
+            "the province office is the one complained about here: it handles, but never learns who complained"
+        )
+
+    listing = "{ complaints { id unitId visitId status outcome findings reply } }"
+    mine = (await graphql(client, listing, headers=village(jwt_keys)))["data"]["complaints"]
+    assert {
+        "id": filed["id"],
+        "unitId": VILLAGE[0],
+        "visitId": visit["id"],
+        "status": "CLOSED",
+        "outcome": "SUBSTANTIATED",
+        "findings": "确有多头报材料",
+        "reply": "已责令整改",
+    } in mine
+    assert (await graphql(client, listing, headers=outside))["data"]["complaints"] == []
+    town = jwt_keys.bearer(Role.UNIT, TOWN[1], unit_id=TOWN[0])
+    assert filed["id"] not in [c["id"] for c in (await graphql(client, listing, headers=town))["data"]["complaints"]]
+
+
 async def test_a_capped_check_in_is_listed_among_the_refusals_of_the_unit_and_its_region_only(service, jwt_keys, pool):
     client, plan = service
     _, code = await coded_item(plan, pool)

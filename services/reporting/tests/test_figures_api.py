@@ -227,3 +227,26 @@ async def test_check_ins_refused_at_a_cap_are_counted_where_caps_bite(apply, rep
     whole = found["data"]["regionFigures"]["wholeYear"]
     assert whole["visits"] == {"counted": {"value": 1}, "capped": {"value": 1}}
     assert whole["refusals"]["total"]["value"] == 0, "a capped check-in is not a unit's refusal"
+
+
+async def test_concluded_complaints_are_counted_by_outcome(apply, reporting, jwt_keys):
+    def concluded(outcome: str):
+        data = {
+            "complaintId": str(uuid.uuid4()),
+            "kind": "over_cap",
+            "unitRegion": t.UNIT_REGION,
+            "officeId": t.OFFICE,
+            "itemId": None,
+            "routedToOfficeId": "4399-dcs",
+            "status": outcome,
+            "outcome": outcome,
+            "at": t.AT.isoformat(),
+        }
+        return t.event("inspection.complaint.concluded", t.UNIT_REGION, data)
+
+    await apply(concluded("substantiated"), concluded("substantiated"), concluded("unfounded"))
+    query = """{ regionFigures(region: "439901", year: 2026) { wholeYear {
+                 complaintOutcomes { total { value } parts { key value } } } } }"""
+    found = await graphql(reporting, query, headers=headers(jwt_keys))
+    outcomes = found["data"]["regionFigures"]["wholeYear"]["complaintOutcomes"]
+    assert parts(outcomes) == {"substantiated": 2, "unfounded": 1}

@@ -11,6 +11,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from wurao_common.bus.contract import Date, DateTime, Region
 from wurao_inspection.domain.caps import CapScope
+from wurao_inspection.domain.complaints import ComplaintStatus
 from wurao_inspection.domain.feedback import ComplaintKind, RefusalReason, Severity
 from wurao_inspection.domain.items import Level
 from wurao_inspection.domain.visits import Registration
@@ -92,6 +93,7 @@ class ComplaintFiled(TypedDict):
     routedToLevel: Level
     routedToRegion: Region
     routedToOfficeId: str | None
+    negativeListVersion: NotRequired[int | None]  # the negative list in force, that negativeListEntry cites
     filedAt: DateTime
 
 
@@ -116,6 +118,20 @@ class CheckInCapped(TypedDict):
     refusedAt: DateTime
 
 
+class ComplaintHandled(TypedDict):
+    """A step of a complaint's handling: never who complained, nor the findings or the reply."""
+
+    complaintId: str
+    kind: ComplaintKind
+    unitRegion: Region
+    officeId: str | None
+    itemId: str | None
+    routedToOfficeId: str | None
+    status: ComplaintStatus
+    outcome: Literal["substantiated", "unfounded"] | None
+    at: DateTime
+
+
 EVENTS = {
     "inspection.visit.checked_in": VisitCheckedIn,
     "inspection.visit.completed": VisitCompleted,
@@ -123,4 +139,7 @@ EVENTS = {
     "inspection.refusal.recorded": RefusalRecorded,
     "inspection.complaint.filed": ComplaintFiled,
     "inspection.check_in.capped": CheckInCapped,
+    "inspection.complaint.investigating": ComplaintHandled,
+    "inspection.complaint.concluded": ComplaintHandled,
+    "inspection.complaint.closed": ComplaintHandled,
 }

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from wurao_inspection.domain.complaints import ComplaintStatus
 from wurao_inspection.domain.feedback import (
     Complaint,
     ComplaintKind,
@@ -187,6 +188,12 @@ def _complaint(row: asyncpg.Record) -> Complaint:
         route=Route(Level(row["routed_level"]), row["routed_region"]),
         routed_office_id=row["routed_office_id"],
         filed_at=row["filed_at"],
+        negative_list_version=row["negative_list_version"],
+        status=ComplaintStatus(row["status"]),
+        outcome=ComplaintStatus(row["outcome"]) if row["outcome"] else None,
+        findings=row["findings"],
+        reply=row["reply"],
+        closed_at=row["closed_at"],
     )
 
 
@@ -194,8 +201,8 @@ async def insert_complaint(conn: asyncpg.Connection, complaint: Complaint, *, re
     await conn.execute(
         """INSERT INTO complaints (id, unit_id, unit_region, kind, office_id, item_id, visit_id, negative_list_entry,
                                    place, description, evidence, routed_level, routed_region, routed_office_id,
-                                   filed_at, request_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)""",
+                                   filed_at, request_id, negative_list_version)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)""",
         uuid.UUID(complaint.id),
         complaint.unit_id,
         complaint.unit_region,
@@ -212,12 +219,43 @@ async def insert_complaint(conn: asyncpg.Connection, complaint: Complaint, *, re
         complaint.routed_office_id,
         complaint.filed_at,
         request_id,
+        complaint.negative_list_version,
     )
 
 
 async def complaint_by_request(conn: Conn, request_id: str) -> Complaint | None:
     row = await conn.fetchrow("SELECT * FROM complaints WHERE request_id = $1", request_id)
     return _complaint(row) if row else None
+
+
+async def complaint(conn: Conn, complaint_id: str) -> Complaint | None:
+    row = await conn.fetchrow("SELECT * FROM complaints WHERE id = $1", uuid.UUID(complaint_id))
+    return _complaint(row) if row else None
+
+
+async def lock_complaint(conn: asyncpg.Connection, complaint_id: str) -> Complaint | None:
+    """Held until the transaction ends: two handling steps of one complaint run one after the other."""
+    row = await conn.fetchrow("SELECT * FROM complaints WHERE id = $1 FOR UPDATE", uuid.UUID(complaint_id))
+    return _complaint(row) if row else None
+
+
+async def move_complaint(
+    conn: asyncpg.Connection, complaint_id: str, status: ComplaintStatus, *, text: str | None, at
+) -> Complaint:
+    """To `status`; a conclusion keeps its outcome and findings, a closing its reply."""
+    row = await conn.fetchrow(
+        """UPDATE complaints SET status = $2, updated_at = $4,
+                  outcome = CASE WHEN $2 IN ('substantiated', 'unfounded') THEN $2 ELSE outcome END,
+                  findings = CASE WHEN $2 IN ('substantiated', 'unfounded') THEN $3 ELSE findings END,
+                  reply = CASE WHEN $2 = 'closed' THEN $3 ELSE reply END,
+                  closed_at = CASE WHEN $2 = 'closed' THEN $4 ELSE closed_at END
+           WHERE id = $1 RETURNING *""",
+        uuid.UUID(complaint_id),
+        str(status),
+        text,
+        at,
+    )
+    return _complaint(row)
 
 
 async def complaints_routed_within(conn: Conn, region: str, limit: int) -> list[Complaint]:

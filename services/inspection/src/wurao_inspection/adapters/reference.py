@@ -165,6 +165,11 @@ async def negative_list(conn: Conn) -> list[dict[str, str]]:
     return list(entries or [])
 
 
+async def negative_list_version(conn: Conn) -> int | None:
+    """The version of the negative list in force (the newest published)."""
+    return await conn.fetchval("SELECT max(version) FROM negative_lists")
+
+
 async def signing_keys(conn: Conn) -> dict[int, str]:
     return {row["key_id"]: row["public_key"] for row in await conn.fetch("SELECT key_id, public_key FROM signing_keys")}
 

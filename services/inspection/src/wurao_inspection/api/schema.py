@@ -46,6 +46,7 @@ from wurao_inspection.domain import access
 from wurao_inspection.domain import joint as joint_rules
 from wurao_inspection.domain import scan as scan_rules
 from wurao_inspection.domain import visits as visit_rules
+from wurao_inspection.domain.complaints import ComplaintStep
 from wurao_inspection.domain.feedback import Complaint as ComplaintModel
 from wurao_inspection.domain.feedback import Finding as FindingModel
 from wurao_inspection.domain.feedback import Refusal as RefusalModel
@@ -89,6 +90,9 @@ RefuseResult = Annotated[Refusal | NotAllowed | InvalidInput, strawberry.union("
 RecordFindingResult = Annotated[Finding | NotAllowed | InvalidInput, strawberry.union("RecordFindingResult")]
 FileComplaintResult = Annotated[Complaint | NotAllowed | InvalidInput, strawberry.union("FileComplaintResult")]
 RateVisitResult = Annotated[RatingRecorded | NotAllowed | InvalidInput | Conflict, strawberry.union("RateVisitResult")]
+HandleComplaintResult = Annotated[
+    Complaint | NotAllowed | InvalidInput | Conflict, strawberry.union("HandleComplaintResult")
+]
 RatingSummaryResult = Annotated[RatingSummary | NotAllowed, strawberry.union("RatingSummaryResult")]
 
 
@@ -98,6 +102,14 @@ def _visit_result(outcome):
     if isinstance(outcome, NotAllowedModel | InvalidModel | ConflictModel):
         return refusal(outcome)
     return scan_outcome(outcome)
+
+
+async def _handle(info: Ctx, complaint_id: strawberry.ID, step: ComplaintStep, text: str, request_id: str | None):
+    context = info.context
+    outcome = await complaints.handle_complaint(
+        context.pool, context.caller, str(complaint_id), step, text=text, now=context.now(), request_id=request_id
+    )
+    return Complaint.of(outcome, context.caller) if isinstance(outcome, ComplaintModel) else refusal(outcome)
 
 
 def _page(first: int) -> int:
@@ -249,7 +261,7 @@ class Query:
     )
     async def complaints(self, info: Ctx, first: int = 100) -> list[Complaint]:
         found = await complaints.complaints_for(info.context.pool, info.context.caller, _page(first))
-        return [Complaint.of(complaint) for complaint in found]
+        return [Complaint.of(complaint, info.context.caller) for complaint in found]
 
     @strawberry.field(description="An office's ratings for a year, aggregated: never who rated what.")
     async def rating_summary(self, info: Ctx, office_id: strawberry.ID, year: int) -> RatingSummaryResult:
@@ -406,7 +418,40 @@ class Mutation:
             negative_list_entry=input.negative_list_entry,
             request_id=request_id,
         )
-        return Complaint.of(outcome) if isinstance(outcome, ComplaintModel) else refusal(outcome)
+        return Complaint.of(outcome, context.caller) if isinstance(outcome, ComplaintModel) else refusal(outcome)
+
+    @strawberry.mutation(
+        description="The office the complaint was routed to starts investigating it (RECEIVED → INVESTIGATING). "
+        "Retry with the same `requestId` after a lost answer: the complaint comes back as the first run left it."
+    )
+    async def investigate_complaint(
+        self, info: Ctx, complaint_id: strawberry.ID, request_id: str | None = None
+    ) -> HandleComplaintResult:
+        return await _handle(info, complaint_id, ComplaintStep.INVESTIGATE, "", request_id)
+
+    @strawberry.mutation(
+        description="The handling office concludes its investigation: substantiated (查实) or unfounded, with its "
+        "findings (INVESTIGATING → SUBSTANTIATED / UNFOUNDED)."
+    )
+    async def conclude_complaint(
+        self,
+        info: Ctx,
+        complaint_id: strawberry.ID,
+        substantiated: bool,
+        findings: str,
+        request_id: str | None = None,
+    ) -> HandleComplaintResult:
+        step = ComplaintStep.SUBSTANTIATE if substantiated else ComplaintStep.FIND_UNFOUNDED
+        return await _handle(info, complaint_id, step, findings, request_id)
+
+    @strawberry.mutation(
+        description="The handling office closes the complaint with a reply the complainant reads (SUBSTANTIATED / "
+        "UNFOUNDED → CLOSED)."
+    )
+    async def close_complaint(
+        self, info: Ctx, complaint_id: strawberry.ID, reply: str, request_id: str | None = None
+    ) -> HandleComplaintResult:
+        return await _handle(info, complaint_id, ComplaintStep.CLOSE, reply, request_id)
 
     @strawberry.mutation(
         description="The visited unit rates the visit (1–5), anonymously to the inspecting office. Retry with the "

@@ -8,8 +8,10 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from wurao_common.auth import Caller
 from wurao_inspection.api.context import InspectionContext
 from wurao_inspection.domain import access, caps, feedback, joint, scan
+from wurao_inspection.domain import complaints as complaint_rules
 from wurao_inspection.domain import visits as visit_rules
 from wurao_inspection.domain.items import CodedItem as ItemModel
 from wurao_inspection.domain.items import Inspector
@@ -18,6 +20,7 @@ from wurao_inspection.usecases.ratings import RatingSummary as RatingSummaryMode
 CapScope = strawberry.enum(caps.CapScope, name="CapScope")
 Severity = strawberry.enum(feedback.Severity, name="Severity")
 ComplaintKind = strawberry.enum(feedback.ComplaintKind, name="ComplaintKind")
+ComplaintStatus = strawberry.enum(complaint_rules.ComplaintStatus, name="ComplaintStatus")
 RefusalReason = strawberry.enum(feedback.RefusalReason, name="RefusalReason")
 RefusalOrigin = strawberry.enum(feedback.RefusalOrigin, name="RefusalOrigin")
 VisitRegistration = strawberry.enum(visit_rules.Registration, name="VisitRegistration")
@@ -442,14 +445,22 @@ class Refusal:
         )
 
 
-@strawberry.type(description="A burden report (码上减负), routed to the office supervising the one complained about.")
+@strawberry.type(
+    description="A burden report (码上减负), routed to the office supervising the one complained about, which handles "
+    "it: RECEIVED, INVESTIGATING, SUBSTANTIATED or UNFOUNDED (with findings), CLOSED (with a reply the complainant "
+    "reads)."
+)
 class Complaint:
     id: strawberry.ID
-    unit_id: strawberry.ID
+    unit_id: strawberry.ID | None = strawberry.field(
+        description="Who complained; null for the office complained about."
+    )
     kind: ComplaintKind
     office_id: strawberry.ID | None
     item_id: strawberry.ID | None
-    visit_id: strawberry.ID | None
+    visit_id: strawberry.ID | None = strawberry.field(
+        description="The visit complained about; null for the office complained about (a visit names its unit)."
+    )
     negative_list_entry: str | None
     place: str
     description: str
@@ -458,19 +469,29 @@ class Complaint:
     routed_to_region: str
     routed_to_office_id: strawberry.ID | None
     filed_at: datetime
+    negative_list_version: int | None = strawberry.field(
+        description="The negative list version in force when it was filed: its entry is cited from that version."
+    )
+    status: ComplaintStatus
+    outcome: ComplaintStatus | None = strawberry.field(description="SUBSTANTIATED or UNFOUNDED, once concluded.")
+    findings: str | None = strawberry.field(description="What the handling office found.")
+    reply: str | None = strawberry.field(description="The handling office's reply to the complainant, on closing.")
+    closed_at: datetime | None
 
     @classmethod
-    def of(cls, complaint: feedback.Complaint) -> Complaint:
+    def of(cls, complaint: feedback.Complaint, caller: Caller) -> Complaint:
         def optional_id(value: str | None) -> strawberry.ID | None:
             return strawberry.ID(value) if value else None
 
+        # The office complained about learns neither the unit nor the visit (a visit names its unit).
+        named = complaint_rules.sees_complainant(caller, complaint.office_id)
         return cls(
             id=strawberry.ID(complaint.id),
-            unit_id=strawberry.ID(complaint.unit_id),
+            unit_id=strawberry.ID(complaint.unit_id) if named else None,
             kind=complaint.kind,
             office_id=optional_id(complaint.office_id),
             item_id=optional_id(complaint.item_id),
-            visit_id=optional_id(complaint.visit_id),
+            visit_id=optional_id(complaint.visit_id) if named else None,
             negative_list_entry=complaint.negative_list_entry,
             place=complaint.place,
             description=complaint.description,
@@ -479,6 +500,12 @@ class Complaint:
             routed_to_region=complaint.route.region,
             routed_to_office_id=optional_id(complaint.routed_office_id),
             filed_at=complaint.filed_at,
+            negative_list_version=complaint.negative_list_version,
+            status=complaint.status,
+            outcome=complaint.outcome,
+            findings=complaint.findings,
+            reply=complaint.reply,
+            closed_at=complaint.closed_at,
         )
 
 

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from wurao_inspection.domain.complaints import ComplaintStatus
 from wurao_inspection.domain.items import Level, Office
 from wurao_inspection.domain.scan import CapReached
 
@@ -168,6 +169,26 @@ class Complaint:
     route: Route
     routed_office_id: str | None
     filed_at: datetime
+    negative_list_version: int | None = None
+    status: ComplaintStatus = ComplaintStatus.RECEIVED
+    outcome: ComplaintStatus | None = None  # substantiated or unfounded, kept once closed
+    findings: str | None = None
+    reply: str | None = None
+    closed_at: datetime | None = None
+
+    def step_event_data(self, at: datetime) -> dict:
+        """A handling step: never who complained, never the findings or the reply (they are for the complainant)."""
+        return {
+            "complaintId": self.id,
+            "kind": str(self.kind),
+            "unitRegion": self.unit_region,
+            "officeId": self.office_id,
+            "itemId": self.item_id,
+            "routedToOfficeId": self.routed_office_id,
+            "status": str(self.status),
+            "outcome": str(self.outcome) if self.outcome else None,
+            "at": at.isoformat(),
+        }
 
     def event_data(self) -> dict:
         return {
@@ -185,6 +206,7 @@ class Complaint:
             "routedToLevel": str(self.route.level),
             "routedToRegion": self.route.region,
             "routedToOfficeId": self.routed_office_id,
+            "negativeListVersion": self.negative_list_version,
             "filedAt": self.filed_at.isoformat(),
         }
 

@@ -12,10 +12,11 @@ from wurao_common.auth import Caller, Role
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
 from wurao_common.ids import is_uuid
-from wurao_common.outcomes import Invalid, NotAllowed
+from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_common.request_ids import callers_own, request_id_problem
 from wurao_inspection.adapters import feedback, reference, visits
 from wurao_inspection.domain import access
+from wurao_inspection.domain.complaints import MAX_HANDLING_TEXT, ComplaintStep, handles, next_status
 from wurao_inspection.domain.feedback import (
     MAX_PLACE,
     Complaint,
@@ -77,6 +78,7 @@ async def file_complaint(
             return about
         if negative_list_entry and negative_list_entry not in {e["code"] for e in await reference.negative_list(conn)}:
             return Invalid("negativeListEntry", "no such entry in the negative list in force")
+        version = await reference.negative_list_version(conn)
         route = route_complaint(about, unit.region)
         routed_to = await reference.supervision_office(conn, route.level, route.region)
         complaint = Complaint(
@@ -94,6 +96,7 @@ async def file_complaint(
             route=route,
             routed_office_id=routed_to.id if routed_to else None,
             filed_at=now,
+            negative_list_version=version,
         )
         await feedback.insert_complaint(conn, complaint, request_id=request_id)
         await outbox.record(
@@ -125,6 +128,54 @@ async def _office_complained_about(
     if office_id:
         return await reference.office(conn, office_id)
     return None
+
+
+async def handle_complaint(
+    pool: asyncpg.Pool,
+    caller: Caller,
+    complaint_id: str,
+    step: ComplaintStep,
+    *,
+    text: str = "",
+    now: datetime,
+    request_id: str | None = None,
+) -> Complaint | NotAllowed | Invalid | Conflict:
+    """The office the complaint was routed to takes one step of its handling (investigate, conclude with findings,
+    close with a reply). A retried request (same request id) returns the complaint as the first run left it."""
+    if not is_uuid(complaint_id):
+        return Invalid("complaintId", "not a complaint id")
+    if problem := request_id_problem(request_id):
+        return problem
+    if step.text_field and text_problem(text, MAX_HANDLING_TEXT):
+        return Invalid(step.text_field, f"1 to {MAX_HANDLING_TEXT} characters")
+    request_id = callers_own(caller, request_id)
+    kind = f"complaint.{step}"
+    async with pool.acquire() as conn, conn.transaction():
+        if request_id:
+            first = await request_ids.first_result(conn, request_id, kind, target_id=complaint_id)
+            if isinstance(first, Invalid):
+                return first
+            if first:
+                return await feedback.complaint(conn, first)
+        complaint = await feedback.lock_complaint(conn, complaint_id)
+        if complaint is None or not handles(caller, complaint.routed_office_id):
+            return NotAllowed("only the office the complaint was routed to handles it")
+        status = next_status(complaint.status, step)
+        if status is None:
+            return Conflict(f"the complaint is {complaint.status}: it cannot {step.replace('_', ' ')} now")
+        moved = await feedback.move_complaint(conn, complaint_id, status, text=text.strip() or None, at=now)
+        if request_id:
+            await request_ids.remember(conn, request_id, kind, complaint_id)
+        await outbox.record(
+            conn,
+            Event(
+                type=step.event_type,
+                region=moved.unit_region,
+                subject=f"complaint/{moved.id}",
+                data=moved.step_event_data(now),
+            ),
+        )
+    return moved
 
 
 async def complaints_for(pool: asyncpg.Pool, caller: Caller, limit: int) -> list[Complaint]:

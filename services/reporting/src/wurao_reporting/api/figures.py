@@ -93,6 +93,10 @@ class PeriodFigures:
     refusals: Breakdown = strawberry.field(description="Inspections refused by units, by reason.")
     findings: Breakdown = strawberry.field(description="Problems found on visits, by severity.")
     rectification: RectificationFigures
+    complaint_outcomes: Breakdown = strawberry.field(
+        description="Complaints concluded in the period by their handling office, by outcome (substantiated: 查实; "
+        "unfounded); counted like complaints."
+    )
     complaints: Breakdown = strawberry.field(
         description="Burden complaints (码上减负) by kind; counted per region down to counties and per office "
         "complained about, never per unit or village, so that no figure names a complainant."
@@ -135,6 +139,7 @@ def _period(sums: Sums, period: Period) -> PeriodFigures:
             ),
         ),
         complaints=_breakdown(sums, period, "complaints.", tallies.COMPLAINT_KINDS),
+        complaint_outcomes=_breakdown(sums, period, "complaint_outcomes.", tallies.COMPLAINT_OUTCOMES),
     )
 
 

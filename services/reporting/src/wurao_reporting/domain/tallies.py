@@ -13,6 +13,7 @@ from wurao_reporting.domain.periods import Month, china_date, month_of, region_a
 
 REFUSAL_REASONS = ("no_code", "code_invalid", "cap_reached", "out_of_scope", "negative_list_breach")
 SEVERITIES = ("low", "medium", "high")
+COMPLAINT_OUTCOMES = ("substantiated", "unfounded")
 COMPLAINT_KINDS = ("unplanned_inspection", "over_cap", "negative_list_breach", "materials_demanded", "other")
 # Complaints are counted down to counties only: a village or a unit may have one complainant, and its figures
 # would name them.
@@ -107,6 +108,17 @@ def complaint(data: dict) -> Tally:
         month_of(datetime.fromisoformat(data["filedAt"])),
         data["unitRegion"],
         {f"complaints.{data['kind']}": 1},
+        office_id=data.get("officeId"),
+        deepest_region=COMPLAINT_DEEPEST_REGION,
+    )
+
+
+def complaint_concluded(data: dict) -> Tally:
+    """A handled complaint's outcome (substantiated: 查实), in the month it was concluded; counted like complaints."""
+    return Tally(
+        month_of(datetime.fromisoformat(data["at"])),
+        data["unitRegion"],
+        {f"complaint_outcomes.{data['outcome']}": 1},
         office_id=data.get("officeId"),
         deepest_region=COMPLAINT_DEEPEST_REGION,
     )

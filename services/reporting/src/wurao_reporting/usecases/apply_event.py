@@ -99,6 +99,7 @@ TALLIES: dict[str, TallyOf] = {
     "inspection.check_in.capped": _from_data(tallies.capped),
     "inspection.finding.recorded": _from_data_at(tallies.finding),
     "inspection.complaint.filed": _from_data(tallies.complaint),
+    "inspection.complaint.concluded": _from_data(tallies.complaint_concluded),
     "rectification.task.opened": _task_opened_tally,
     "rectification.task.closed": _task_closed_tally,
 }
