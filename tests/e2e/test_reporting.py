@@ -1,6 +1,7 @@
 """Reporting through the real gateway: a check-in moves regionFigures and pushes the region's live figures over
 SSE; the item's timeline, visits and tasks come back in one query; a check-in refused at a cap is listed among the
-refusals and counted; a complaint is handled to a reply the unit reads, and counted when substantiated."""
+refusals and counted; a complaint is handled to a reply the unit reads, and counted when substantiated; a joint visit
+of two offices is admitted once and counted once for the unit."""
 
 import asyncio
 import json
@@ -174,3 +175,67 @@ async def test_a_complaint_is_handled_to_a_reply_the_unit_reads_and_counted_when
         return substantiated(figures) == before + 1
 
     await _until(counted, "reporting counts the substantiated complaint")
+
+
+FILE_ITEM = """mutation($item: ItemInput!) { fileItem(item: $item, reason: "与县委督查室联合检查防汛物资") {
+  __typename ... on Filing { id itemId } } }"""
+APPROVE_FILING = "mutation($id: ID!) { approveFiling(filingId: $id) { __typename } }"
+CODE_ITEM = "mutation($id: ID!) { codeItem(itemId: $id) { __typename ... on ItemCode { number token } } }"
+CODE_NUMBER = "query($office: ID!) { items(officeId: $office) { id code { number } } }"
+CHECK_IN_JOINT = """mutation($codes: [String!]!, $lead: ID!) { checkInJoint(codes: $codes, lead: $lead) {
+  __typename ... on JointVisit { id officeIds lead { id name } inspectorsPresent { name }
+                                 visits { itemId registeredBy countsTowardUnit } } } }"""
+JOINT = "query($id: ID!) { jointVisit(id: $id) { id } }"
+VISITS = "query($r: String!, $y: Int!) { regionFigures(region: $r, year: $y) { visits } }"
+
+
+async def test_a_joint_visit_of_two_offices_is_admitted_once_and_counted_once_through_the_gateway(
+    platform, gateway, admitted_unit
+):
+    flood, unit_token, _ = admitted_unit
+    county = platform.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=OFFICE)
+    bureau = platform.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office="431024-yjj")
+    today = datetime.now(CHINA).date()
+    item = {
+        "kind": "INSPECTION",
+        "title": "防汛物资储备检查",
+        "basis": "汛期临近，与县委督查室联合查看村级防汛物资储备。",
+        "scopeRegions": [VILLAGE[:9]],
+        "windowStart": today.isoformat(),
+        "windowEnd": f"{YEAR}-12-31",
+        "inspectors": [{"name": "胡国军", "title": "嘉禾县应急管理局水旱地灾股负责人"}],
+    }
+    filed = (await _post(gateway, FILE_ITEM, {"item": item}, bureau))["fileItem"]
+    assert filed["__typename"] == "Filing", filed
+    assert (await _post(gateway, APPROVE_FILING, {"id": filed["id"]}, county))["approveFiling"]["__typename"] == (
+        "Filing"
+    )
+    coded = (await _post(gateway, CODE_ITEM, {"id": filed["itemId"]}, bureau))["codeItem"]
+    assert coded["__typename"] == "ItemCode", coded
+    flood_number = next(
+        found["code"]["number"]
+        for found in (await _post(gateway, CODE_NUMBER, {"office": OFFICE}, county))["items"]
+        if found["id"] == flood["id"]
+    )
+    before = (await _post(gateway, VISITS, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]["visits"]
+    codes = [flood["code"]["token"], coded["token"]]
+
+    async def admitted():
+        found = await _post(gateway, CHECK_IN_JOINT, {"codes": codes, "lead": f"{flood_number}/1"}, unit_token)
+        return found["checkInJoint"] if found["checkInJoint"]["__typename"] == "JointVisit" else None
+
+    joint = await _until(admitted, "inspection learns the filed item's code and admits the joint visit")
+    assert set(joint["officeIds"]) == {OFFICE, "431024-yjj"}
+    assert joint["lead"]["id"] == f"{flood_number}/1"
+    assert "胡国军" in [member["name"] for member in joint["inspectorsPresent"]]
+    assert sorted(visit["countsTowardUnit"] for visit in joint["visits"]) == [False, True], "counted once for the unit"
+    assert {visit["itemId"] for visit in joint["visits"]} == {flood["id"], filed["itemId"]}
+    outside = platform.keys.token(Role.COUNTY_OFFICE, "430112", office="430112-dcs")
+    assert (await _post(gateway, JOINT, {"id": joint["id"]}, outside))["jointVisit"] is None
+    assert (await _post(gateway, JOINT, {"id": joint["id"]}, county))["jointVisit"] == {"id": joint["id"]}
+
+    async def counted_once():
+        figures = (await _post(gateway, VISITS, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]
+        return figures["visits"] == before + 1
+
+    await _until(counted_once, "reporting counts the joint visit once for the village")
