@@ -108,12 +108,12 @@ CAPPED = """query($r: String!, $y: Int!) { regionFigures(region: $r, year: $y) {
 REFUSALS = "query($unit: ID) { refusals(unitId: $unit) { unitId origin reason exhausted { scope used allowed } } }"
 
 
-async def test_a_check_in_refused_at_a_cap_is_listed_and_counted_where_caps_bite(platform, gateway, admitted_unit):
+async def test_a_check_in_refused_at_a_cap_is_listed_and_counted_where_caps_bite(platform, call, until, admitted_unit):
     item, unit_token, unit_id = admitted_unit
     county = platform.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=OFFICE)
-    before = (await _post(gateway, CAPPED, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]
-    assert (await _post(gateway, CHECK_IN, {"code": item["code"]["token"]}, unit_token))["checkIn"]["id"]
-    again = await _post(gateway, CHECK_IN, {"code": item["code"]["token"]}, unit_token)
+    before = (await call(CAPPED, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]
+    assert (await call(CHECK_IN, {"code": item["code"]["token"]}, unit_token))["checkIn"]["id"]
+    again = await call(CHECK_IN, {"code": item["code"]["token"]}, unit_token)
     assert again["checkIn"] == {"__typename": "CapReached"}
 
     capped = {
@@ -122,16 +122,16 @@ async def test_a_check_in_refused_at_a_cap_is_listed_and_counted_where_caps_bite
         "reason": "CAP_REACHED",
         "exhausted": [{"scope": "item", "used": 1, "allowed": 1}],
     }
-    assert (await _post(gateway, REFUSALS, {}, unit_token))["refusals"] == [capped]
-    assert (await _post(gateway, REFUSALS, {"unit": unit_id}, county))["refusals"] == [capped]
+    assert (await call(REFUSALS, {}, unit_token))["refusals"] == [capped]
+    assert (await call(REFUSALS, {"unit": unit_id}, county))["refusals"] == [capped]
     outside = platform.keys.token(Role.COUNTY_OFFICE, "430112", office="430112-dcs")
-    assert (await _post(gateway, REFUSALS, {"unit": unit_id}, outside))["refusals"] == []
+    assert (await call(REFUSALS, {"unit": unit_id}, outside))["refusals"] == []
 
     async def counted():
-        figures = (await _post(gateway, CAPPED, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]
+        figures = (await call(CAPPED, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]
         return figures["wholeYear"]["visits"]["capped"]["value"] == before["wholeYear"]["visits"]["capped"]["value"] + 1
 
-    await _until(counted, "reporting counts the capped check-in")
+    await until(counted, "reporting counts the capped check-in")
 
 
 FILE = """mutation($input: ComplaintInput!) { fileComplaint(input: $input) { __typename
@@ -148,7 +148,7 @@ OUTCOMES = """query($r: String!, $y: Int!) { regionFigures(region: $r, year: $y)
 
 
 async def test_a_complaint_is_handled_to_a_reply_the_unit_reads_and_counted_when_substantiated(
-    platform, gateway, admitted_unit
+    platform, call, until, admitted_unit
 ):
     _, unit_token, _ = admitted_unit
     county = platform.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=OFFICE)
@@ -157,24 +157,24 @@ async def test_a_complaint_is_handled_to_a_reply_the_unit_reads_and_counted_when
         parts = figures["regionFigures"]["wholeYear"]["complaintOutcomes"]["parts"]
         return next((part["value"] for part in parts if part["key"] == "substantiated"), 0)
 
-    before = substantiated(await _post(gateway, OUTCOMES, {"r": OFFICE_REGION, "y": YEAR}, county))
+    before = substantiated(await call(OUTCOMES, {"r": OFFICE_REGION, "y": YEAR}, county))
     complaint = {"kind": "MATERIALS_DEMANDED", "description": "一周内三次要求报送同一材料", "place": "村部"}
-    filed = (await _post(gateway, FILE, {"input": complaint}, unit_token))["fileComplaint"]
+    filed = (await call(FILE, {"input": complaint}, unit_token))["fileComplaint"]
     assert (filed["routedToOfficeId"], filed["status"]) == (OFFICE, "RECEIVED"), "no office named: the county's"
     assert filed["negativeListVersion"] is not None
     outside = platform.keys.token(Role.COUNTY_OFFICE, "430112", office="430112-dcs")
     for step in STEPS:
-        assert (await _post(gateway, step, {"id": filed["id"]}, outside))["step"]["__typename"] == "NotAllowed"
-        assert (await _post(gateway, step, {"id": filed["id"]}, county))["step"]["__typename"] == "Complaint"
+        assert (await call(step, {"id": filed["id"]}, outside))["step"]["__typename"] == "NotAllowed"
+        assert (await call(step, {"id": filed["id"]}, county))["step"]["__typename"] == "Complaint"
 
-    mine = (await _post(gateway, "{ complaints { id status outcome reply } }", {}, unit_token))["complaints"]
+    mine = (await call("{ complaints { id status outcome reply } }", {}, unit_token))["complaints"]
     assert {"id": filed["id"], "status": "CLOSED", "outcome": "SUBSTANTIATED", "reply": "已责令整改并通报"} in mine
 
     async def counted():
-        figures = await _post(gateway, OUTCOMES, {"r": OFFICE_REGION, "y": YEAR}, county)
+        figures = await call(OUTCOMES, {"r": OFFICE_REGION, "y": YEAR}, county)
         return substantiated(figures) == before + 1
 
-    await _until(counted, "reporting counts the substantiated complaint")
+    await until(counted, "reporting counts the substantiated complaint")
 
 
 FILE_ITEM = """mutation($item: ItemInput!) { fileItem(item: $item, reason: "与县委督查室联合检查防汛物资") {
@@ -190,7 +190,7 @@ VISITS = "query($r: String!, $y: Int!) { regionFigures(region: $r, year: $y) { v
 
 
 async def test_a_joint_visit_of_two_offices_is_admitted_once_and_counted_once_through_the_gateway(
-    platform, gateway, admitted_unit
+    platform, call, until, admitted_unit
 ):
     flood, unit_token, _ = admitted_unit
     county = platform.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=OFFICE)
@@ -205,37 +205,35 @@ async def test_a_joint_visit_of_two_offices_is_admitted_once_and_counted_once_th
         "windowEnd": f"{YEAR}-12-31",
         "inspectors": [{"name": "胡国军", "title": "嘉禾县应急管理局水旱地灾股负责人"}],
     }
-    filed = (await _post(gateway, FILE_ITEM, {"item": item}, bureau))["fileItem"]
+    filed = (await call(FILE_ITEM, {"item": item}, bureau))["fileItem"]
     assert filed["__typename"] == "Filing", filed
-    assert (await _post(gateway, APPROVE_FILING, {"id": filed["id"]}, county))["approveFiling"]["__typename"] == (
-        "Filing"
-    )
-    coded = (await _post(gateway, CODE_ITEM, {"id": filed["itemId"]}, bureau))["codeItem"]
+    assert (await call(APPROVE_FILING, {"id": filed["id"]}, county))["approveFiling"]["__typename"] == ("Filing")
+    coded = (await call(CODE_ITEM, {"id": filed["itemId"]}, bureau))["codeItem"]
     assert coded["__typename"] == "ItemCode", coded
     flood_number = next(
         found["code"]["number"]
-        for found in (await _post(gateway, CODE_NUMBER, {"office": OFFICE}, county))["items"]
+        for found in (await call(CODE_NUMBER, {"office": OFFICE}, county))["items"]
         if found["id"] == flood["id"]
     )
-    before = (await _post(gateway, VISITS, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]["visits"]
+    before = (await call(VISITS, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]["visits"]
     codes = [flood["code"]["token"], coded["token"]]
 
     async def admitted():
-        found = await _post(gateway, CHECK_IN_JOINT, {"codes": codes, "lead": f"{flood_number}/1"}, unit_token)
+        found = await call(CHECK_IN_JOINT, {"codes": codes, "lead": f"{flood_number}/1"}, unit_token)
         return found["checkInJoint"] if found["checkInJoint"]["__typename"] == "JointVisit" else None
 
-    joint = await _until(admitted, "inspection learns the filed item's code and admits the joint visit")
+    joint = await until(admitted, "inspection learns the filed item's code and admits the joint visit")
     assert set(joint["officeIds"]) == {OFFICE, "431024-yjj"}
     assert joint["lead"]["id"] == f"{flood_number}/1"
     assert "胡国军" in [member["name"] for member in joint["inspectorsPresent"]]
     assert sorted(visit["countsTowardUnit"] for visit in joint["visits"]) == [False, True], "counted once for the unit"
     assert {visit["itemId"] for visit in joint["visits"]} == {flood["id"], filed["itemId"]}
     outside = platform.keys.token(Role.COUNTY_OFFICE, "430112", office="430112-dcs")
-    assert (await _post(gateway, JOINT, {"id": joint["id"]}, outside))["jointVisit"] is None
-    assert (await _post(gateway, JOINT, {"id": joint["id"]}, county))["jointVisit"] == {"id": joint["id"]}
+    assert (await call(JOINT, {"id": joint["id"]}, outside))["jointVisit"] is None
+    assert (await call(JOINT, {"id": joint["id"]}, county))["jointVisit"] == {"id": joint["id"]}
 
     async def counted_once():
-        figures = (await _post(gateway, VISITS, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]
+        figures = (await call(VISITS, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]
         return figures["visits"] == before + 1
 
-    await _until(counted_once, "reporting counts the joint visit once for the village")
+    await until(counted_once, "reporting counts the joint visit once for the village")
