@@ -177,6 +177,22 @@ async def test_a_complaint_is_handled_to_a_reply_the_unit_reads_and_counted_when
     await until(counted, "reporting counts the substantiated complaint")
 
 
+async def test_a_complaint_about_the_county_office_goes_to_the_city_and_the_county_never_sees_it(
+    platform, call, admitted_unit
+):
+    _, unit_token, unit_id = admitted_unit
+    complaint = {"kind": "OVER_CAP", "description": "同一事项一月内三次进村", "place": "村部", "officeId": OFFICE}
+    filed = (await call(FILE, {"input": complaint}, unit_token))["fileComplaint"]
+    assert filed["routedToOfficeId"] == "4310-dcs", "one level above the office complained about"
+    listing = "{ complaints { id unitId } }"
+    county = platform.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=OFFICE)
+    assert filed["id"] not in [c["id"] for c in (await call(listing, {}, county))["complaints"]]
+    assert (await call(STEPS[0], {"id": filed["id"]}, county))["step"]["__typename"] == "NotAllowed"
+    city = platform.keys.token(Role.CITY_OFFICE, "4310", office="4310-dcs")
+    assert {"id": filed["id"], "unitId": unit_id} in (await call(listing, {}, city))["complaints"]
+    assert (await call(STEPS[0], {"id": filed["id"]}, city))["step"]["status"] == "INVESTIGATING"
+
+
 FILE_ITEM = """mutation($item: ItemInput!) { fileItem(item: $item, reason: "与县委督查室联合检查防汛物资") {
   __typename ... on Filing { id itemId } } }"""
 APPROVE_FILING = "mutation($id: ID!) { approveFiling(filingId: $id) { __typename } }"
