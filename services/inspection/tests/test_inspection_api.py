@@ -743,3 +743,34 @@ async def test_a_capped_check_in_is_listed_among_the_refusals_of_the_unit_and_it
     assert (await refusals(elsewhere, VILLAGE[0]))["data"]["refusals"] == [], "outside the region: nothing"
     bad = await graphql(client, '{ refusals(after: "x") { id } }', headers=county)
     assert bad["errors"][0]["message"] == "after is not a refusal id"
+
+
+async def test_complaints_page_by_keyset_for_the_unit_and_the_office_they_are_routed_to(service, jwt_keys, pool):
+    """Four complaints, three filed at the same moment: paged one at a time, each is read once, newest first."""
+    client, _ = service
+    moments = [datetime(2026, 6, 1, tzinfo=UTC)] * 3 + [datetime(2026, 7, 1, tzinfo=UTC)]
+    for moment in moments:
+        await pool.execute(
+            """INSERT INTO complaints (id, unit_id, unit_region, kind, place, description, evidence, routed_level,
+                   routed_region, routed_office_id, filed_at)
+               VALUES ($1, $2, $3, 'unplanned_inspection', '村部', '未报备的检查', '{}', 'city', '4310', '4310-dcs',
+                       $4)""",
+            uuid.uuid4(),
+            VILLAGE[0],
+            VILLAGE[1],
+            moment,
+        )
+    query = "query($after: ID) { complaints(first: 1, after: $after) { id } }"
+    city = jwt_keys.bearer(Role.CITY_OFFICE, "4310", office_id="4310-dcs")
+    for headers in (village(jwt_keys), city):
+        whole = (await graphql(client, "{ complaints { id } }", headers=headers))["data"]["complaints"]
+        paged, after = [], None
+        while page := (await graphql(client, query, {"after": after}, headers=headers))["data"]["complaints"]:
+            paged += page
+            after = page[-1]["id"]
+        assert len(whole) == 4
+        assert paged == whole
+    outside = jwt_keys.bearer(Role.CITY_OFFICE, "4304", office_id="4304-dcs")
+    assert (await graphql(client, "{ complaints { id } }", headers=outside))["data"]["complaints"] == []
+    refused = await graphql(client, '{ complaints(after: "x") { id } }', headers=city)
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

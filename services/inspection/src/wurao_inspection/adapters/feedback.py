@@ -258,16 +258,28 @@ async def move_complaint(
     return _complaint(row)
 
 
-async def complaints_routed_within(conn: Conn, region: str, limit: int) -> list[Complaint]:
+# Newest first, continued after a complaint of an earlier page (keyset: its filing time, then its id).
+_AFTER_COMPLAINT = "($3::uuid IS NULL OR (filed_at, id) < (SELECT filed_at, id FROM complaints WHERE id = $3))"
+
+
+async def complaints_routed_within(conn: Conn, region: str, limit: int, after: str | None = None) -> list[Complaint]:
     rows = await conn.fetch(
-        "SELECT * FROM complaints WHERE routed_region LIKE $1 || '%' ORDER BY filed_at DESC LIMIT $2", region, limit
+        f"""SELECT * FROM complaints WHERE routed_region LIKE $1 || '%' AND {_AFTER_COMPLAINT}
+            ORDER BY filed_at DESC, id DESC LIMIT $2""",
+        region,
+        limit,
+        uuid.UUID(after) if after else None,
     )
     return [_complaint(row) for row in rows]
 
 
-async def complaints_of_unit(conn: Conn, unit_id: str, limit: int) -> list[Complaint]:
+async def complaints_of_unit(conn: Conn, unit_id: str, limit: int, after: str | None = None) -> list[Complaint]:
     rows = await conn.fetch(
-        "SELECT * FROM complaints WHERE unit_id = $1 ORDER BY filed_at DESC LIMIT $2", unit_id, limit
+        f"""SELECT * FROM complaints WHERE unit_id = $1 AND {_AFTER_COMPLAINT}
+            ORDER BY filed_at DESC, id DESC LIMIT $2""",
+        unit_id,
+        limit,
+        uuid.UUID(after) if after else None,
     )
     return [_complaint(row) for row in rows]
 

@@ -257,10 +257,15 @@ class Query:
         return [NegativeListRule(code=e["code"], text=e["text"]) for e in await info.context.negative_list()]
 
     @strawberry.field(
-        description="Complaints: a unit's own; for offices and observers, those routed within their region."
+        description="Complaints: a unit's own; for offices and observers, those routed within their region. Newest "
+        "first; for the next page, pass the last complaint's id as `after`."
     )
-    async def complaints(self, info: Ctx, first: int = 100) -> list[Complaint]:
-        found = await complaints.complaints_for(info.context.pool, info.context.caller, _page(first))
+    async def complaints(self, info: Ctx, first: int = 100, after: strawberry.ID | None = None) -> list[Complaint]:
+        if after is not None and not is_uuid(str(after)):
+            raise ClientError("after is not a complaint id")
+        found = await complaints.complaints_for(
+            info.context.pool, info.context.caller, _page(first), str(after) if after is not None else None
+        )
         return [Complaint.of(complaint, info.context.caller) for complaint in found]
 
     @strawberry.field(description="An office's ratings for a year, aggregated: never who rated what.")

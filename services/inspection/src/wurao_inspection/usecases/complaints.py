@@ -178,10 +178,11 @@ async def handle_complaint(
     return moved
 
 
-async def complaints_for(pool: asyncpg.Pool, caller: Caller, limit: int) -> list[Complaint]:
-    """A unit sees its own complaints; offices and observers those routed within their region."""
+async def complaints_for(pool: asyncpg.Pool, caller: Caller, limit: int, after: str | None = None) -> list[Complaint]:
+    """A unit sees its own complaints; offices and observers those routed within their region. Newest first,
+    after `after` (a complaint of the previous page)."""
     if caller.role is Role.UNIT:
-        return await feedback.complaints_of_unit(pool, caller.unit_id or "", limit)
+        return await feedback.complaints_of_unit(pool, caller.unit_id or "", limit, after)
     if caller.role is Role.INSPECTOR:
         return []
-    return await feedback.complaints_routed_within(pool, caller.region, limit)
+    return await feedback.complaints_routed_within(pool, caller.region, limit, after)
