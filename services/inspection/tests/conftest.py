@@ -142,6 +142,20 @@ def _inspector(office_id: str = "431024-dcs", region: str = "431024") -> Caller:
 
 
 @pytest.fixture
+def chenzhou_office() -> dict:
+    """What plan publishes of Chenzhou's city supervision office, where complaints about Jiahe county's offices go."""
+    return {
+        "officeId": "4310-dcs",
+        "name": "郴州市委督查室",
+        "level": "city",
+        "kind": "supervision",
+        "region": "4310",
+        "approverOfficeId": "43-dcs",
+        "yearlyBaseline": 30,
+    }
+
+
+@pytest.fixture
 def as_unit() -> Callable[..., Caller]:
     return _unit_caller
 

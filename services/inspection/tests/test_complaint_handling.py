@@ -31,20 +31,8 @@ def test_only_the_office_complained_about_is_not_told_who_complained():
 
 
 @pytest.fixture
-async def complaint(plan, as_unit, now) -> tuple[str, Complaint]:
-    await plan.publish(
-        "plan.office.registered",
-        {
-            "officeId": "4310-dcs",
-            "name": "郴州市委督查室",
-            "level": "city",
-            "kind": "supervision",
-            "region": "4310",
-            "approverOfficeId": "43-dcs",
-            "yearlyBaseline": 30,
-        },
-        region="4310",
-    )
+async def complaint(plan, as_unit, now, chenzhou_office) -> tuple[str, Complaint]:
+    await plan.publish("plan.office.registered", chenzhou_office, region="4310")
     await plan.publish(
         "plan.negative_list.published",
         {

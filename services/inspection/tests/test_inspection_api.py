@@ -319,21 +319,9 @@ async def test_completing_a_visit_twice_is_a_conflict(service, jwt_keys, pool):
     assert body["data"]["completeVisit"]["__typename"] == "Conflict"
 
 
-async def test_a_complaint_about_a_county_office_goes_to_the_city_above_it(service, jwt_keys, pool):
+async def test_a_complaint_about_a_county_office_goes_to_the_city_above_it(service, jwt_keys, pool, chenzhou_office):
     client, plan = service
-    await plan.publish(
-        "plan.office.registered",
-        {
-            "officeId": "4310-dcs",
-            "name": "郴州市委督查室",
-            "level": "city",
-            "kind": "supervision",
-            "region": "4310",
-            "approverOfficeId": "43-dcs",
-            "yearlyBaseline": 30,
-        },
-        region="4310",
-    )
+    await plan.publish("plan.office.registered", chenzhou_office, region="4310")
     await until(lambda: pool.fetchval("SELECT true FROM offices WHERE id = '4310-dcs'"))
     _, code = await coded_item(plan, pool)
     visit = (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]
