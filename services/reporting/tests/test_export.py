@@ -74,6 +74,19 @@ async def test_the_rectification_table_shows_open_overdue_and_mean_days(apply, r
     assert (row["mean_days_to_close"], row["mean_days_to_close_last_year"]) == ("4.0", "")
 
 
+async def test_the_caps_table_shows_units_at_and_near_a_cap_at_the_periods_end(apply, reporting, jwt_keys):
+    two_a_year = t.cap_policy(version=t.POLICY_VERSION + 4, per_level=2)
+    other = {"unit": f"{OTHER_VILLAGE}-cwh", "unit_region": OTHER_VILLAGE}
+    await apply(two_a_year, t.visit(), t.visit(**other), t.visit(**other))  # in March
+    response = await reporting.get(
+        "/figures/caps.csv", params={"region": "439901101", "period": "2026-Q2"}, headers=county(jwt_keys)
+    )
+    rows = {row["region"]: row for row in read_csv(response.content)}
+    assert (rows["439901101"]["units_at_cap"], rows["439901101"]["units_near_cap"]) == ("1", "1")
+    assert (rows[OTHER_VILLAGE]["units_at_cap"], rows[OTHER_VILLAGE]["units_at_cap_last_year"]) == ("1", "0")
+    assert rows[t.UNIT_REGION]["units_near_cap"] == "1"
+
+
 @pytest.mark.parametrize(
     ("path", "params", "status", "code"),
     [

@@ -10,6 +10,7 @@ from wurao_common.bus.envelope import STREAM
 from wurao_reporting import testing as t
 from wurao_reporting.adapters import figures
 from wurao_reporting.consumers import SUBSCRIPTIONS
+from wurao_reporting.domain import caps
 from wurao_reporting.rebuild import rebuild
 
 
@@ -22,7 +23,14 @@ async def everything(pool) -> tuple:
     facts = await pool.fetch("SELECT event_id, type, at, item_id, detail FROM facts ORDER BY event_id")
     tasks = await pool.fetch("SELECT task_id, closed_at FROM tasks ORDER BY task_id")
     loads = await pool.fetch("SELECT office_id, plans_drafted FROM office_load ORDER BY office_id")
-    return await figures.dump(pool), [tuple(r.values()) for r in facts], [tuple(r.values()) for r in tasks], loads
+    counted = await pool.fetch("SELECT * FROM cap_visits ORDER BY visit_id")
+    return (
+        await figures.dump(pool),
+        [tuple(r.values()) for r in facts],
+        [tuple(r.values()) for r in tasks],
+        loads,
+        [tuple(r.values()) for r in counted],
+    )
 
 
 async def live(pool, nc) -> None:
@@ -48,6 +56,7 @@ async def test_a_rebuild_ends_with_the_figures_the_live_consumers_built(nats_cli
     village = f"439904101{random.randrange(1000):03d}"
     item, task = str(uuid.uuid4()), str(uuid.uuid4())
     published = [
+        t.cap_policy(),  # three visits a year per level: the village committee's two put it near its county cap
         t.item_event("plan.item.approved", item),
         t.visit(item_id=item, unit=f"{village}-cwh", unit_region=village),
         t.visit(item_id=item, unit=f"{village}-cwh", unit_region=village),
@@ -62,6 +71,7 @@ async def test_a_rebuild_ends_with_the_figures_the_live_consumers_built(nats_cli
     await live(live_pool, nats_client)
     built_live = await everything(live_pool)
     assert ("region", village, 2026, 3, "visits.counted", 2) in built_live[0]
+    assert ("region", village, 2026, 12, caps.NEAR_CAP, 1) in built_live[0]
 
     # What a rebuild must undo: a wrong figure, an inbox row claiming an event it never applied.
     await rebuilt_pool.execute("INSERT INTO figures VALUES ('region', $1, 2026, 3, 'visits.counted', 40)", village)
@@ -83,6 +93,7 @@ async def test_a_batch_builds_exactly_what_one_event_at_a_time_builds(nats_clien
         t.item_event("plan.item.drafted", item),
         t.item_event("plan.item.approved", item),
         t.visit(item_id=item),
+        t.cap_policy(version=t.POLICY_VERSION + 5, per_level=2),  # learnt after the visit: one visit left
         t.visit(item_id=item, counted=False, registration="emergency", late=True),
         t.refusal("cap_reached", item_id=item),
         t.finding(item_id=item, severity="low"),
@@ -96,4 +107,5 @@ async def test_a_batch_builds_exactly_what_one_event_at_a_time_builds(nats_clien
         assert await one_by_one.apply(event)
     assert await Consumer(second_migrated, nats_client, SUBSCRIPTIONS[1]).apply_batch(events) == len(events)
     assert await everything(second_migrated) == await everything(migrated)
-    assert len((await everything(migrated))[1]) == len(events)  # every step is in the item's story
+    assert len((await everything(migrated))[1]) == len(events) - 1  # every step is in the item's story
+    assert ("unit", t.UNIT, 2026, 3, caps.NEAR_CAP, 1) in (await everything(migrated))[0]

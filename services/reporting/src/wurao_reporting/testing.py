@@ -146,3 +146,26 @@ def task_opened(task_id: str, *, item_id: str, deadline: str = "2026-03-31", at:
         severity="medium",
         deadline=deadline,
     )
+
+
+# Far above the versions plan publishes (1, 2, ...): the session's NATS server carries other tests' policies too,
+# and the newest version in force wins.
+POLICY_VERSION = 1_000_000
+
+
+def cap_policy(
+    *,
+    version: int = POLICY_VERSION,
+    effective_from: str = "2020-01-01",
+    per_level: int = 3,
+    across: int = 5,
+    at: datetime = AT,
+) -> Event:
+    data = {
+        "version": version,
+        "effectiveFrom": effective_from,
+        "perLevelPerYear": {"province": per_level, "city": per_level, "county": per_level},
+        "acrossLevelsPerYear": across,
+        "defaultPerItemPerUnit": 1,
+    }
+    return event("plan.cap_policy.published", "43", data, at)

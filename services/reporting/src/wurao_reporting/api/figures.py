@@ -6,7 +6,7 @@ import enum
 
 import strawberry
 
-from wurao_reporting.domain import tallies
+from wurao_reporting.domain import caps, tallies
 from wurao_reporting.domain.figures import Compared, Counts, Period, Sums, periods
 
 
@@ -75,6 +75,19 @@ class VisitFigures:
     )
 
 
+@strawberry.type(
+    description="Units whose yearly frequency caps (a level's, across levels) are used up or nearly, at the end of "
+    "the period (a quarter's or a year's: its last month's; so far, for one not over yet): the unit's counted visits "
+    "of the year by then (a joint visit once; exempt ones never), against the cap policy in force on the period's "
+    "last day. In a unit's own figures: 1 or 0; in an office's: the units it made a counted visit to that year."
+)
+class CapFigures:
+    units_at_cap: Figure = strawberry.field(description="Units with no room left on some yearly cap.")
+    units_near_cap: Figure = strawberry.field(
+        description="Units at no cap with one visit of room left on some yearly cap they have used."
+    )
+
+
 @strawberry.type(description="Rectification tasks (问题整改) of units in this scope.")
 class RectificationFigures:
     opened: Figure
@@ -93,6 +106,7 @@ class PeriodFigures:
     refusals: Breakdown = strawberry.field(description="Inspections refused by units, by reason.")
     findings: Breakdown = strawberry.field(description="Problems found on visits, by severity.")
     rectification: RectificationFigures
+    caps: CapFigures
     complaint_outcomes: Breakdown = strawberry.field(
         description="Complaints concluded in the period by their handling office, by outcome (substantiated: 查实; "
         "unfounded); counted like complaints."
@@ -137,6 +151,10 @@ def _period(sums: Sums, period: Period) -> PeriodFigures:
                 value=sums.mean_days_to_close(period.year, period.months),
                 last_year=sums.mean_days_to_close(period.year - 1, period.months),
             ),
+        ),
+        caps=CapFigures(
+            units_at_cap=Figure.of(sums.compared_at_end(period, caps.AT_CAP)),
+            units_near_cap=Figure.of(sums.compared_at_end(period, caps.NEAR_CAP)),
         ),
         complaints=_breakdown(sums, period, "complaints.", tallies.COMPLAINT_KINDS),
         complaint_outcomes=_breakdown(sums, period, "complaint_outcomes.", tallies.COMPLAINT_OUTCOMES),

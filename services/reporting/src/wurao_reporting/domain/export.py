@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from wurao_reporting.domain import tallies
+from wurao_reporting.domain import caps, tallies
 from wurao_reporting.domain.figures import ALL_MONTHS, Period, Sums
 from wurao_reporting.domain.periods import quarter_months, year_problem
 
@@ -21,6 +21,7 @@ TASK_STATES = ("still_open", "overdue")
 class Table:
     prefix: str  # metrics of the table: `visits.`
     columns: tuple[str, ...]
+    states: bool = False  # its figures are states at a period's end (units at a cap), not sums over it
 
 
 TABLES: dict[str, Table] = {
@@ -30,6 +31,7 @@ TABLES: dict[str, Table] = {
     "findings": Table("findings.", tallies.SEVERITIES),
     "rectification": Table("tasks.", ("opened", "closed_on_time", "closed_late", _MEAN_DAYS, *TASK_STATES)),
     "complaints": Table("complaints.", tallies.COMPLAINT_KINDS),
+    "caps": Table("caps.", tuple(metric.removeprefix("caps.") for metric in caps.STANDINGS), states=True),
 }
 _METRIC = {"still_open": "open"}  # column -> metric suffix where they differ
 
@@ -55,7 +57,8 @@ def row(table: Table, region: str, period: Period, sums: Sums) -> list[str]:
         if column == _MEAN_DAYS:
             values += [_format(sums.mean_days_to_close(year, period.months)) for year in (period.year, period.year - 1)]
             continue
-        compared = sums.compared(period, table.prefix + _METRIC.get(column, column))
+        compare = sums.compared_at_end if table.states else sums.compared
+        compared = compare(period, table.prefix + _METRIC.get(column, column))
         values += [str(compared.value), str(compared.last_year)]
     return [region, period.label, *values]
 

@@ -58,6 +58,10 @@ class Sums:
             self.total(period.year, period.months, metric), self.total(period.year - 1, period.months, metric)
         )
 
+    def compared_at_end(self, period: Period, metric: str) -> Compared:
+        """A state's figure (units at a cap): its value in the period's last month, beside a year earlier."""
+        return self.compared(Period(period.label, period.year, period.months[-1:]), metric)
+
     def mean_days_to_close(self, year: int, months: Iterable[int]) -> float | None:
         """Over the tasks closed in those months that reporting saw open; None when there are none."""
         months = tuple(months)

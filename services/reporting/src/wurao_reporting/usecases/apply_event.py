@@ -17,7 +17,7 @@ import asyncpg
 from wurao_common.bus.envelope import Event
 from wurao_reporting.adapters import knowledge
 from wurao_reporting.adapters.facts import Fact
-from wurao_reporting.domain import tallies, timeline
+from wurao_reporting.domain import caps, tallies, timeline
 from wurao_reporting.domain.periods import month_of, month_within_year
 from wurao_reporting.domain.tallies import Tally
 from wurao_reporting.usecases.effects import Effects
@@ -59,6 +59,9 @@ async def _filing_tally(conn: asyncpg.Connection, event: Event, _effects: Effect
 
 async def _visit_tally(_conn: asyncpg.Connection, event: Event, effects: Effects) -> Tally:
     tally = tallies.visit(event.data)
+    counted = caps.counted_visit(event.data, tally.month.month)
+    if counted is not None:
+        effects.counted_visits.append(counted)
     effects.regions[("offices", event.data["officeId"])] = event.data["officeRegion"]
     effects.regions[("units", event.data["unitId"])] = event.data["unitRegion"]
     return tally
@@ -104,7 +107,8 @@ TALLIES: dict[str, TallyOf] = {
     "rectification.task.closed": _task_closed_tally,
 }
 DIRECTORY = {"plan.office.registered": ("offices", "officeId"), "plan.unit.registered": ("units", "unitId")}
-EVENT_TYPES = tuple(sorted({*TALLIES, *timeline.STEPS, *DIRECTORY}))
+CAP_POLICY = "plan.cap_policy.published"
+EVENT_TYPES = tuple(sorted({*TALLIES, *timeline.STEPS, *DIRECTORY, CAP_POLICY}))
 
 
 def _when(event: Event) -> datetime:
@@ -131,6 +135,9 @@ async def _apply(conn: asyncpg.Connection, event: Event, effects: Effects) -> No
     if event.type in DIRECTORY:
         table, key = DIRECTORY[event.type]
         effects.regions[(table, event.data[key])] = event.data["region"]
+        return
+    if event.type == CAP_POLICY:
+        effects.cap_policies.append(caps.CapPolicy.of(event.data))
         return
     if event.type in timeline.STEPS and event.data.get("itemId"):
         effects.facts.append(_fact(event))

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from wurao_reporting.adapters import facts, figures, knowledge
+from wurao_reporting.domain.caps import CapPolicy, CountedVisit
 from wurao_reporting.domain.tallies import Tally
+from wurao_reporting.usecases import cap_standing
 
 FIGURES_CHANGED = "reporting_figures"
 
@@ -22,6 +24,8 @@ class Effects:
     facts: list[facts.Fact] = field(default_factory=list)
     regions: dict[tuple[str, str], str] = field(default_factory=dict)  # (offices|units, id) -> region
     changed: set[str] = field(default_factory=set)  # regions whose figures changed
+    counted_visits: list[CountedVisit] = field(default_factory=list)  # what caps count
+    cap_policies: list[CapPolicy] = field(default_factory=list)
 
     def count(self, tally: Tally) -> None:
         for kind, scope in tally.scopes():
@@ -35,6 +39,10 @@ class Effects:
         for table in ("offices", "units"):
             known = {entity: region for (kind, entity), region in self.regions.items() if kind == table}
             await knowledge.remember_regions(conn, table, known)
+        for key, delta in (await cap_standing.learn(conn, self.counted_visits, self.cap_policies)).items():
+            self.sums[key] += delta
+            if key[0] == "region":
+                self.changed.add(key[1])
         await figures.add_many(conn, self.sums)
         if self.changed:
             await conn.execute(
