@@ -1,7 +1,7 @@
 """Reporting through the real gateway: a check-in moves regionFigures and pushes the region's live figures over
 SSE; the item's timeline, visits and tasks come back in one query; a check-in refused at a cap is listed among the
-refusals and counted; a complaint is handled to a reply the unit reads, and counted when substantiated; a joint visit
-of two offices is admitted once and counted once for the unit."""
+refusals and counted, its unit near a yearly cap; a complaint is handled to a reply the unit reads, and counted
+when substantiated; a joint visit of two offices is admitted once and counted once for the unit."""
 
 import asyncio
 import json
@@ -103,15 +103,16 @@ async def test_one_query_returns_an_item_with_its_timeline_visits_and_tasks(plat
     assert hidden["item"] is None or hidden["item"]["timeline"] is None
 
 
-CAPPED = """query($r: String!, $y: Int!) { regionFigures(region: $r, year: $y) {
-  wholeYear { visits { capped { value } } } } }"""
+CAPPED = """query($r: String!, $y: Int!, $u: ID!) {
+  regionFigures(region: $r, year: $y) { wholeYear { visits { capped { value } } caps { unitsNearCap { value } } } }
+  unitFigures(unitId: $u, year: $y) { wholeYear { caps { unitsAtCap { value } unitsNearCap { value } } } } }"""
 REFUSALS = "query($unit: ID) { refusals(unitId: $unit) { unitId origin reason exhausted { scope used allowed } } }"
 
 
 async def test_a_check_in_refused_at_a_cap_is_listed_and_counted_where_caps_bite(platform, call, until, admitted_unit):
     item, unit_token, unit_id = admitted_unit
     county = platform.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=OFFICE)
-    before = (await call(CAPPED, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]
+    before = (await call(CAPPED, {"r": VILLAGE, "y": YEAR, "u": unit_id}, county))["regionFigures"]
     assert (await call(CHECK_IN, {"code": item["code"]["token"]}, unit_token))["checkIn"]["id"]
     again = await call(CHECK_IN, {"code": item["code"]["token"]}, unit_token)
     assert again["checkIn"] == {"__typename": "CapReached"}
@@ -128,10 +129,16 @@ async def test_a_check_in_refused_at_a_cap_is_listed_and_counted_where_caps_bite
     assert (await call(REFUSALS, {"unit": unit_id}, outside))["refusals"] == []
 
     async def counted():
-        figures = (await call(CAPPED, {"r": VILLAGE, "y": YEAR}, county))["regionFigures"]
-        return figures["wholeYear"]["visits"]["capped"]["value"] == before["wholeYear"]["visits"]["capped"]["value"] + 1
+        figures = await call(CAPPED, {"r": VILLAGE, "y": YEAR, "u": unit_id}, county)
+        whole = figures["regionFigures"]["wholeYear"]
+        return whole["visits"]["capped"]["value"] == before["wholeYear"]["visits"]["capped"]["value"] + 1 and figures
 
-    await until(counted, "reporting counts the capped check-in")
+    figures = await until(counted, "reporting counts the capped check-in")
+    # The item's own cap is full, the unit's yearly caps are not: one of its county's two visits a year is left
+    # (the default policy), so the unit stands near a cap, not at one.
+    assert figures["unitFigures"]["wholeYear"]["caps"] == {"unitsAtCap": {"value": 0}, "unitsNearCap": {"value": 1}}
+    near = before["wholeYear"]["caps"]["unitsNearCap"]["value"] + 1
+    assert figures["regionFigures"]["wholeYear"]["caps"]["unitsNearCap"]["value"] == near
 
 
 FILE = """mutation($input: ComplaintInput!) { fileComplaint(input: $input) { __typename
