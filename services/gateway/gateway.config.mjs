@@ -16,6 +16,7 @@
 //     it is off too (no span per request)
 import { createHash, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { ConsoleLogWriter, defineConfig, extractFromHeader, Logger } from '@graphql-hive/gateway';
 import { trace } from '@graphql-hive/gateway/opentelemetry/api';
 import { openTelemetrySetup } from '@graphql-hive/gateway/opentelemetry/setup';
@@ -148,8 +149,32 @@ const saneClaims = {
     ) {
       unauthenticated();
     }
+    // Verified by the JWT plugin (or remembered from an earlier request) and sane: remember it for the next one.
+    const authorization = context.request?.headers.get('authorization');
+    if (authorization && authorization === `Bearer ${context.jwt?.token?.value}`) rememberVerified(authorization, context.jwt);
   },
 };
+
+// Tokens verified once are remembered until they expire: a client sends many requests with one token, and checking
+// its ES256 signature (with the JWT plugin's decoding around it) was about a tenth of the gateway's CPU per request.
+// Keyed by the whole Authorization header, signature included: only the very token verified before skips the check.
+// A token enters only after the plugin verified it (known key, ES256, issuer, audience, expiry) and saneClaims passed
+// its claims; it is dropped at its `exp`, when the verifier would refuse it. The keys never change while the gateway
+// runs. At most VERIFIED_TOKENS entries, the oldest dropped first.
+const VERIFIED_TOKENS = 10_000;
+const verifiedTokens = new Map(); // Authorization header -> the plugin's context.jwt ({ payload, token })
+function rememberVerified(authorization, jwt) {
+  if (verifiedTokens.has(authorization)) return;
+  if (verifiedTokens.size >= VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value);
+  verifiedTokens.set(authorization, Object.freeze({ payload: Object.freeze(jwt.payload), token: Object.freeze(jwt.token) }));
+}
+function verifiedBefore(authorization) {
+  const jwt = verifiedTokens.get(authorization);
+  if (jwt === undefined) return undefined;
+  if (Math.floor(Date.now() / 1000) < jwt.payload.exp) return jwt; // as jsonwebtoken: expired from `exp` on
+  verifiedTokens.delete(authorization);
+  return undefined;
+}
 
 // Subscriptions reach subgraphs over SSE (the HTTP transport's default for subscription operations). The
 // gateway's SSE reader only splits events on "\n\n", but Strawberry, like the spec allows, ends lines with
@@ -206,7 +231,7 @@ function mayBeOurToken(authorization) {
   return typeof kid === 'string' && verificationKeys.has(kid) && jsonObject(payload) !== undefined;
 }
 const requestShape = {
-  onRequest({ request, url, endResponse, fetchAPI }) {
+  onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
     if (request.method !== 'POST' || !url.pathname.endsWith('/graphql')) return;
     const length = Number(request.headers.get('content-length') ?? 0);
     if (length > maxBodyBytes) {
@@ -214,7 +239,10 @@ const requestShape = {
       return;
     }
     const authorization = request.headers.get('authorization');
-    if (authorization !== null && !mayBeOurToken(authorization)) {
+    const verified = authorization === null ? undefined : verifiedBefore(authorization);
+    if (verified) {
+      serverContext.jwt = verified; // the JWT plugin takes a context that has `jwt` as verified, and skips its check
+    } else if (authorization !== null && !mayBeOurToken(authorization)) {
       endResponse(refuse(fetchAPI, 401, 'UNAUTHENTICATED', "send Authorization: Bearer <a JWT>"));
       return;
     }
@@ -292,6 +320,11 @@ class OneLineTokenRejections {
   }
 }
 
+// Subgraph connections are kept alive and reused, but dropped after 4 s idle. uvicorn closes an idle connection after
+// 5 s (its --timeout-keep-alive default) and Node's default agent also kept them 5 s: a request sent on a connection
+// just as uvicorn closed it failed with "socket hang up" (the gateway's 500 `Unexpected error.` after a lull).
+const subgraphAgent = new Agent({ keepAlive: true, timeout: 4_000, scheduling: 'lifo' });
+
 export const gatewayConfig = defineConfig({
   logging: new Logger({ writers: [new OneLineTokenRejections()] }),
   host: env.GATEWAY_HOST || '127.0.0.1',
@@ -308,6 +341,9 @@ export const gatewayConfig = defineConfig({
     // An explicit algorithm list is what rejects `alg: none` and HS256-with-the-public-key forgeries.
     tokenVerification: { algorithms: ['ES256'], issuer, audience },
     reject: { missingToken: true, invalidToken: true },
+    // The plugin would also copy the claims into every subgraph request's `extensions`: the subgraphs verify the
+    // token they get (below) themselves and never read them, so they are not sent.
+    forward: { payload: false },
   },
 
   // Subgraphs authenticate the caller themselves, so they get the caller's own bearer token (the one verified
@@ -330,6 +366,8 @@ export const gatewayConfig = defineConfig({
 
   // Subgraphs serve GraphQL by POST only; the HTTP transport would open subscriptions' event streams by GET.
   transportEntries: { '*.http': { options: { method: 'POST' } } },
+
+  customAgent: ({ url }) => (url.startsWith('http:') ? subgraphAgent : undefined),
 
   ...(persistedDocuments
     ? {

@@ -1,5 +1,9 @@
 """Every entry point refuses the unauthenticated and the malformed with a clear 4xx, never a 500."""
 
+import base64
+import json
+import time
+
 import httpx
 import pytest
 
@@ -46,6 +50,39 @@ def test_a_valid_token_is_served_everywhere(platform):
     response = httpx.post(platform.gateway_url, json=QUERY, headers=headers, timeout=10)
     assert response.status_code == 200, response.text
     assert response.json()["data"]["offices"], response.text
+
+
+def _claims(token: str) -> dict:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def test_a_token_the_gateway_remembers_as_verified_is_refused_once_it_expires(platform):
+    """The gateway remembers verified tokens (their signature is not checked again), never past their `exp`."""
+    token = platform.keys.token(Role.OBSERVER, "43", ttl_seconds=6)
+    headers = {"authorization": f"Bearer {token}"}
+    with httpx.Client(timeout=10) as client:
+        for _ in range(2):  # verified, then served as remembered
+            response = client.post(platform.gateway_url, json=QUERY, headers=headers)
+            assert response.status_code == 200, response.text
+        time.sleep(max(0.0, _claims(token)["exp"] - time.time()) + 1)
+        response = client.post(platform.gateway_url, json=QUERY, headers=headers)
+    assert response.status_code == 401, response.text
+    assert response.json().get("data") is None
+
+
+def test_a_remembered_token_with_another_signature_or_other_claims_is_refused(platform):
+    token = platform.keys.token(Role.OBSERVER, "43")
+    header, payload, signature = token.split(".")
+    other_claims = json.dumps({**_claims(token), "role": "province_office", "region": "43"}).encode()
+    forged_payload = base64.urlsafe_b64encode(other_claims).rstrip(b"=").decode()
+    forged_signature = signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB")
+    with httpx.Client(timeout=10) as client:
+        response = client.post(platform.gateway_url, json=QUERY, headers={"authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        for forged in (f"{header}.{payload}.{forged_signature}", f"{header}.{forged_payload}.{signature}"):
+            response = client.post(platform.gateway_url, json=QUERY, headers={"authorization": f"Bearer {forged}"})
+            assert response.status_code == 401, response.text
 
 
 @pytest.mark.parametrize(
