@@ -4,12 +4,15 @@ Development tooling (the embedded servers, Node, the token tool, the test plugin
 belongs to `wurao-devstack` and the dev group: none of it may reach a service's image.
 """
 
+import json
 import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from wurao_devstack import gateway
 
 REPO = Path(__file__).parents[2]
 UV = REPO / ".tools" / "bin" / "uv"
@@ -118,3 +121,13 @@ def test_the_service_image_serves_on_uvloop_and_httptools_by_name():
     assert "exec uvicorn " in command
     assert "--loop uvloop" in command
     assert "--http httptools" in command
+
+
+def test_the_gateway_image_runs_node_as_the_local_platform_does():
+    """The heap cap and NODE_ENV measured with `make bench` are the ones the pods run with."""
+    instructions = dockerfile_instructions("Dockerfile.gateway")
+    (command,) = [json.loads(value) for op, value in instructions if op == "CMD"]
+    assert command[: 1 + len(gateway.NODE_FLAGS)] == ["node", *gateway.NODE_FLAGS]
+    assert command[1 + len(gateway.NODE_FLAGS)].endswith("@graphql-hive/gateway/dist/bin.js")
+    env = dict(pair.split("=", 1) for op, value in instructions if op == "ENV" for pair in value.split())
+    assert {name: env.get(name) for name in gateway.NODE_ENV} == gateway.NODE_ENV
