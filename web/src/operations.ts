@@ -257,6 +257,7 @@ export const FiguresFields = graphql(`
         meanDaysToClose { value lastYear }
       }
       complaints { total { value lastYear } parts { key value } }
+      caps { unitsAtCap { value lastYear } unitsNearCap { value lastYear } }
     }
     months { period visits { counted { value lastYear } } rectification { closedOnTime { value } closedLate { value } } }
   }

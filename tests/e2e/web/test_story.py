@@ -117,6 +117,9 @@ async def test_the_whole_story_from_coding_to_a_verified_rectification(platform,
     await expect(unit.locator("[data-test=admitted]")).to_be_visible()
     await webapp.shot(unit, "03-unit-admitted")
     await expect(visits).to_have_text(str(before + 1))  # pushed by the subscription, no reload
+    # One county visit of the two a year the default policy allows: the unit stands near its cap, or at it.
+    at_or_near = [int(await dashboard.inner_text(f"[data-test=units-{s}-cap]")) for s in ("at", "near")]
+    assert sum(at_or_near) >= 1
     await webapp.shot(dashboard, "03-dashboard-live")
     async with dashboard.expect_download() as download:
         await dashboard.click("[data-test=csv]")
