@@ -1,6 +1,6 @@
 """Runs the platform once and every benchmark scenario against it (`make bench`, BENCH_ARGS to choose).
 
-python -m wurao_devstack.bench [--seconds 8] [--concurrency 20] [scenario ...]
+python -m wurao_devstack.bench [--seconds 8] [--concurrency 20] [--only KIND ...] [scenario ...]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from wurao_common import embedded
+from wurao_devstack.bench.fast_paths import KINDS
 from wurao_devstack.bench.load import GraphQLWorker
 from wurao_devstack.bench.scenarios import SCENARIOS
 from wurao_devstack.stack import Stack
@@ -21,6 +22,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=8.0, help="measured time per run")
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=KINDS,
+        default=[],
+        help="fast-paths: measure only this kind (repeatable; e.g. while profiling one path)",
+    )
     parser.add_argument("scenarios", nargs="*", choices=[[], *SCENARIOS], default=[])
     args = parser.parse_args()
     chosen = args.scenarios or list(SCENARIOS)
@@ -37,7 +45,8 @@ def main() -> None:
             )
             for name in chosen:
                 print(f"{name}: {SCENARIOS[name].__doc__.strip().splitlines()[0]}")
-                asyncio.run(SCENARIOS[name](stack, seconds=args.seconds, concurrency=args.concurrency))
+                options = {"only": args.only} if name == "fast-paths" else {}
+                asyncio.run(SCENARIOS[name](stack, seconds=args.seconds, concurrency=args.concurrency, **options))
                 for failure in GraphQLWorker.failures:
                     print(f"  a failed answer: {failure}")
                 GraphQLWorker.failures.clear()

@@ -14,7 +14,7 @@ import asyncio
 import os
 import subprocess
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -39,6 +39,8 @@ CHECK_IN = "mutation($code: String!, $request: String) { checkIn(code: $code, re
 CHECKED_IN = "wurao.inspection.visit.checked_in.>"
 # Which subgraph answers each operation (None: the one named in the measurement, `typename <subgraph>`).
 _SERVES = {"typename": None, "read-office": "plan", "verifyCode": "inspection", "checkIn": "inspection"}
+# What `--only` may choose (each measurement's first word); every one when none is chosen.
+KINDS = ("bare", "typename", "read-office", "verifyCode", "checkIn")
 # The issue's goals: (measured, reference, at least).
 GOALS = [
     *((f"typename {name}", "bare", 0.7) for name in ("plan", "inspection", "rectification", "reporting")),
@@ -117,14 +119,18 @@ class _Bench:
     verifiers: list[dict[str, str]]
     fresh: list[list[str]]  # unit ids for each check-in run, each checked in once
     processes: dict[str, subprocess.Popen]
+    kinds: frozenset[str] = frozenset(KINDS)
     results: dict[str, Result] = field(default_factory=dict)
 
     def worker(self, url: str, query: str, variables: Callable[[int], dict], callers: list[dict], ok):
         return lambda: GraphQLWorker(url, query, variables, lambda n: callers[n % len(callers)], ok=ok)
 
-    async def measure(self, name: str, new_worker, reference: str | None, **options) -> Result:
+    async def measure(self, name: str, new_worker, reference: str | None, **options) -> Result | None:
         """Runs and prints one measurement, with the CPU time per request of the process answering it (and of
-        the gateway when it goes through it): on a shared machine that moves less than requests/s do."""
+        the gateway when it goes through it): on a shared machine that moves less than requests/s do. None when
+        its kind is not among those chosen."""
+        if name.split()[0] not in self.kinds:
+            return None
         target = self.processes["bare" if name == "bare" else _SERVES[name.split()[0]] or name.split()[1]]
         watched = {"": target, "gateway ": self.processes["gateway"]} if name.endswith("gateway") else {"": target}
         before = {label: cpu_seconds(process) for label, process in watched.items()}
@@ -171,6 +177,8 @@ class _Bench:
                 "typename inspection" if route == "direct" else "verifyCode direct",
             )
         for route, url in (("direct", stack.service_urls["inspection"]), ("gateway", stack.gateway_url)):
+            if "checkIn" not in self.kinds:
+                break
             units = self.fresh.pop()
             before = await _admissions(stack, units)
             result = await self.measure(
@@ -218,6 +226,8 @@ async def _admissions(stack: Stack, units: list[str], expected_events: int | Non
 def _goals(results: dict[str, Result]) -> list[str]:
     lines = []
     for measured, reference, least in GOALS:
+        if measured not in results or reference not in results:
+            continue
         ratio = results[measured].rate / results[reference].rate if results[reference].rate else 0.0
         mark = "met" if ratio >= least else "NOT MET"
         lines.append(f"  {measured:<22} / {reference:<22} {ratio:5.2f}  (goal ≥ {least:.1f})  {mark}")
@@ -256,14 +266,18 @@ def _serve_bare(stack: Stack) -> tuple[subprocess.Popen, str]:
     return bare, f"http://127.0.0.1:{port}/graphql"
 
 
-async def fast_paths(stack: Stack, *, seconds: float, concurrency: int) -> None:
-    """Bare app, { __typename } per subgraph, read-office, verifyCode, checkIn (direct, gateway), twice, RSS."""
+async def fast_paths(stack: Stack, *, seconds: float, concurrency: int, only: Sequence[str] = ()) -> None:
+    """Bare app, { __typename } per subgraph, read-office, verifyCode, checkIn (direct, gateway), twice, RSS.
+
+    `only` (kinds from KINDS): measure just those, e.g. while profiling one path; the goals whose both sides ran.
+    """
+    kinds = frozenset(only or KINDS)
     bare, bare_url = _serve_bare(stack)
     processes = {**{name: stack.processes[name] for name in (*stack.service_urls, "gateway")}, "bare": bare}
     try:
         snapshots = [("idle", {name: resident_bytes(process) for name, process in processes.items()})]
         code = await _flood_item_code(stack)
-        per_run = max(1000, int(seconds * 500))  # more than a check-in run admits in `seconds`
+        per_run = max(1000, int(seconds * 500)) if "checkIn" in kinds else 0  # more than a run admits
         units = await _register_units(stack, CALLERS + 4 * per_run)
         # Registered after all the others committed: once inspection knows it, it knows them all.
         await _wait_known(stack, code, (await _register_units(stack, 1))[0])
@@ -280,6 +294,7 @@ async def fast_paths(stack: Stack, *, seconds: float, concurrency: int) -> None:
             verifiers=_bearers([stack.keys.token(Role.UNIT, VILLAGE, unit=unit) for unit in units[:CALLERS]]),
             fresh=[units[CALLERS + n * per_run : CALLERS + (n + 1) * per_run] for n in range(4)],
             processes=processes,
+            kinds=kinds,
         )
         for number in (1, 2):
             print(f" pass {number}")
