@@ -11,11 +11,13 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any
 
 import strawberry
 from cross_web import HTTPException
 from graphql import (
+    ASTValidationRule,
     FieldNode,
     GraphQLError,
     OperationDefinitionNode,
@@ -34,16 +36,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.federation import Schema as FederationSchema
 from strawberry.federation.schema import FederationAny
+from strawberry.schema.schema import validate_document
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL
 from strawberry.types import Info
 
@@ -63,32 +59,14 @@ def _trace_id() -> str:
     return format(context.trace_id, "032x") if context.is_valid else secrets.token_hex(16)
 
 
+# The parse and validation caches every subgraph shares (as Strawberry's ParserCache and ValidationCache keep them).
+_cached_parse = lru_cache(maxsize=1000)(parse)
+_cached_validate = lru_cache(maxsize=1000)(validate_document)
+
+
 def _is_expected(error: GraphQLError) -> bool:
     """Validation errors and ClientErrors stay readable; anything else is a bug and is masked."""
     return error.original_error is None or isinstance(error.original_error, ClientError)
-
-
-class _MaskUnexpected(MaskErrors):
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda error: not _is_expected(error), error_message="Internal error.")
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        trace_id = _trace_id()
-        log.error("unexpected error (trace %s)", trace_id, exc_info=error.original_error)
-        masked = super().anonymise_error(error)
-        masked.extensions = {"code": "INTERNAL", "traceId": trace_id}
-        return masked
-
-
-class _ClientErrorCodes(strawberry.extensions.SchemaExtension):
-    """Gives client errors a machine-readable code in `extensions.code`."""
-
-    def on_operation(self):
-        yield
-        result = self.execution_context.result
-        for error in getattr(result, "errors", None) or ():
-            if isinstance(error.original_error, ClientError):
-                error.extensions = {**(error.extensions or {}), "code": error.original_error.code}
 
 
 NUL_REFUSED = "a string may not contain the NUL character (U+0000)"
@@ -103,19 +81,54 @@ class _NoNulInStrings(ValidationRule):
             self.report_error(GraphQLError(NUL_REFUSED, node))
 
 
-class _OneOperationOrAName(strawberry.extensions.SchemaExtension):
-    """GraphQL's GetOperation(): a document with several operations and no operation name is a request error.
-    Strawberry would run the first one; this refuses it with validation's other errors, so nothing runs. Must
-    come after the validation cache, whose list of errors it must not change."""
+class _Plumbing(MaskErrors):
+    """What every request's GraphQL goes through, in one extension (Strawberry sets up each extension's hooks on
+    every request, so six extensions cost more than the parse they cache): the parser and validation caches,
+    the limits' validation rules, GetOperation()'s rule, client error codes, and the masking of the unexpected.
+    """
+
+    def __init__(self, rules: tuple[type[ASTValidationRule], ...]) -> None:
+        super().__init__(should_mask_error=lambda error: not _is_expected(error), error_message="Internal error.")
+        self._rules = rules
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        trace_id = _trace_id()
+        log.error("unexpected error (trace %s)", trace_id, exc_info=error.original_error)
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL", "traceId": trace_id}
+        return masked
+
+    def _process_result(self, result: object) -> None:
+        """As MaskErrors's, without its isinstance() of a runtime-checkable Protocol (a tenth of a request)."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
+    def on_operation(self):
+        context = self.execution_context
+        context.validation_rules = (*context.validation_rules, *self._rules)
+        yield from super().on_operation()  # masks what is unexpected
+        for error in getattr(context.result, "errors", None) or ():
+            if isinstance(error.original_error, ClientError):  # a machine-readable code in `extensions.code`
+                error.extensions = {**(error.extensions or {}), "code": error.original_error.code}
+
+    def on_parse(self):
+        context = self.execution_context
+        context.graphql_document = _cached_parse(context.query, **context.parse_options)
+        yield
 
     def on_validate(self):
+        """Validation's errors, cached by document and rules (Strawberry then validates no more). GraphQL's
+        GetOperation(): a document with several operations and no operation name is a request error; Strawberry
+        would run the first one, so it is refused here with validation's other errors, and nothing runs."""
         context = self.execution_context
+        errors = _cached_validate(context.schema._schema, context.graphql_document, context.validation_rules)
         document = context.graphql_document
         if context._provided_operation_name is None and document is not None:
             operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
-            if len(operations) > 1:
-                ambiguous = GraphQLError("Must provide operation name if query contains multiple operations.")
-                context.pre_execution_errors = [*(context.pre_execution_errors or []), ambiguous]
+            if len(operations) > 1:  # a new list: the cached one is shared by every request
+                errors = [*errors, GraphQLError("Must provide operation name if query contains multiple operations.")]
+        context.pre_execution_errors = errors
         yield
 
 
@@ -158,28 +171,21 @@ def build_schema(
     max_depth: int = 12,
     max_aliases: int = 30,
 ) -> FederationSchema:
-    # The limiters' rule classes are made once: ValidationCache keys on them, and a fresh limiter per request
-    # would make fresh classes, so every request would miss the cache and validate again (~1 ms each).
-    limits = [
+    # The limiters' rule classes are made once: the validation cache keys on them, and a fresh limiter per
+    # request would make fresh classes, so every request would miss the cache and validate again (~1 ms each).
+    limits = (
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
         _NoNulInStrings,
-    ]
+    )
     return _QuietSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,
         types=list(types),
         federation_version=FEDERATION_VERSION,
-        extensions=[
-            # Factories: a fresh extension per request; the parse and validation caches are module-level.
-            lambda: AddValidationRules(limits),
-            lambda: ParserCache(maxsize=1000),
-            lambda: ValidationCache(maxsize=1000),
-            _OneOperationOrAName,
-            _ClientErrorCodes,
-            _MaskUnexpected,
-        ],
+        # A factory: a fresh extension per request; the parse and validation caches are module-level.
+        extensions=[lambda: _Plumbing(limits)],
     )
 
 
@@ -474,6 +480,9 @@ def _is_request_error(response_data: Any) -> bool:
     return bool(errors) and not any(error.get("path") for error in errors)
 
 
+_MEASURED_PATHS = ("/graphql", "/healthz", "/readyz")  # every other path is counted as "other"
+
+
 class _Metrics:
     def __init__(self, service: str):
         self.registry = CollectorRegistry()
@@ -486,24 +495,32 @@ class _Metrics:
         self.service = service
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
+        # Each label set's child is looked up once (labels() takes a lock and builds a key on every call).
+        latency = {path: self.latency.labels(self.service, path) for path in (*_MEASURED_PATHS, "other")}
+        requests: dict[tuple[str, int], Any] = {}
+
         async def measured(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
-            status = {"code": 500}
+            status = 500
 
             async def capture(message: Message) -> None:
+                nonlocal status
                 if message["type"] == "http.response.start":
-                    status["code"] = message["status"]
+                    status = message["status"]
                 await send(message)
 
             started = time.perf_counter()
             try:
                 await app(scope, receive, capture)
             finally:
-                path = scope["path"] if scope["path"] in ("/graphql", "/healthz", "/readyz") else "other"
-                self.requests.labels(self.service, path, str(status["code"])).inc()
-                self.latency.labels(self.service, path).observe(time.perf_counter() - started)
+                path = scope["path"] if scope["path"] in _MEASURED_PATHS else "other"
+                counter = requests.get((path, status))
+                if counter is None:
+                    counter = requests[path, status] = self.requests.labels(self.service, path, str(status))
+                counter.inc()
+                latency[path].observe(time.perf_counter() - started)
 
         return measured
 
