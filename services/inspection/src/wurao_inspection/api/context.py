@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
@@ -22,41 +23,46 @@ class InspectionContext:
     caller: Caller
     deps: Deps
     clock: Callable[[], datetime]
-    visit_loader: DataLoader[str, Visit | None] = field(init=False)
-    item_loader: DataLoader[str, CodedItem | None] = field(init=False)
-    finding_loader: DataLoader[str, Finding | None] = field(init=False)
-    findings_of_visit: DataLoader[str, list[Finding]] = field(init=False)
-    visits_of_item: DataLoader[tuple[str, int], list[Visit]] = field(init=False)  # (item id, how many)
-    joint_loader: DataLoader[str, JointVisit | None] = field(init=False)
     _negative_list: list[dict[str, str]] | None = field(init=False, default=None)
 
-    def __post_init__(self) -> None:
-        pool = self.deps.pool
+    # The request's DataLoaders, each made when the request first uses it: most use one, if any.
+    @cached_property
+    def visit_loader(self) -> DataLoader[str, Visit | None]:
+        return DataLoader(load_fn=self._by_uuid(visits.get_many))
 
-        def by_uuid(get_many):
-            """A batch loader that answers None for ids that are not UUIDs instead of sending them to PostgreSQL
-            (asyncpg would fail the whole batch, and so every other entity of the request)."""
+    @cached_property
+    def item_loader(self) -> DataLoader[str, CodedItem | None]:
+        return DataLoader(load_fn=self._by_uuid(reference.items))
 
-            async def load(ids: list[str]) -> list:
-                found = await get_many(pool, [key for key in ids if is_uuid(key)])
-                return [found.get(key) for key in ids]
+    @cached_property
+    def finding_loader(self) -> DataLoader[str, Finding | None]:
+        return DataLoader(load_fn=self._by_uuid(feedback.findings))
 
-            return load
+    @cached_property
+    def findings_of_visit(self) -> DataLoader[str, list[Finding]]:
+        return DataLoader(load_fn=self._load_findings_of_visits)
 
-        async def load_findings_of_visits(ids: list[str]) -> list[list[Finding]]:
-            found = await feedback.findings_of_visits(pool, [key for key in ids if is_uuid(key)])
-            return [found.get(visit_id, []) for visit_id in ids]
+    @cached_property
+    def visits_of_item(self) -> DataLoader[tuple[str, int], list[Visit]]:  # (item id, how many)
+        return DataLoader(load_fn=self._load_visits_of_items)
 
-        load_visits = by_uuid(visits.get_many)
-        load_items = by_uuid(reference.items)
-        load_findings = by_uuid(feedback.findings)
+    @cached_property
+    def joint_loader(self) -> DataLoader[str, JointVisit | None]:
+        return DataLoader(load_fn=self._by_uuid(visits.joints))
 
-        self.visit_loader = DataLoader(load_fn=load_visits)
-        self.item_loader = DataLoader(load_fn=load_items)
-        self.finding_loader = DataLoader(load_fn=load_findings)
-        self.findings_of_visit = DataLoader(load_fn=load_findings_of_visits)
-        self.visits_of_item = DataLoader(load_fn=self._load_visits_of_items)
-        self.joint_loader = DataLoader(load_fn=by_uuid(visits.joints))
+    def _by_uuid(self, get_many):
+        """A batch loader that answers None for ids that are not UUIDs instead of sending them to PostgreSQL
+        (asyncpg would fail the whole batch, and so every other entity of the request)."""
+
+        async def load(ids: list[str]) -> list:
+            found = await get_many(self.deps.pool, [key for key in ids if is_uuid(key)])
+            return [found.get(key) for key in ids]
+
+        return load
+
+    async def _load_findings_of_visits(self, ids: list[str]) -> list[list[Finding]]:
+        found = await feedback.findings_of_visits(self.deps.pool, [key for key in ids if is_uuid(key)])
+        return [found.get(visit_id, []) for visit_id in ids]
 
     async def _load_visits_of_items(self, keys: list[tuple[str, int]]) -> list[list[Visit]]:
         """The newest visits of each item the caller may read, one query per page size asked (normally one)."""
