@@ -4,9 +4,13 @@ Real PostgreSQL and Redis."""
 from datetime import datetime
 
 from wurao_common import codes
+from wurao_inspection.domain.caps import CapScope
+from wurao_inspection.domain.items import Level
 from wurao_inspection.domain.periods import CHINA
 from wurao_inspection.domain.scan import Expired, Forged, Revoked, Valid
+from wurao_inspection.domain.visits import Visit
 from wurao_inspection.usecases.scan import verify_code
+from wurao_inspection.usecases.visits import check_in
 
 
 async def test_a_remembered_genuine_code_is_still_refused_once_revoked_or_expired(deps, plan, as_unit, now):
@@ -30,3 +34,26 @@ async def test_a_forged_code_is_never_remembered_as_genuine(deps, plan, as_unit,
     for _ in range(2):
         assert isinstance(await verify_code(deps, as_unit(unit_id), forged, now=now), Forged)
     assert isinstance(await deps.keys.verify(coded.code), codes.CodeClaims)
+
+
+async def test_a_scan_shows_what_postgresql_counts_for_the_counters_redis_does_not_hold(deps, plan, as_unit, now):
+    """A scan reads the unit's counted visits with the code's facts, and shows them where Redis holds no
+    counter: never zero for a unit that was visited, and a cap reached is shown as reached."""
+    await plan.policy(version=2, county=3, across=10)
+    unit_id = await plan.unit()
+    first, second, third = [await plan.item() for _ in range(3)]
+    caller = as_unit(unit_id)
+    for coded in (first, second):
+        assert isinstance(await check_in(deps, caller, coded.code, now=now), Visit)
+    await deps.counters.redis.flushall()
+
+    scan = await verify_code(deps, caller, third.code, now=now)
+    assert isinstance(scan, Valid)
+    used = {(entry.counter.scope, entry.counter.level): entry.used for entry in scan.standing}
+    assert used[CapScope.LEVEL, Level.COUNTY] == 2
+    assert used[CapScope.ACROSS_LEVELS, None] == 2
+    assert used[CapScope.ITEM, None] == 0
+    assert [entry.counter.key for entry in (await verify_code(deps, caller, first.code, now=now)).exhausted] == [
+        f"wurao:cap:{{{unit_id}}}:item:{first.item_id}"
+    ]
+    assert [key async for key in deps.counters.redis.scan_iter(match="wurao:cap:*")] == [], "a scan writes nothing"

@@ -97,12 +97,13 @@ async def test_the_visits_of_many_items_never_scan_every_visit(hunan):
     assert_uses_indexes(explaining.plans[0], "visits")
 
 
-async def test_a_check_ins_facts_and_a_rebuilds_counts_use_indexes(hunan):
+async def test_a_check_ins_and_a_scans_facts_and_a_rebuilds_counts_use_indexes(hunan):
+    item = uuid.UUID("00000000-0000-4000-8000-000000000007")
     async with hunan.acquire() as conn:
         explaining = Explaining(conn)
-        facts = await explaining.explain(
-            reference._FACTS, uuid.UUID("00000000-0000-4000-8000-000000000007"), "u7", date(2026, 3, 1), "r7"
-        )
+        facts = await explaining.explain(reference._FACTS, item, "u7", date(2026, 3, 1), "r7", None)
+        # A scan's: no request id, and the unit's counted visits of the year or of the item.
+        scan_facts = await explaining.explain(reference._FACTS, item, "u7", date(2026, 3, 1), None, 2026)
         ends = datetime(2027, 1, 1, tzinfo=UTC)
         counters = [
             Counter(CapScope.LEVEL, "u7", 2, ends, year=2026, level=Level.CITY),
@@ -110,4 +111,5 @@ async def test_a_check_ins_facts_and_a_rebuilds_counts_use_indexes(hunan):
         ]
         await visits.counted_groups(explaining, "u7", counters)
     assert_uses_indexes(facts, "visits")
-    assert_uses_indexes(explaining.plans[0], "visits")
+    assert_uses_indexes(scan_facts, "visits")
+    assert_uses_indexes(explaining.plans[-1], "visits")  # the rebuild's counts

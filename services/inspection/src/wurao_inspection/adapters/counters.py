@@ -52,6 +52,7 @@ class CapCounters:
         self._seed = redis.register_script(_script("seed"))
         self._release = redis.register_script(_script("release"))
         self._repair = redis.register_script(_script("repair"))
+        self._read = redis.register_script(_script("read"))
 
     async def admit(self, counters: Sequence[Counter], visit_id: str) -> Admitted | Missing | Full:
         keys, limits = [c.key for c in counters], [c.limit for c in counters]
@@ -91,10 +92,7 @@ class CapCounters:
 
     async def read(self, counters: Sequence[Counter]) -> dict[str, int | None]:
         """Current values, None for a counter Redis does not hold. Changes nothing."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for counter in counters:
-                pipe.hget(counter.key, "n")
-            values = await pipe.execute()
+        values = await self._read(keys=[c.key for c in counters]) if counters else []
         return {c.key: None if v is None else int(v) for c, v in zip(counters, values, strict=True)}
 
     async def problem(self) -> str | None:

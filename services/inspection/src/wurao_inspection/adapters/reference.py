@@ -127,17 +127,28 @@ class Facts:
     unit: Unit | None
     policy: CapPolicy | None  # in effect on the day asked
     earlier: Visit | None  # the visit the unit's request id already admitted
+    # The unit's counted visits of the year asked or of the item, as visits.counted_groups gives them; None when
+    # not asked for.
+    counted: list[tuple[int, str, str, str]] | None = None
 
 
 # One statement instead of four round trips: the item (with its office and any revocation), the policy in effect
 # (its columns prefixed `policy_`), the unit as a row of its table's type (asyncpg decodes a row type into a record;
 # not one with jsonb columns, such as cap_policies' or visits', which it cannot decode inside a record) and the id of
 # the visit a request id already admitted (read in full only then: a retry). The visit is looked up only with a
-# request id (`= NULL` matches nothing).
+# request id (`= NULL` matches nothing). With a year ($5), also the unit's counted visits of that year or of the
+# item, as visits.counted_groups reads them (a scan shows the counters Redis does not hold from them): one round
+# trip fewer; without one, the CASE leaves that subquery unrun.
 _FACTS = f"""
     SELECT item.*, policy.*,
            (SELECT u FROM units u WHERE u.id = $2) AS unit_row,
-           (SELECT v.id FROM visits v WHERE v.unit_id = $2 AND v.request_id = $4) AS earlier_id
+           (SELECT v.id FROM visits v WHERE v.unit_id = $2 AND v.request_id = $4) AS earlier_id,
+           CASE WHEN $5::int IS NOT NULL THEN (
+               SELECT coalesce(json_agg(json_build_array(
+                          v.period_year, v.office_level, v.item_id::text, coalesce(v.joint_visit_id, v.id)::text)),
+                      '[]')
+               FROM visits v WHERE v.unit_id = $2 AND v.counted AND (v.period_year = $5 OR v.item_id = $1)
+           ) END AS counted
     FROM (SELECT 1) AS one
     LEFT JOIN LATERAL ({_ITEM_SELECT} WHERE i.id = $1) AS item ON true
     LEFT JOIN LATERAL (
@@ -147,8 +158,16 @@ _FACTS = f"""
         FROM cap_policies WHERE effective_from <= $3 ORDER BY version DESC LIMIT 1) AS policy ON true"""
 
 
-async def facts(conn: Conn, *, item_id: str, unit_id: str, on: date, request_id: str | None = None) -> Facts:
-    row = await conn.fetchrow(_FACTS, uuid.UUID(str(item_id)), unit_id, on, request_id)
+async def facts(
+    conn: Conn,
+    *,
+    item_id: str,
+    unit_id: str,
+    on: date,
+    request_id: str | None = None,
+    counted_year: int | None = None,
+) -> Facts:
+    row = await conn.fetchrow(_FACTS, uuid.UUID(str(item_id)), unit_id, on, request_id, counted_year)
     earlier = await visits.get(conn, str(row["earlier_id"])) if row["earlier_id"] is not None else None
     return Facts(
         item=_item(row) if row["id"] is not None else None,
@@ -157,6 +176,7 @@ async def facts(conn: Conn, *, item_id: str, unit_id: str, on: date, request_id:
         if row["policy_version"] is not None
         else None,
         earlier=earlier,
+        counted=None if row["counted"] is None else [tuple(group) for group in row["counted"]],
     )
 
 

@@ -62,13 +62,22 @@ async def settle(
 
 
 async def current(
-    conn: asyncpg.Connection, counters: CapCounters, unit_id: str, shown: Sequence[Counter]
+    conn: asyncpg.Connection,
+    counters: CapCounters,
+    unit_id: str,
+    shown: Sequence[Counter],
+    *,
+    counted: Sequence[tuple[int, str, str, str]] | None = None,
 ) -> dict[str, int]:
-    """What each counter stands at, for display: Redis where it holds the counter, else PostgreSQL. Writes nothing."""
+    """What each counter stands at, for display: Redis where it holds the counter, else PostgreSQL. Writes nothing.
+
+    `counted`: the unit's counted visits covering every counter shown, already read (visits.counted_groups's
+    rows); PostgreSQL is asked only without them."""
     values = await counters.read(shown)
     absent = [counter for counter in shown if values[counter.key] is None]
     if absent:
-        values.update(caps.tally(absent, await visits.counted_groups(conn, unit_id, absent)))
+        groups = counted if counted is not None else await visits.counted_groups(conn, unit_id, absent)
+        values.update(caps.tally(absent, groups))
     return {key: value or 0 for key, value in values.items()}
 
 

@@ -16,7 +16,7 @@ from wurao_inspection.adapters import reference
 from wurao_inspection.domain import access, caps, scan
 from wurao_inspection.domain.caps import CapPolicy, Counter
 from wurao_inspection.domain.items import CodedItem, Unit
-from wurao_inspection.domain.periods import china_date
+from wurao_inspection.domain.periods import china_date, china_year
 from wurao_inspection.domain.scan import CapReached, Forged, Unavailable, Valid
 from wurao_inspection.usecases import counting
 from wurao_inspection.usecases.deps import Deps
@@ -75,11 +75,23 @@ def judge_scene(
 
 
 async def read_facts(
-    conn: asyncpg.Connection, claims: CodeClaims, unit_id: str, at: datetime, *, request_id: str | None = None
+    conn: asyncpg.Connection,
+    claims: CodeClaims,
+    unit_id: str,
+    at: datetime,
+    *,
+    request_id: str | None = None,
+    counted: bool = False,
 ) -> reference.Facts:
-    """The item, the unit, the policy in effect on `at`'s day and a request's earlier visit: one statement."""
+    """The item, the unit, the policy in effect on `at`'s day and a request's earlier visit: one statement. With
+    `counted`, also the unit's counted visits behind the counters a scan shows (see counting.current)."""
     return await reference.facts(
-        conn, item_id=claims.item_id, unit_id=unit_id, on=china_date(at), request_id=request_id
+        conn,
+        item_id=claims.item_id,
+        unit_id=unit_id,
+        on=china_date(at),
+        request_id=request_id,
+        counted_year=china_year(at) if counted else None,
     )
 
 
@@ -101,7 +113,7 @@ async def verify_code(deps: Deps, caller: Caller, code: str, *, now: datetime) -
     if isinstance(claims, Forged):
         return claims
     async with deps.pool.acquire() as conn:
-        facts = await read_facts(conn, claims, caller.unit_id or "", now)
+        facts = await read_facts(conn, claims, caller.unit_id or "", now, counted=True)
         unit = own_unit(caller, facts.unit)
         if isinstance(unit, NotAllowed):
             return unit
@@ -113,7 +125,7 @@ async def verify_code(deps: Deps, caller: Caller, code: str, *, now: datetime) -
             return applicable
         shown = found.shown(now)
         try:
-            used = await counting.current(conn, deps.counters, unit.id, shown)
+            used = await counting.current(conn, deps.counters, unit.id, shown, counted=facts.counted)
         except RedisError:
             return Unavailable("the cap counters cannot be read right now; try again")
     standing = caps.standing(shown, applicable, used)
