@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 
 from wurao_common.ids import is_uuid
 from wurao_inspection.domain.items import CodedItem, Level
@@ -44,8 +45,8 @@ class Counter:
     level: Level | None = None
     item_id: str | None = None
 
-    @property
-    def key(self) -> str:
+    @cached_property
+    def key(self) -> str:  # asked for many times per scan and check-in: built once
         unit = f"{KEY_PREFIX}:{{{self.unit_id}}}"
         match self.scope:
             case CapScope.LEVEL:
