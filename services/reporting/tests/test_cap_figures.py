@@ -11,6 +11,7 @@ from wurao_common.auth import Role
 from wurao_common.testing import graphql
 from wurao_reporting import testing as t
 from wurao_reporting.domain import caps
+from wurao_reporting.domain.figures import Sums, periods
 
 CAPS = "caps { unitsAtCap { value lastYear change } unitsNearCap { value lastYear } }"
 QUERY = f"""query($region: String!, $o: ID!, $u: ID!) {{
@@ -117,3 +118,19 @@ def test_a_unit_is_judged_on_each_yearly_cap_its_visits_use():
     assert caps.standing([visit("city", "a")], policy) == caps.AT_CAP
     across = [visit("county", "a"), visit("county", "b"), visit("province", "c")]
     assert caps.standing(across, policy) == caps.NEAR_CAP  # three of four across levels
+
+
+def test_a_standing_is_stored_in_the_month_it_changes_and_read_as_the_sum_up_to_a_periods_end():
+    policy = caps.CapPolicy(1, datetime(2026, 1, 1).date(), {"county": 2, caps.ACROSS_LEVELS: 9})
+    near_in_march = caps.CountedVisit("a", "u", "439901101201", 2026, 3, "county", "o", "a")
+    at_in_may = caps.CountedVisit("b", "u", "439901101201", 2026, 5, "county", "o", "b")
+
+    stored = caps.states([near_in_march, at_in_may], [policy])
+
+    unit = {key[3:]: value for key, value in stored.items() if key[:3] == ("unit", "u", 2026)}
+    assert unit == {(3, caps.NEAR_CAP): 1, (5, caps.NEAR_CAP): -1, (5, caps.AT_CAP): 1}
+    sums = Sums({(2026, month, metric): value for (month, metric), value in unit.items()})
+    year, quarters, months = periods(2026)
+    assert [sums.compared_at_end(m, caps.NEAR_CAP).value for m in months[:6]] == [0, 0, 1, 1, 0, 0]
+    assert [sums.compared_at_end(q, caps.AT_CAP).value for q in quarters] == [0, 1, 1, 1]
+    assert sums.compared_at_end(year, caps.AT_CAP).value == 1

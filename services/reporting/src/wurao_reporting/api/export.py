@@ -42,7 +42,8 @@ async def _stream(runtime: Runtime, table: tables.Table, region: str, period: Pe
         if table.prefix == "tasks.":
             states = await export.task_states(conn, region, period, datetime.now(CHINA).date())
         chunk: list[list[str]] = []
-        async for code, counts in export.region_counts(conn, region, period, table.prefix):
+        read = period.up_to_end() if table.states else period
+        async for code, counts in export.region_counts(conn, region, read, table.prefix):
             chunk.append(tables.row(table, code, period, Sums({**counts, **states.get(code, {})})))
             if len(chunk) == _ROWS_PER_CHUNK:
                 yield _csv(chunk)

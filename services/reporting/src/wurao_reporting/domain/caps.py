@@ -11,9 +11,12 @@ against the policy in force on the month's last day (what a check-in that day is
 Only units with a counted visit in Y by then have a standing. Items' own caps are left out: an item's cap is
 typically one visit per unit, used up by every visit and saying nothing about the unit's load.
 
-The figures are states, not sums: `caps.units_at_cap` in a scope and month is how many units stood at a cap at
-that month's end; a quarter's or a year's is its last month's. Each scope a unit counts in: its region and every
-region above it, the unit, and each office that counted a visit to it that year (from the month of that visit).
+The figures are states, stored as their changes: `caps.units_at_cap` in a scope and month is how many units came
+to stand at a cap at that month's end less how many stopped, so the state at a month's end is the sum of the year's
+months up to it, and a quarter's or a year's is its last month's. A unit's visit thus writes one row per scope
+when its standing changes, not one for every month left in the year. Each scope a unit counts in: its region and
+every region above it, the unit, and each office that counted a visit to it that year (from the month of that
+visit).
 """
 
 from __future__ import annotations
@@ -103,12 +106,13 @@ def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-# (scope kind, scope id, year, month, metric) -> value
+# (scope kind, scope id, year, month, metric) -> change of the state at that month's end
 States = Counter
 
 
 def states(visits: Iterable[CountedVisit], policies: Iterable[CapPolicy]) -> States:
-    """How many units stand at and near a cap at each month's end, in every scope, from their counted visits."""
+    """How the number of units at and near a cap changes at each month's end, in every scope, from their counted
+    visits (a month's state is the sum of the year's changes up to it)."""
     policies = list(policies)
     by_unit_year: dict[tuple[str, int], list[CountedVisit]] = {}
     for visit in visits:
@@ -116,16 +120,21 @@ def states(visits: Iterable[CountedVisit], policies: Iterable[CapPolicy]) -> Sta
     found: States = Counter()
     for (unit_id, year), visits_of_year in by_unit_year.items():
         region = max(visits_of_year, key=lambda v: (v.month, v.visit_id)).region  # its latest visit's
+        standing_before: set[tuple[str, str, str]] = set()
         for month in range(min(v.month for v in visits_of_year), 13):
             so_far = [visit for visit in visits_of_year if visit.month <= month]
             policy = in_force(policies, month_end(year, month))
             metric = standing(so_far, policy) if policy else None
-            if metric is None:
-                continue
-            scopes = [("region", code) for code in region_ancestors(region)]
-            scopes += [("unit", unit_id)] + [("office", office) for office in sorted({v.office_id for v in so_far})]
-            for kind, scope in scopes:
-                found[(kind, scope, year, month, metric)] += 1
+            standing_now: set[tuple[str, str, str]] = set()
+            if metric is not None:
+                scopes = [("region", code) for code in region_ancestors(region)]
+                scopes += [("unit", unit_id)] + [("office", office) for office in {v.office_id for v in so_far}]
+                standing_now = {(kind, scope, metric) for kind, scope in scopes}
+            for kind, scope, counted in standing_now - standing_before:
+                found[(kind, scope, year, month, counted)] += 1
+            for kind, scope, counted in standing_before - standing_now:
+                found[(kind, scope, year, month, counted)] -= 1
+            standing_before = standing_now
     return found
 
 

@@ -18,6 +18,10 @@ class Period:
     year: int
     months: tuple[int, ...]
 
+    def up_to_end(self) -> Period:
+        """The year's months up to this period's last: a state stored as its changes adds up to its value there."""
+        return Period(self.label, self.year, tuple(range(1, self.months[-1] + 1)))
+
 
 def periods(year: int) -> tuple[Period, list[Period], list[Period]]:
     """The whole year, its quarters and its months."""
@@ -59,8 +63,9 @@ class Sums:
         )
 
     def compared_at_end(self, period: Period, metric: str) -> Compared:
-        """A state's figure (units at a cap): its value in the period's last month, beside a year earlier."""
-        return self.compared(Period(period.label, period.year, period.months[-1:]), metric)
+        """A state's figure (units at a cap), stored as its changes: its value at the period's end (the year's
+        changes up to the period's last month), beside a year earlier."""
+        return self.compared(period.up_to_end(), metric)
 
     def mean_days_to_close(self, year: int, months: Iterable[int]) -> float | None:
         """Over the tasks closed in those months that reporting saw open; None when there are none."""
