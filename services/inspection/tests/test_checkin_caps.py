@@ -9,6 +9,7 @@ from collections import Counter as Tally
 
 import pytest
 
+from wurao_inspection.adapters import visits
 from wurao_inspection.domain.scan import CapReached, Unavailable
 from wurao_inspection.domain.visits import Visit
 from wurao_inspection.usecases.visits import check_in
@@ -121,6 +122,27 @@ async def test_a_missing_counter_is_rebuilt_from_postgresql_before_the_decision(
     assert await disagreements(deps.counters.redis, deps.pool) == []
 
 
+async def test_200_concurrent_first_check_ins_after_redis_lost_the_counters_admit_exactly_up_to_the_cap(
+    deps, plan, as_unit, now, disagreements
+):
+    """Each counter is written once, from what PostgreSQL counts, by the one check-in that holds the unit to itself;
+    the others wait for it or find it written: none counts from zero, none writes over another's increments."""
+    await plan.policy(version=2, county=5, across=10)
+    unit_id = await plan.unit()
+    coded = [await plan.item(per_unit_cap=9) for _ in range(3)]
+    caller = as_unit(unit_id)
+    assert isinstance(await check_in(deps, caller, coded[0].code, now=now), Visit)
+    assert isinstance(await check_in(deps, caller, coded[1].code, now=now), Visit)
+    await deps.counters.redis.flushall()
+
+    outcomes = await asyncio.gather(*(check_in(deps, caller, coded[n % 3].code, now=now) for n in range(200)))
+
+    assert Tally(type(outcome).__name__ for outcome in outcomes) == {"Visit": 3, "CapReached": 197}
+    assert await counted_visits(deps.pool, unit_id) == 5
+    assert await deps.counters.redis.hget(f"wurao:cap:{{{unit_id}}}:level:county:2026", "n") == "5"
+    assert await disagreements(deps.counters.redis, deps.pool) == []
+
+
 async def test_every_counter_key_expires(deps, plan, as_unit, now):
     unit_id = await plan.unit()
     coded = await plan.item()
@@ -143,10 +165,10 @@ async def test_redis_unreachable_refuses_the_check_in_as_unavailable(deps, plan,
     assert await counted_visits(deps.pool, unit_id) == 0
 
 
-async def test_a_rebuild_waits_for_a_check_in_in_flight_so_its_lost_increment_is_counted(
+async def test_a_check_in_waits_for_one_in_flight_so_its_lost_increment_is_counted(
     deps, plan, as_unit, now, disagreements
 ):
-    """Redis loses a counter while a check-in is between its increment and its commit: the rebuild must not
+    """Redis loses a counter while a check-in is between its increment and its commit: the next check-in must not
     count PostgreSQL before that visit lands, or the unit gets one visit too many."""
     await plan.policy(version=2, county=1, across=9)
     unit_id = await plan.unit()
@@ -164,4 +186,31 @@ async def test_a_rebuild_waits_for_a_check_in_in_flight_so_its_lost_increment_is
 
     assert [type(outcome).__name__ for outcome in outcomes] == ["Visit", "CapReached"]
     assert await counted_visits(deps.pool, unit_id) == 1
+    assert await disagreements(deps.counters.redis, deps.pool) == []
+
+
+async def test_a_check_in_sharing_the_units_lock_never_writes_a_lost_counter_from_postgresql(
+    deps, plan, as_unit, now, disagreements
+):
+    """Two check-ins of a unit hold its lock shared: Redis loses a counter while the first is between its
+    increment and its commit. The second must not write the counter from PostgreSQL (which does not hold the first
+    visit yet): it waits for the unit to itself, then counts the first visit."""
+    await plan.policy(version=2, county=2, across=9)
+    unit_id = await plan.unit()
+    first, second = await plan.item(per_unit_cap=9), await plan.item()
+    caller = as_unit(unit_id)
+    assert isinstance(await check_in(deps, caller, first.code, now=now), Visit)  # the first item's counters exist
+    async with deps.pool.acquire() as blocker, blocker.transaction():
+        # Every visit insert now waits, and the unit's lock is shared: no check-in gets it to itself.
+        await blocker.execute("LOCK TABLE visits IN SHARE MODE")
+        await blocker.execute("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))", visits.UNIT_LOCK, unit_id)
+        in_flight = asyncio.create_task(check_in(deps, caller, first.code, now=now))
+        await until_blocked(blocker)
+        await deps.counters.redis.flushall()
+        racing = asyncio.create_task(check_in(deps, caller, second.code, now=now))
+        await asyncio.sleep(0.3)  # long enough for a check-in that does not wait to count and admit
+    outcomes = [await in_flight, await racing]
+
+    assert [type(outcome).__name__ for outcome in outcomes] == ["Visit", "CapReached"]
+    assert await counted_visits(deps.pool, unit_id) == 2
     assert await disagreements(deps.counters.redis, deps.pool) == []

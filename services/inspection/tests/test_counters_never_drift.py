@@ -27,18 +27,18 @@ def _across(unit_id: str, limit: int = 5) -> caps.Counter:
 class _RepliesLost(counters.CapCounters):
     """Real Redis runs admit.lua; then the reply is lost on the way back, as a timeout would lose it."""
 
-    async def admit(self, counted, visit_id):
-        await super().admit(counted, visit_id)
+    async def admit(self, counted, visit_id, **written):
+        await super().admit(counted, visit_id, **written)
         raise RedisTimeoutError("reply lost after the script ran")
 
 
 async def test_admitting_one_visit_twice_counts_it_once(deps, plan, now):
-    """redis-py retries a call whose reply timed out: the script runs again for the same visit."""
+    """redis-py retries a call whose reply timed out: the script runs again for the same visit (here the call that
+    also writes the counter from PostgreSQL's count: the retry neither rewrites it nor counts the visit again)."""
     counter = _across(await plan.unit())
-    await deps.counters.seed([counter], {counter.key: 2}, now)
 
-    first = await deps.counters.admit([counter], "visit-1")
-    again = await deps.counters.admit([counter], "visit-1")
+    first = await deps.counters.admit([counter], "visit-1", counts={counter.key: 2}, now=now)
+    again = await deps.counters.admit([counter], "visit-1", counts={counter.key: 2}, now=now)
 
     assert isinstance(first, counters.Admitted)
     assert isinstance(again, counters.Admitted)
@@ -67,8 +67,8 @@ async def test_reconciliation_repairs_every_counter_that_differs_and_reports_it(
     assert isinstance(await check_in(deps, as_unit(unit_id), coded.code, now=now), Visit)
     phantom_unit = await plan.unit()
     phantom = _across(phantom_unit)
-    await deps.counters.seed([phantom], {phantom.key: 0}, now)
-    await deps.counters.admit([phantom], "a-visit-that-never-committed")  # its check-in died, unsettled
+    # Its check-in died, unsettled.
+    await deps.counters.admit([phantom], "a-visit-that-never-committed", counts={phantom.key: 0}, now=now)
     lowered = f"wurao:cap:{{{unit_id}}}:all:2026"
     await deps.counters.redis.hset(lowered, "n", 0)  # too low: would let the unit past its cap
 
@@ -125,8 +125,7 @@ async def test_the_reconcile_command_repairs_and_prints_what_it_repaired(
     deps, plan, now, servers, database_url, tmp_path
 ):
     counter = _across(await plan.unit())
-    await deps.counters.seed([counter], {counter.key: 0}, now)
-    await deps.counters.admit([counter], "a-visit-that-never-committed")
+    await deps.counters.admit([counter], "a-visit-that-never-committed", counts={counter.key: 0}, now=now)
     env = {"PATH": os.environ["PATH"], "DATABASE_URL": database_url, "REDIS_URL": servers.redis.url}
 
     done = await asyncio.to_thread(

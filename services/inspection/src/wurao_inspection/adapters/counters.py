@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +28,8 @@ def _script(name: str) -> str:
 class Admitted:
     """Every counter holds the visit's increment (once, however often the call ran)."""
 
+    written: int = 0  # counters written from PostgreSQL's counts first
+
 
 @dataclass(frozen=True)
 class Held:
@@ -43,32 +45,39 @@ class Missing:
 @dataclass(frozen=True)
 class Full:
     counters: tuple[Counter, ...]
+    written: int = 0
 
 
 class CapCounters:
     def __init__(self, redis: Redis):
         self.redis = redis
         self._admit = redis.register_script(_script("admit"))
-        self._seed = redis.register_script(_script("seed"))
         self._release = redis.register_script(_script("release"))
         self._repair = redis.register_script(_script("repair"))
         self._read = redis.register_script(_script("read"))
 
-    async def admit(self, counters: Sequence[Counter], visit_id: str) -> Admitted | Missing | Full:
-        keys, limits = [c.key for c in counters], [c.limit for c in counters]
+    async def admit(
+        self,
+        counters: Sequence[Counter],
+        visit_id: str,
+        *,
+        counts: Mapping[str, int] | None = None,
+        now: datetime | None = None,
+    ) -> Admitted | Missing | Full:
+        """With `counts` (what PostgreSQL counts for each counter, read under the unit's exclusive lock), a missing
+        counter is written from its count first; without them it is reported Missing and nothing changes."""
+        keys, args = [c.key for c in counters], [*(c.limit for c in counters), visit_id]
+        if counts is not None:
+            if now is None:
+                raise TypeError("counts are written with their expiry: give now")
+            for counter in counters:
+                args += [counts[counter.key], counter.ttl(now)]
         with tracer.start_as_current_span("caps admit", attributes={"wurao.counters": len(counters)}):
-            status, *rest = await self._admit(keys=keys, args=[*limits, visit_id])
+            status, written, *rest = await self._admit(keys=keys, args=args)
         if status == "ok":
-            return Admitted()
+            return Admitted(written)
         named = tuple(counters[int(index) - 1] for index in rest)
-        return Missing(named) if status == "missing" else Full(named)
-
-    async def seed(self, counters: Sequence[Counter], counts: dict[str, int], now: datetime) -> int:
-        args: list[int] = []
-        for counter in counters:
-            args += [counts[counter.key], counter.ttl(now)]
-        with tracer.start_as_current_span("caps rebuild", attributes={"wurao.counters": len(counters)}):
-            return await self._seed(keys=[c.key for c in counters], args=args)
+        return Missing(named) if status == "missing" else Full(named, written)
 
     async def release(self, counters: Sequence[Counter], visit_id: str) -> int:
         return await self._release(keys=[c.key for c in counters], args=[visit_id])

@@ -16,30 +16,45 @@ from wurao_inspection.domain.visits import Registration, Visit, VisitStatus
 
 Conn = asyncpg.Connection | asyncpg.Pool
 # Advisory lock namespace for "check-ins of one unit"; the unit id is hashed into the second key.
-_UNIT_LOCK = 0x7761_7572
+UNIT_LOCK = 0x7761_7572
 
 
-async def hold_for_check_in(conn: asyncpg.Connection, unit_id: str, request_id: str | None) -> None:
-    """Both locks a check-in (or an emergency registration) of the unit takes, in one statement, before it reads
+async def hold_for_check_in(
+    conn: asyncpg.Connection, unit_id: str, request_id: str | None, *, exclusive: bool = False
+) -> bool:
+    """The locks a check-in (or an emergency registration) of the unit takes, in one statement, before it reads
     anything: the request's, so that retries of one request run one after the other and the second finds the
-    first's visit; and the unit's, shared, held from before its counters move until its visit commits or rolls
-    back. A rebuild takes the unit's lock exclusively, so it counts only settled visits: no increment it cannot
-    see is in flight when it writes a counter."""
-    if request_id is None:
-        await conn.execute("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))", _UNIT_LOCK, unit_id)
-        return
-    await conn.execute(
-        "SELECT pg_advisory_xact_lock($1, hashtext($2)), pg_advisory_xact_lock_shared($3, hashtext($4))",
-        request_ids.REQUEST_LOCK,
-        request_ids.lock_name(f"visit\n{unit_id}", request_id),
-        _UNIT_LOCK,
-        unit_id,
+    first's visit; and the unit's, held from before its counters move until its visit commits or rolls back.
+
+    The unit's lock is taken exclusively when no other check-in of the unit holds it (always, with `exclusive`,
+    waiting for them), else shared. Returns whether it is exclusive: then no increment the transaction cannot see
+    is in flight, so what it counts in PostgreSQL is exact, and it may write a missing counter from the count
+    (see admit.lua). Shared, concurrent check-ins of one unit run side by side, and a missing counter is
+    reported, not written: an increment of another check-in in flight may have been lost with it."""
+    unit = "$1, hashtext($2)" if request_id is None else "$3, hashtext($4)"
+    # CASE, not AND/OR: PostgreSQL evaluates a CASE's branches only as needed, never a boolean's in a set order.
+    unit_lock = (
+        f"pg_advisory_xact_lock({unit}), true AS exclusive"
+        if exclusive
+        else f"""CASE WHEN pg_try_advisory_xact_lock({unit}) THEN true
+                      WHEN pg_advisory_xact_lock_shared({unit})::text IS NOT NULL THEN false END AS exclusive"""
     )
+    if request_id is None:
+        row = await conn.fetchrow(f"SELECT {unit_lock}", UNIT_LOCK, unit_id)
+    else:
+        row = await conn.fetchrow(
+            f"SELECT pg_advisory_xact_lock($1, hashtext($2)), {unit_lock}",
+            request_ids.REQUEST_LOCK,
+            request_ids.lock_name(f"visit\n{unit_id}", request_id),
+            UNIT_LOCK,
+            unit_id,
+        )
+    return row["exclusive"] is True
 
 
 async def hold_unit(conn: asyncpg.Connection, unit_id: str) -> None:
     """Waits until no check-in of the unit is in flight, and holds new ones off until the transaction ends."""
-    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _UNIT_LOCK, unit_id)
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", UNIT_LOCK, unit_id)
 
 
 def _people(members: list[dict]) -> tuple[Inspector, ...]:

@@ -1,5 +1,5 @@
-"""Keeping Redis's cap counters true to PostgreSQL: rebuild what is missing, take back what never committed,
-and reconcile every live counter with the visits.
+"""Keeping Redis's cap counters true to PostgreSQL: take back what never committed, and reconcile every live counter
+with the visits (a check-in writes a missing counter itself: see usecases.visits).
 
 Each runs under the unit's exclusive advisory lock (see adapters.visits.hold_for_check_in), so none races a
 check-in of the same unit. Any failure leaves counters too high, never too low: check-ins fail closed, and
@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import asyncpg
 
@@ -22,17 +21,6 @@ from wurao_inspection.domain import caps
 from wurao_inspection.domain.caps import Counter
 
 log = logging.getLogger("wurao.inspection.counting")
-
-
-async def rebuild(
-    conn: asyncpg.Connection, counters: CapCounters, unit_id: str, missing: Sequence[Counter], now: datetime
-) -> None:
-    """Writes each missing counter from the unit's counted visits; counters that exist are left alone."""
-    async with conn.transaction():
-        await visits.hold_unit(conn, unit_id)
-        groups = await visits.counted_groups(conn, unit_id, missing)
-        created = await counters.seed(missing, caps.tally(missing, groups), now)
-    log.info("rebuilt %d cap counter(s) of unit %s from PostgreSQL", created, unit_id)
 
 
 async def settle(

@@ -1,10 +1,12 @@
 """Visits: check-in at the gate, emergency registration afterwards, completion.
 
-The check-in hot path is one PostgreSQL transaction and one Lua call: inside the transaction the unit's
-shared lock is taken, admit.lua checks and increments every counter, and the visit and its event are written.
-PostgreSQL is the truth: if the visit does not commit, its increments are taken back (counting.settle); if
-Redis lost a counter, it is rebuilt from the visits before any decision (counting.rebuild), else the check-in
-is refused as unavailable. Nothing is ever admitted on a guess.
+The check-in hot path is one PostgreSQL transaction and one Lua call: inside the transaction the unit's lock is
+taken (exclusive unless another check-in of the unit holds it), admit.lua checks and increments every counter, and
+the visit and its event are written. PostgreSQL is the truth: if the visit does not commit, its increments are
+taken back (counting.settle); a counter Redis does not hold (a unit's first check-in of a period, or Redis lost
+it) is written from the visits PostgreSQL counts by the same Lua call, before its decision, when the check-in
+holds the unit's lock exclusively (the count is exact only then); a check-in beside another of the unit tries
+once more, waiting for the exclusive lock. Nothing is ever admitted on a guess.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,8 +50,6 @@ from wurao_inspection.usecases.deps import Deps
 from wurao_inspection.usecases.scan import Scene, judge_scene, own_unit, read_code, read_facts, unit_of
 
 log = logging.getLogger("wurao.inspection.visits")
-# A rebuild per attempt: Redis flushed again and again (or a unit under heavy churn) ends as "unavailable".
-ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,9 @@ class Admission:
     visits: tuple[Visit, ...]
     counters: tuple[Counter, ...]
     joint: JointVisit | None = None
+    # What PostgreSQL counts for each counter, read under the unit's exclusive lock (else None): admit.lua writes
+    # the counters Redis does not hold from them.
+    counts: Mapping[str, int] | None = None
 
     @property
     def occasion(self) -> str:
@@ -74,7 +77,8 @@ class Admission:
 
 Outcome = Visit | Refused | Forged | NotAllowed | Invalid
 JointOutcome = JointVisit | JointRefused | Unavailable | NotAllowed | Invalid
-Prepare = Callable[[asyncpg.Connection], Awaitable[Admission | Outcome | JointOutcome]]
+# Judges a check-in in its transaction, given whether to wait for the unit's exclusive lock.
+Prepare = Callable[[asyncpg.Connection, bool], Awaitable[Admission | Outcome | JointOutcome]]
 
 
 async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, request_id: str | None = None) -> Outcome:
@@ -90,10 +94,10 @@ async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, requ
         return claims
     visit_id = str(uuid.uuid4())
 
-    async def prepare(conn: asyncpg.Connection) -> Admission | Outcome:
+    async def prepare(conn: asyncpg.Connection, exclusive: bool) -> Admission | Outcome:
         unit_id = caller.unit_id or ""
-        await visits.hold_for_check_in(conn, unit_id, request_id)
-        facts = await read_facts(conn, claims, unit_id, now, request_id=request_id)
+        exclusive = await visits.hold_for_check_in(conn, unit_id, request_id, exclusive=exclusive)
+        facts = await read_facts(conn, claims, unit_id, now, request_id=request_id, counted=exclusive)
         unit = own_unit(caller, facts.unit)
         if isinstance(unit, NotAllowed):
             return unit
@@ -103,7 +107,7 @@ async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, requ
         if not isinstance(found, Scene):
             return found
         visit = new_visit(visit_id, found.item, unit, inspected_at=now, registered_at=now, registered_by=caller.subject)
-        return _admission(found, visit)
+        return _admission(found, visit, facts.counted)
 
     return await _record(deps, prepare, request_id=request_id, now=now)
 
@@ -131,11 +135,11 @@ async def check_in_joint(
     claims = [await read_code(deps, code) for code in codes]
     joint_id, visit_ids = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in codes]
 
-    async def prepare(conn: asyncpg.Connection) -> Admission | JointOutcome:
+    async def prepare(conn: asyncpg.Connection, exclusive: bool) -> Admission | JointOutcome:
         unit_id = caller.unit_id or ""
         if request_id:
             await request_ids.hold(conn, f"joint\n{unit_id}", request_id)
-        await visits.hold_for_check_in(conn, unit_id, None)  # the unit's shared lock, until the visit commits
+        exclusive = await visits.hold_for_check_in(conn, unit_id, None, exclusive=exclusive)  # until it commits
         unit = await unit_of(conn, caller)
         if isinstance(unit, NotAllowed):
             return unit
@@ -160,7 +164,8 @@ async def check_in_joint(
         if scenes[0].policy is None:
             return Unavailable("no frequency-cap policy is in effect, so no visit can be counted")
         counters = caps.joint_counters(unit.id, counted, scenes[0].policy, now)
-        return Admission(tuple(scenes), occasion.visits, counters, occasion)
+        counts = caps.tally(counters, await visits.counted_groups(conn, unit.id, counters)) if exclusive else None
+        return Admission(tuple(scenes), occasion.visits, counters, occasion, counts)
 
     return await _record(deps, prepare, request_id=request_id, now=now)
 
@@ -190,9 +195,9 @@ async def register_emergency_visit(
         return claims
     visit_id = str(uuid.uuid4())
 
-    async def prepare(conn: asyncpg.Connection) -> Admission | Outcome:
-        await visits.hold_for_check_in(conn, unit_id, request_id)
-        facts = await read_facts(conn, claims, unit_id, inspected_at, request_id=request_id)
+    async def prepare(conn: asyncpg.Connection, exclusive: bool) -> Admission | Outcome:
+        exclusive = await visits.hold_for_check_in(conn, unit_id, request_id, exclusive=exclusive)
+        facts = await read_facts(conn, claims, unit_id, inspected_at, request_id=request_id, counted=exclusive)
         unit = facts.unit
         if unit is None or not caller.can_reach(unit.region):
             return Invalid("unitId", "no such unit in your region")
@@ -221,7 +226,7 @@ async def register_emergency_visit(
             late=is_late(inspected_at, now, deps.emergency_grace),
             emergency_reason=reason.strip(),
         )
-        return _admission(found, visit)
+        return _admission(found, visit, facts.counted)
 
     return await _record(deps, prepare, request_id=request_id, now=now)
 
@@ -233,25 +238,26 @@ async def _judged(
     return judge_scene(await read_facts(conn, claims, unit.id, at), claims, unit, at)
 
 
-def _admission(found: Scene, visit: Visit) -> Admission | Unavailable:
+def _admission(
+    found: Scene, visit: Visit, counted: Sequence[tuple[int, str, str, str]] | None
+) -> Admission | Unavailable:
+    """`counted`: the unit's counted visits read under its exclusive lock (see reference.Facts), else None."""
     counters = found.applicable(visit.inspected_at, counted=visit.counted)
     if isinstance(counters, Unavailable):
         return counters
-    return Admission((found,), (visit,), counters)
+    counts = None if counted is None else caps.tally(counters, counted)
+    return Admission((found,), (visit,), counters, counts=counts)
 
 
 async def _record(deps: Deps, prepare: Prepare, *, request_id: str | None, now: datetime):
-    # One connection throughout: a rebuild and its retry never queue again behind other check-ins.
+    # One connection throughout: the second attempt never queues again behind other check-ins. The first takes the
+    # unit's lock exclusively only when no other check-in of the unit holds it; if it had to share it and a counter
+    # is missing, the second waits for the unit to itself (the count is exact only then) and writes it.
     async with deps.pool.acquire() as conn:
-        for _ in range(ATTEMPTS):
-            outcome = await _attempt(deps, conn, prepare, request_id=request_id, now=now)
+        for exclusive in (False, True):
+            outcome = await _attempt(deps, conn, prepare, exclusive=exclusive, request_id=request_id, now=now)
             if not isinstance(outcome, Missing):
                 return outcome
-            try:
-                await counting.rebuild(conn, deps.counters, outcome.counters[0].unit_id, outcome.counters, now)
-            except RedisError as error:
-                log.warning("cap counters cannot be rebuilt: %s", error)
-                break
     return Unavailable("the cap counters are being rebuilt; nothing was counted, try again")
 
 
@@ -260,6 +266,7 @@ async def _attempt(
     conn: asyncpg.Connection,
     prepare: Prepare,
     *,
+    exclusive: bool,
     request_id: str | None,
     now: datetime,
 ):
@@ -267,14 +274,18 @@ async def _attempt(
     sent = False  # once admit.lua may have run, a failure must settle: a lost reply does not mean "not counted"
     try:
         async with conn.transaction():
-            admission = await prepare(conn)
+            admission = await prepare(conn, exclusive)
             if not isinstance(admission, Admission):
                 return admission
-            if admission.counters:  # the unit's shared lock is held since prepare
+            if admission.counters:  # the unit's lock is held since prepare
                 sent = True
-                result = await deps.counters.admit(admission.counters, admission.occasion)
+                result = await deps.counters.admit(
+                    admission.counters, admission.occasion, counts=admission.counts, now=now
+                )
                 if isinstance(result, Missing):
                     return result
+                if result.written:
+                    log.info("wrote %d cap counter(s) of unit %s from PostgreSQL", result.written, admission.unit_id)
                 if isinstance(result, Full):
                     capped = await _cap_reached(conn, deps, admission, result, now)
                     await _record_capped(conn, admission, capped, request_id, now)
