@@ -4,6 +4,7 @@ import asyncio
 import random
 import uuid
 
+import asyncpg
 import pytest
 
 from wurao_common import db, embedded
@@ -63,6 +64,28 @@ async def test_a_rolled_back_change_emits_no_event(bus_pool):
                 await record(conn, Event(type="test.x.happened", region="43", data={}))
                 _ = 1 / 0
     assert await bus_pool.fetchval("SELECT count(*) FROM outbox") == 0
+
+
+async def test_a_change_recorded_with_its_event_writes_both_or_neither(bus_pool):
+    """One statement writes the change and the event: a change that fails leaves no event behind."""
+    async with bus_pool.acquire() as conn, conn.transaction():
+        await record(
+            conn,
+            Event(type="test.x.happened", region="43", data={"n": 7}),
+            change="INSERT INTO applied (event_id, n) VALUES ($1, $2)",
+            args=(uuid.uuid4(), 7),
+        )
+    async with bus_pool.acquire() as conn:
+        with pytest.raises(asyncpg.NotNullViolationError):
+            async with conn.transaction():
+                await record(
+                    conn,
+                    Event(type="test.x.happened", region="43", data={"n": 8}),
+                    change="INSERT INTO applied (event_id, n) VALUES ($1, $2)",
+                    args=(uuid.uuid4(), None),
+                )
+    assert await bus_pool.fetchval("SELECT count(*) FROM outbox") == 1
+    assert await bus_pool.fetchval("SELECT n FROM applied") == 7
 
 
 async def test_events_flow_from_outbox_to_consumer_once_each(bus_pool, nats_client):

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import asyncpg
 
 from wurao_common import request_ids
+from wurao_common.bus import outbox
+from wurao_common.bus.envelope import Event
 from wurao_common.ids import uuids
 from wurao_inspection.domain.caps import Counter
 from wurao_inspection.domain.items import Inspector
@@ -92,33 +94,43 @@ def from_row(row: asyncpg.Record) -> Visit:
 
 
 async def insert(conn: asyncpg.Connection, visit: Visit, *, request_id: str | None) -> None:
-    """Raises asyncpg.UniqueViolationError when the unit already used `request_id`."""
-    await conn.execute(
-        """INSERT INTO visits (id, item_id, code_number, office_id, office_level, office_region, unit_id,
-                               unit_region, inspected_at, registered_at, period_year, counted, registration,
-                               late, emergency_reason, request_id, registered_by, inspectors_present,
-                               joint_visit_id, counts_toward_unit)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)""",
-        uuid.UUID(visit.id),
-        uuid.UUID(visit.item_id),
-        visit.code_number,
-        visit.office_id,
-        visit.office_level,
-        visit.office_region,
-        visit.unit_id,
-        visit.unit_region,
-        visit.inspected_at,
-        visit.registered_at,
-        visit.period_year,
-        visit.counted,
-        str(visit.registration),
-        visit.late,
-        visit.emergency_reason,
-        request_id,
-        visit.registered_by,
-        _json(visit.inspectors_present),
-        uuid.UUID(visit.joint_visit_id) if visit.joint_visit_id else None,
-        visit.counts_toward_unit,
+    """The visit and its checked-in event, in one statement. Raises asyncpg.UniqueViolationError when the unit
+    already used `request_id`."""
+    await outbox.record(
+        conn,
+        Event(
+            type="inspection.visit.checked_in",
+            region=visit.unit_region,
+            subject=f"visit/{visit.id}",
+            data=visit.event_data(),
+        ),
+        change="""INSERT INTO visits (id, item_id, code_number, office_id, office_level, office_region, unit_id,
+                                      unit_region, inspected_at, registered_at, period_year, counted, registration,
+                                      late, emergency_reason, request_id, registered_by, inspectors_present,
+                                      joint_visit_id, counts_toward_unit)
+                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)""",
+        args=(
+            uuid.UUID(visit.id),
+            uuid.UUID(visit.item_id),
+            visit.code_number,
+            visit.office_id,
+            visit.office_level,
+            visit.office_region,
+            visit.unit_id,
+            visit.unit_region,
+            visit.inspected_at,
+            visit.registered_at,
+            visit.period_year,
+            visit.counted,
+            str(visit.registration),
+            visit.late,
+            visit.emergency_reason,
+            request_id,
+            visit.registered_by,
+            _json(visit.inspectors_present),
+            uuid.UUID(visit.joint_visit_id) if visit.joint_visit_id else None,
+            visit.counts_toward_unit,
+        ),
     )
 
 

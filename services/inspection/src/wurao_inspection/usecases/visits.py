@@ -294,15 +294,6 @@ async def _attempt(
                 await visits.insert_joint(conn, admission.joint, request_id=request_id)
             for visit in admission.visits:
                 await visits.insert(conn, visit, request_id=None if admission.joint else request_id)
-                await outbox.record(
-                    conn,
-                    Event(
-                        type="inspection.visit.checked_in",
-                        region=visit.unit_region,
-                        subject=f"visit/{visit.id}",
-                        data=visit.event_data(),
-                    ),
-                )
         return admission.joint or admission.visits[0]
     except BaseException as error:  # a cancelled request (client gone) must give its increments back too
         if isinstance(error, RedisError):
