@@ -22,10 +22,18 @@ class Fact:
 
 
 async def record_many(conn: asyncpg.Connection, found: Sequence[Fact]) -> None:
-    await conn.executemany(
+    """One statement for the whole batch, its rows as one JSON array, in the batch's order (which `seq` keeps)."""
+    if not found:
+        return
+    await conn.execute(
         """INSERT INTO facts (event_id, type, at, item_id, region, office_id, unit_id, detail)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING""",
-        [(f.event_id, f.event_type, f.at, f.item_id, f.region, f.office_id, f.unit_id, f.detail) for f in found],
+           SELECT (r->>0)::uuid, r->>1, (r->>2)::timestamptz, r->>3, r->>4, r->>5, r->>6, r->7
+           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS f (r, n) ORDER BY n
+           ON CONFLICT (event_id) DO NOTHING""",
+        [
+            (f.event_id, f.event_type, f.at.isoformat(), f.item_id, f.region, f.office_id, f.unit_id, f.detail)
+            for f in found
+        ],
     )
 
 

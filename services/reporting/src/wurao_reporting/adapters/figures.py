@@ -12,21 +12,17 @@ Counts = dict[tuple[int, int, str], int]
 
 
 async def add_many(conn: asyncpg.Connection, sums: Mapping[tuple[str, str, int, int, str], int]) -> None:
-    """Adds deltas keyed (scope kind, scope id, year, month, metric); each key once."""
+    """Adds deltas keyed (scope kind, scope id, year, month, metric); each key once. The rows travel as one JSON
+    array: asyncpg's array parameters inspect every element in Python, a batch's thousands of them."""
     if not sums:
         return
-    kinds, scopes, years, months, metrics = (list(column) for column in zip(*sums, strict=True))
     await conn.execute(
         """INSERT INTO figures (scope_kind, scope_id, year, month, metric, value)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::smallint[], $5::text[], $6::bigint[])
+           SELECT r->>0, r->>1, (r->>2)::smallint, (r->>3)::smallint, r->>4, (r->>5)::bigint
+           FROM jsonb_array_elements($1::jsonb) AS r
            ON CONFLICT (scope_kind, scope_id, year, metric, month)
            DO UPDATE SET value = figures.value + excluded.value""",
-        kinds,
-        scopes,
-        years,
-        months,
-        metrics,
-        list(sums.values()),
+        [(*key, value) for key, value in sums.items()],
     )
 
 

@@ -39,10 +39,9 @@ async def remember_regions(conn: asyncpg.Connection, table: str, regions: dict[s
         return
     key = {"offices": "office_id", "units": "unit_id"}[table]
     await conn.execute(
-        f"""INSERT INTO {table} ({key}, region) SELECT * FROM unnest($1::text[], $2::text[])
+        f"""INSERT INTO {table} ({key}, region) SELECT * FROM jsonb_each_text($1::jsonb)
             ON CONFLICT ({key}) DO UPDATE SET region = excluded.region""",
-        list(regions),
-        list(regions.values()),
+        regions,
     )
 
 

@@ -5,7 +5,7 @@ Gathered in memory and written with one statement each, so a batch of events cos
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -20,7 +20,7 @@ FIGURES_CHANGED = "reporting_figures"
 
 @dataclass
 class Effects:
-    sums: Counter = field(default_factory=Counter)  # (scope kind, scope id, year, month, metric) -> delta
+    sums: defaultdict = field(default_factory=lambda: defaultdict(int))  # (kind, scope, year, month, metric) -> delta
     facts: list[facts.Fact] = field(default_factory=list)
     regions: dict[tuple[str, str], str] = field(default_factory=dict)  # (offices|units, id) -> region
     changed: set[str] = field(default_factory=set)  # regions whose figures changed
@@ -28,9 +28,10 @@ class Effects:
     cap_policies: list[CapPolicy] = field(default_factory=list)
 
     def count(self, tally: Tally) -> None:
+        sums, year, month = self.sums, tally.month.year, tally.month.month
         for kind, scope in tally.scopes():
             for metric, value in tally.metrics.items():
-                self.sums[(kind, scope, tally.month.year, tally.month.month, metric)] += value
+                sums[(kind, scope, year, month, metric)] += value
         self.changed.add(tally.region)
 
     async def write(self, conn: asyncpg.Connection) -> None:
@@ -46,5 +47,7 @@ class Effects:
         await figures.add_many(conn, self.sums)
         if self.changed:
             await conn.execute(
-                "SELECT pg_notify($1, region) FROM unnest($2::text[]) AS region", FIGURES_CHANGED, sorted(self.changed)
+                "SELECT pg_notify($1, region) FROM jsonb_array_elements_text($2::jsonb) AS region",
+                FIGURES_CHANGED,
+                sorted(self.changed),
             )
