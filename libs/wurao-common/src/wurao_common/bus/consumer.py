@@ -21,6 +21,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry import trace
 
 from wurao_common.bus.envelope import STREAM, SUBJECT_ROOT, Event, MalformedEvent
+from wurao_common.bus.pull import Puller
 from wurao_common.telemetry import context_from
 
 log = logging.getLogger("wurao.consumer")
@@ -75,7 +76,8 @@ class Consumer:
             ack_wait=30.0,
         )
         await js.add_consumer(STREAM, config)
-        self._pull = await js.pull_subscribe_bind(self._sub.durable, stream=STREAM)
+        self._pull = Puller(self._nc, STREAM, self._sub.durable)
+        await self._pull.start()
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self._sub.durable}")
 
     async def stop(self) -> None:
@@ -86,7 +88,7 @@ class Consumer:
                 await asyncio.wait_for(self._task, timeout=15)
             # An open pull subscription would hold the connection's drain until its timeout.
             with contextlib.suppress(Exception):
-                await self._pull.unsubscribe()
+                await self._pull.stop()
 
     async def _fetch(self) -> list[Msg] | None:
         """The next batch, or None when stopping: stop() does not wait out an idle fetch."""
