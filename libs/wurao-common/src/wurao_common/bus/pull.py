@@ -53,8 +53,12 @@ class Puller:
             await self._request({"batch": batch, "no_wait": True})
             await self._until(lambda: len(self._received) >= batch or self._statuses > answered, timeout)
         if not self._received:
+            answered = self._statuses
             await self._request({"batch": batch, "expires": int(timeout * 1e9) - 100_000})
-            await self._until(lambda: bool(self._received), timeout)
+            # Until a message comes or the request ends (it expired): then a new request, never a wait on none.
+            await self._until(lambda: bool(self._received) or self._statuses > answered, timeout)
+            if not self._received:
+                raise NatsTimeout
             await asyncio.sleep(0)  # the rest of what came in the same read
         taken, self._received = self._received[:batch], self._received[batch:]
         return taken
@@ -63,9 +67,11 @@ class Puller:
         await self._nc.publish(self._next, json.dumps(request).encode(), reply=self._inbox)
 
     async def _until(self, done, timeout: float) -> None:
+        """Waits until done() holds; raises nats.errors.TimeoutError once `timeout` has passed in all."""
+        deadline = asyncio.get_running_loop().time() + timeout
         while not done():
             self._arrived.clear()
             try:
-                await asyncio.wait_for(self._arrived.wait(), timeout)
+                await asyncio.wait_for(self._arrived.wait(), deadline - asyncio.get_running_loop().time())
             except TimeoutError:
                 raise NatsTimeout from None
