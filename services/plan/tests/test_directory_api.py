@@ -1,9 +1,12 @@
 """The directory over GraphQL: regions, units, offices, and the entities other subgraphs extend."""
 
+import asyncio
+
 import pytest
 
 from wurao_common.auth import Role
-from wurao_common.testing import graphql
+from wurao_common.testing import graphql, serving
+from wurao_plan.app import create_app
 
 REFUSALS = "... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }"
 REGISTER_UNIT = (
@@ -157,3 +160,44 @@ async def test_a_unit_finds_itself_in_the_units_list_however_many_units_its_regi
     assert itself["data"]["units"] == [{"id": ids[-1], "name": "龙潭镇Z卫生院"}]
     office = await graphql(plan, query, headers=bearer(jwt_keys, **JIAHE))
     assert len(office["data"]["units"]) == 2, "an office still pages through its region's units"
+
+
+OFFICE_NAME = "query($id: ID!) { office(id: $id) { name } }"
+
+
+async def _name_seen(replica, headers, office_id: str, name: str | None) -> None:
+    """Until `replica` answers `name` for the office (it hears of changes a notification after they commit)."""
+    for _ in range(300):
+        office = (await graphql(replica, OFFICE_NAME, {"id": office_id}, headers=headers))["data"]["office"]
+        if (office and office["name"]) == name:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{office_id} still reads {office} on the other replica, not {name}")
+
+
+async def test_an_office_registered_or_renamed_through_one_replica_is_read_so_by_another(
+    plan, plan_settings, jwt_keys, pool
+):
+    """Each replica holds offices in memory: an office it found missing, then registered through another replica,
+    and a name changed in the database are read as they now are."""
+    headers = bearer(jwt_keys, Role.OBSERVER, "43")
+    async with serving(create_app(plan_settings())) as other:
+        office = {
+            "id": "431024-jyj",
+            "name": "嘉禾县教育局",
+            "kind": "DEPARTMENT",
+            "region": "431024",
+            "yearlyBaseline": 5,
+        }
+        for replica in (plan, other):
+            for _ in range(2):  # the second read is answered from memory
+                assert (await graphql(replica, OFFICE_NAME, {"id": office["id"]}, headers=headers))["data"] == {
+                    "office": None
+                }
+        body = await graphql(plan, REGISTER_OFFICE, {"office": office}, headers=bearer(jwt_keys, **JIAHE))
+        assert body["data"]["result"]["__typename"] == "Office"
+        await _name_seen(other, headers, "431024-jyj", "嘉禾县教育局")
+        await _name_seen(other, headers, "431024-dcs", "嘉禾县委督查室")
+        await pool.execute("UPDATE offices SET name = '嘉禾县督查室' WHERE id = '431024-dcs'")
+        for replica in (plan, other):
+            await _name_seen(replica, headers, "431024-dcs", "嘉禾县督查室")

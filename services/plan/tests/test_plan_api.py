@@ -6,6 +6,7 @@ import pytest
 
 from wurao_common import db
 from wurao_common.auth import Caller, Role
+from wurao_common.mirror import Mirror
 from wurao_common.testing import graphql, serving
 from wurao_plan.api.context import PlanContext
 from wurao_plan.app import create_app
@@ -95,7 +96,9 @@ async def test_each_federated_office_gets_its_own_plans_from_one_query_for_all(p
         async with one.acquire() as conn:
             sent: list[str] = []
             conn._con.add_query_logger(lambda record: sent.append(record.query))  # the pooled connection itself
-        context = PlanContext(caller=Caller("p", Role.PROVINCE_OFFICE, "43"), pool=one, codes=None)
+        context = PlanContext(
+            caller=Caller("p", Role.PROVINCE_OFFICE, "43"), pool=one, codes=None, offices=Mirror(lambda _ids: {})
+        )
         loaded = await asyncio.gather(
             *(context.office_plans_loader.load(office) for office in ("431024-dcs", "430112-dcs", "4310-dcs"))
         )

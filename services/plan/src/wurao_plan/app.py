@@ -8,7 +8,9 @@ from pathlib import Path
 
 from starlette.types import ASGIApp
 
+from wurao_common.mirror import Mirror, RowChanges
 from wurao_common.service import Runtime, service_app
+from wurao_plan.adapters import offices
 from wurao_plan.api.code_images import qr_image_route
 from wurao_plan.api.context import PlanContext
 from wurao_plan.api.public import public_routes
@@ -26,7 +28,10 @@ def _extend(settings: PlanSettings) -> Callable[[Runtime], AbstractAsyncContextM
 
     @asynccontextmanager
     async def extended(runtime: Runtime) -> AsyncIterator[None]:
-        async with start(runtime), item_sweeper(runtime.pool):
+        changes = RowChanges()
+        runtime.extras["offices"] = Mirror(lambda ids: offices.get_many(runtime.pool, ids))
+        changes.mirror(runtime.extras["offices"], "offices")
+        async with start(runtime), item_sweeper(runtime.pool), changes.listening(runtime.pool):
             yield
 
     return extended
@@ -40,7 +45,9 @@ def create_app(settings: PlanSettings | None = None) -> ASGIApp:
         migrations=MIGRATIONS,
         settings=settings.common,
         subscriptions=SUBSCRIPTIONS,
-        make_context=lambda runtime, caller: PlanContext(caller=caller, pool=runtime.pool, codes=settings.codes),
+        make_context=lambda runtime, caller: PlanContext(
+            caller=caller, pool=runtime.pool, codes=settings.codes, offices=runtime.extras["offices"]
+        ),
         extend_runtime=_extend(settings),
         extra_routes=[qr_image_route(settings.codes.scan_base_url)],
         public_routes=public_routes(),

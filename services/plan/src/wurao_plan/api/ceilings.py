@@ -72,7 +72,7 @@ class CeilingExceeded:
 async def office_ceiling(info: Info[PlanContext, None], office_id: str, year: int) -> Ceiling | None:
     """The ceiling, to those who may read the office's workings."""
     context = info.context
-    office = await context.office_loader.load(office_id)
+    office = await context.office(office_id)
     if office is None or not access.may_read_workings(context.caller, office.region):
         return None
     async with context.pool.acquire() as conn:

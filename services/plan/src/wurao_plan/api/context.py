@@ -11,7 +11,9 @@ from strawberry.dataloader import DataLoader
 
 from wurao_common.auth import Caller
 from wurao_common.errors import ClientError
-from wurao_plan.adapters import codes, filings, items, offices, plans, regions, units
+from wurao_common.mirror import Mirror, Unknown
+from wurao_plan.adapters import codes, filings, items, plans, regions, units
+from wurao_plan.domain.offices import Office
 from wurao_plan.settings import CodeSigning
 
 V = TypeVar("V")
@@ -46,9 +48,9 @@ class PlanContext:
     caller: Caller
     pool: asyncpg.Pool
     codes: CodeSigning
+    offices: Mirror[Office]  # the replica's, kept by the runtime (see wurao_plan.app)
     _qr_images: int = field(init=False, default=0)
 
-    office_loader = _loader(offices.get_many)
     unit_loader = _loader(units.get_many)
     region_loader = _loader(regions.get_many)
     plan_loader = _loader(plans.get_many)
@@ -59,6 +61,19 @@ class PlanContext:
     filing_loader = _loader(filings.get_many)
     item_filing_loader = _loader(filings.for_items)
     code_loader = _loader(lambda db, ids: codes.get_many(db, [uuid.UUID(key) for key in ids]))
+
+    @cached_property
+    def _office_loader(self) -> DataLoader[str, Office | None]:
+        async def load(keys: list[str]) -> list[Office | None]:
+            found = await self.offices.get_many(keys)
+            return [found.get(key) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    async def office(self, office_id: str) -> Office | None:
+        """From the replica's memory when it holds the office; else read with the request's other offices."""
+        office = self.offices.held(office_id)
+        return await self._office_loader.load(office_id) if isinstance(office, Unknown) else office
 
     def count_qr_image(self) -> None:
         self._qr_images += 1

@@ -124,7 +124,7 @@ class Office:
 
     @classmethod
     async def resolve_reference(cls, info: Info[PlanContext, None], id: strawberry.ID) -> Office | None:
-        office = await info.context.office_loader.load(str(id))
+        office = await info.context.office(str(id))
         if office is None or not access.may_read_office(info.context.caller, office.region):
             return None
         return cls.of(office)

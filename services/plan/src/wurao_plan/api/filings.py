@@ -55,7 +55,7 @@ class Filing:
 
 async def readable_filing(info: Info[PlanContext, None], filing_id: str) -> Filing | None:
     filing = await info.context.filing_loader.load(filing_id)
-    office = await info.context.office_loader.load(filing.office_id) if filing else None
+    office = await info.context.office(filing.office_id) if filing else None
     if filing is None or office is None or not access.may_read_workings(info.context.caller, office.region):
         return None
     return Filing.of(filing)

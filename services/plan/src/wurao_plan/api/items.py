@@ -89,7 +89,7 @@ class Item:
     @classmethod
     async def resolve_reference(cls, info: Info[PlanContext, None], id: strawberry.ID) -> Item | None:
         item = await info.context.item_loader.load(str(id))
-        office = await info.context.office_loader.load(item.office_id) if item else None
+        office = await info.context.office(item.office_id) if item else None
         if item is None or office is None:
             return None
         if not access.may_read_item(info.context.caller, office.region, item.details.scope_regions, item.status):

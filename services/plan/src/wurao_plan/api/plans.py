@@ -72,7 +72,7 @@ class Plan:
 
 async def readable_plan(info: Info[PlanContext, None], plan_id: str) -> Plan | None:
     plan = await info.context.plan_loader.load(plan_id)
-    office = await info.context.office_loader.load(plan.office_id) if plan else None
+    office = await info.context.office(plan.office_id) if plan else None
     if plan is None or office is None or not access.may_read_workings(info.context.caller, office.region):
         return None
     return Plan.of(plan)
