@@ -23,8 +23,8 @@ import httpx
 from wurao_common import db, embedded
 from wurao_common.auth import Role
 from wurao_common.bus.nats import connect
-from wurao_devstack.bench.load import GraphQLWorker, Result, run
-from wurao_devstack.stack import Stack, cpu_seconds, resident_bytes, serve_command, terminate, wait_ready
+from wurao_devstack.bench.load import GraphQLWorker, Result, cpu_counter, run
+from wurao_devstack.stack import Stack, resident_bytes, serve_command, terminate, wait_ready
 
 OFFICE, OFFICE_REGION = "431024-dcs", "431024"
 VILLAGE = "431024106201"  # Dafangyuan village, inside the seeded flood-season item's scope
@@ -133,15 +133,11 @@ class _Bench:
             return None
         target = self.processes["bare" if name == "bare" else _SERVES[name.split()[0]] or name.split()[1]]
         watched = {"": target, "gateway ": self.processes["gateway"]} if name.endswith("gateway") else {"": target}
-        before = {label: cpu_seconds(process) for label, process in watched.items()}
+        cpu = cpu_counter(watched)
         result = await run(name, new_worker, concurrency=self.concurrency, seconds=self.seconds, **options)
         self.results[name] = result
-        used = []
-        for label, process in watched.items():
-            spent = (cpu_seconds(process) or 0.0) - (before[label] or 0.0)
-            used.append(f"{label}cpu {1000 * spent / max(result.requests, 1):.2f} ms/req")
         suffix = f"  of {reference}" if reference else ""
-        print(result.line(self.results.get(reference) if reference else None) + suffix + "  " + ", ".join(used))
+        print(result.line(self.results.get(reference) if reference else None) + suffix + "  " + cpu(result.requests))
         return result
 
     async def one_pass(self) -> None:

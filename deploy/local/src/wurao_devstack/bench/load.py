@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from wurao_devstack.bench.http import Connection
+from wurao_devstack.stack import cpu_seconds
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,18 @@ class Result:
             f"  {self.name:<44} {self.rate:8.0f} req/s  p50 {self.percentile(0.5):7.2f} ms  "
             f"p99 {self.percentile(0.99):7.2f} ms  errors {self.errors:<4} {ratio}"
         )
+
+
+def cpu_counter(processes: Mapping[str, subprocess.Popen]) -> Callable[[int], str]:
+    """Starts counting the CPU time of the processes (by label); the function returned tells, after a run of n
+    requests, each one's CPU per request: on a shared machine that moves less than requests/s do."""
+    before = {label: cpu_seconds(process) for label, process in processes.items()}
+
+    def per_request(requests: int) -> str:
+        spent = {label: (cpu_seconds(process) or 0.0) - (before[label] or 0.0) for label, process in processes.items()}
+        return ", ".join(f"{label}cpu {1000 * used / max(requests, 1):.2f} ms/req" for label, used in spent.items())
+
+    return per_request
 
 
 class Worker(Protocol):

@@ -23,7 +23,7 @@ from wurao_common.bus.nats import connect
 from wurao_common.bus.outbox import OutboxRelay
 from wurao_common.service import BUS_MIGRATIONS
 from wurao_devstack.bench.fast_paths import OFFICE_IDS, OFFICE_QUERY
-from wurao_devstack.bench.load import GraphQLWorker, Result, run
+from wurao_devstack.bench.load import GraphQLWorker, Result, cpu_counter, run
 from wurao_devstack.stack import Stack
 from wurao_reporting.domain import tallies
 from wurao_reporting.usecases.effects import FIGURES_CHANGED
@@ -250,13 +250,18 @@ async def hunan_figures(stack: Stack, *, seconds: float, concurrency: int) -> No
     def worker(query: str, variables, ok):
         return lambda: GraphQLWorker(stack.gateway_url, query, variables, lambda n: callers[n % len(callers)], ok=ok)
 
+    def cpu(service: str):  # the subgraph answering and the gateway
+        return cpu_counter({f"{service} ": stack.processes[service], "gateway ": stack.processes["gateway"]})
+
+    office_cpu = cpu("plan")
     office = await run(
         "one-office read, through the gateway",
         worker(OFFICE_QUERY, lambda n: {"id": OFFICE_IDS[n % len(OFFICE_IDS)]}, lambda d: d.get("office") is not None),
         concurrency=concurrency,
         seconds=seconds,
     )
-    print(office.line())
+    print(f"{office.line()}  {office_cpu(office.requests)}")
+    province_cpu = cpu("reporting")
     province = await run(
         "province regionFigures, through the gateway",
         worker(
@@ -267,7 +272,7 @@ async def hunan_figures(stack: Stack, *, seconds: float, concurrency: int) -> No
         concurrency=concurrency,
         seconds=seconds,
     )
-    print(province.line(office))
+    print(f"{province.line(office)}  {province_cpu(province.requests)}")
     print(
         f"  p50 ratio province/office {province.percentile(0.5) / office.percentile(0.5):.2f}, "
         f"p99 ratio {province.percentile(0.99) / office.percentile(0.99):.2f} (goal: within 3x)"
