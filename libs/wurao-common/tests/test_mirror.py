@@ -7,8 +7,9 @@ import contextlib
 import pytest
 
 from wurao_common import db
-from wurao_common.mirror import ROW_CHANGED, Mirror, RowChanges, Unknown
+from wurao_common.mirror import Mirror, RowChanges, Unknown
 from wurao_common.service import BUS_MIGRATIONS
+from wurao_common.testing import Hearing
 
 
 @pytest.fixture
@@ -36,10 +37,7 @@ class Replica:
         self.things: Mirror[str] = Mirror(self._fetch)
         self.changes = RowChanges()
         self.changes.mirror(self.things, "things")
-        self._synced: dict[str, asyncio.Event] = {}
-        self.changes.on("sync", lambda key: self._synced.setdefault(key, asyncio.Event()).set())
-        self.live = asyncio.Event()
-        self.changes.on("ready", lambda _key: self.live.set())
+        self.hearing = Hearing(self.changes, pool)
 
     async def _fetch(self, ids):
         self.reads += 1
@@ -48,21 +46,10 @@ class Replica:
             await self._after_read(self)
         return {row["id"]: row["name"] for row in rows}
 
-    async def heard_everything(self, token: str) -> None:
-        """Returns once this replica heard every change committed before the call: PostgreSQL delivers one
-        connection's notifications in commit order, so hearing a later one means the earlier were heard."""
-        event = self._synced.setdefault(token, asyncio.Event())
-        await self.pool.execute("SELECT pg_notify($1, $2)", ROW_CHANGED, f"sync:{token}")
-        await asyncio.wait_for(event.wait(), 30)
-
 
 @contextlib.asynccontextmanager
 async def listening(replica: Replica, **options):
-    async with replica.changes.listening(replica.pool, **options):
-        while not replica.live.is_set():  # until its connection listens
-            await replica.pool.execute("SELECT pg_notify($1, 'ready')", ROW_CHANGED)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(replica.live.wait(), 0.2)
+    async with replica.hearing.listening(**options):
         yield replica
 
 
@@ -76,9 +63,9 @@ async def test_a_held_row_is_served_from_memory_until_a_change_to_it_commits(thi
         async with things.acquire() as conn, conn.transaction():
             await conn.execute("UPDATE things SET name = 'renamed' WHERE id = 'a'")
             await conn.execute("INSERT INTO things VALUES ('nothing', 'now something')")
-            await replica.heard_everything("uncommitted")
+            await replica.hearing.everything()
             assert replica.things.held("a") == "first"  # not committed yet: nobody may see it
-        await replica.heard_everything("committed")
+        await replica.hearing.everything()
         assert isinstance(replica.things.held("a"), Unknown)
         assert replica.things.held("b") == "second"  # untouched rows stay
         assert await replica.things.get_many(["a", "nothing"]) == {"a": "renamed", "nothing": "now something"}
@@ -92,7 +79,7 @@ async def test_a_change_through_one_replica_reaches_the_others(things):
         await things.execute("TRUNCATE things")
         await things.execute("INSERT INTO things VALUES ('b', 'again')")
         for replica in (one, other):
-            await replica.heard_everything(f"{id(replica)}")
+            await replica.hearing.everything()
             assert await replica.things.get("a") is None
             assert await replica.things.get("b") == "again"
 
@@ -106,7 +93,7 @@ async def test_a_read_that_crossed_a_change_is_not_held(things):
         if not changed:
             changed = True
             await things.execute("UPDATE things SET name = 'renamed' WHERE id = 'a'")
-            await replica.heard_everything("crossed")
+            await replica.hearing.everything()
 
     async with listening(Replica(things, after_read=change_once)) as replica:
         assert await replica.things.get("a") == "first"  # what this read saw
@@ -124,7 +111,6 @@ async def test_nothing_is_held_while_the_replica_cannot_hear_of_changes(things):
         listener = await things.fetchval(
             "SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()"
         )
-        replica.live.clear()
         await things.execute("SELECT pg_terminate_backend($1)", listener)
         for _ in range(3000):  # until the replica noticed
             if isinstance(replica.things.held("a"), Unknown):
@@ -134,10 +120,7 @@ async def test_nothing_is_held_while_the_replica_cannot_hear_of_changes(things):
             raise AssertionError("the replica never noticed its listening connection was gone")
         await things.execute("UPDATE things SET name = 'changed while deaf' WHERE id = 'a'")
         assert await replica.things.get("a") == "changed while deaf"
-        while not replica.live.is_set():  # listening again
-            await things.execute("SELECT pg_notify($1, 'ready')", ROW_CHANGED)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(replica.live.wait(), 0.2)
+        await replica.hearing.listening_again()
         reads = replica.reads
         assert await replica.things.get("a") == "changed while deaf"
         assert await replica.things.get("a") == "changed while deaf"

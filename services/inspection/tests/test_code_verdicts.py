@@ -4,11 +4,15 @@ Real PostgreSQL and Redis."""
 from datetime import datetime
 
 from wurao_common import codes
+from wurao_common.mirror import RowChanges
+from wurao_common.testing import Hearing
+from wurao_inspection.adapters.keys import SigningKeys
 from wurao_inspection.domain.caps import CapScope
 from wurao_inspection.domain.items import Level
 from wurao_inspection.domain.periods import CHINA
-from wurao_inspection.domain.scan import Expired, Forged, Revoked, Valid
+from wurao_inspection.domain.scan import Expired, Forged, OutOfScope, Revoked, Valid
 from wurao_inspection.domain.visits import Visit
+from wurao_inspection.usecases.deps import Deps
 from wurao_inspection.usecases.scan import verify_code
 from wurao_inspection.usecases.visits import check_in
 
@@ -37,8 +41,8 @@ async def test_a_forged_code_is_never_remembered_as_genuine(deps, plan, as_unit,
 
 
 async def test_a_scan_shows_what_postgresql_counts_for_the_counters_redis_does_not_hold(deps, plan, as_unit, now):
-    """A scan reads the unit's counted visits with the code's facts, and shows them where Redis holds no
-    counter: never zero for a unit that was visited, and a cap reached is shown as reached."""
+    """Where Redis holds no counter, a scan shows what PostgreSQL counts of the unit's visits: never zero for a
+    unit that was visited, and a cap reached is shown as reached."""
     await plan.policy(version=2, county=3, across=10)
     unit_id = await plan.unit()
     first, second, third = [await plan.item() for _ in range(3)]
@@ -57,3 +61,31 @@ async def test_a_scan_shows_what_postgresql_counts_for_the_counters_redis_does_n
         f"wurao:cap:{{{unit_id}}}:item:{first.item_id}"
     ]
     assert [key async for key in deps.counters.redis.scan_iter(match="wurao:cap:*")] == [], "a scan writes nothing"
+
+
+async def test_a_change_committed_through_one_replica_is_judged_by_every_replica_that_held_the_facts(
+    migrated, cap_counters, plan, as_unit, now
+):
+    """Each replica holds coded items, units and cap policies in memory while it listens for their changes: a
+    revocation or a unit moved elsewhere, consumed by any replica, is judged on every replica's next scan once it
+    heard of the change."""
+    replicas = [Deps(pool=migrated, counters=cap_counters, keys=SigningKeys(migrated)) for _ in range(2)]
+    hearings = []
+    for deps in replicas:
+        changes = RowChanges()
+        deps.reference.watch(changes)
+        hearings.append(Hearing(changes, migrated))
+    unit_id = await plan.unit()
+    revoked, kept = await plan.item(), await plan.item()
+    async with hearings[0].listening(), hearings[1].listening():
+        for deps in replicas:
+            for coded in (revoked, kept):
+                assert isinstance(await verify_code(deps, as_unit(unit_id), coded.code, now=now), Valid)
+
+        await plan.revoke(revoked.item_id)
+        await plan.unit(unit_id, region="430112101201")  # registered again, outside the item's scope
+        moved = as_unit(unit_id, region="430112101201")  # signed in as where it now is
+        for deps, hearing in zip(replicas, hearings, strict=True):
+            await hearing.everything()
+            assert isinstance(await verify_code(deps, moved, revoked.code, now=now), Revoked)
+            assert isinstance(await verify_code(deps, moved, kept.code, now=now), OutOfScope)

@@ -312,3 +312,44 @@ def assert_uses_indexes(plan: dict, table: str) -> None:
     assert all(node["Node Type"] != "Seq Scan" for node in found if node.get("Relation Name") == table), shown
     # A bitmap index scan names its index, not its table.
     assert any(node.get("Index Name", "").startswith(table) for node in found), shown
+
+
+class Hearing:
+    """A replica's RowChanges seen from a test: when it listens, and when it heard every change committed so far.
+
+    PostgreSQL delivers one connection's notifications in commit order, so once the listener heard a notification
+    sent after a change committed, it heard that change too.
+    """
+
+    def __init__(self, changes, pool) -> None:
+        from wurao_common.mirror import ROW_CHANGED
+
+        self._channel = ROW_CHANGED
+        self._changes = changes
+        self._pool = pool
+        self._heard: dict[str, asyncio.Event] = {}
+        changes.on("test-heard", lambda key: self._event(key or "").set())
+
+    def _event(self, token: str) -> asyncio.Event:
+        return self._heard.setdefault(token, asyncio.Event())
+
+    async def everything(self, timeout: float = 30) -> None:
+        """Returns once the replica heard every change committed before the call (raises if it is not listening
+        within `timeout`)."""
+        token = uuid.uuid4().hex
+        await self._pool.execute("SELECT pg_notify($1, $2)", self._channel, f"test-heard:{token}")
+        await asyncio.wait_for(self._event(token).wait(), timeout)
+
+    async def listening_again(self, timeout: float = 30) -> None:
+        """Returns once the replica listens (again): until then a notification goes unheard, so ask again."""
+        async with asyncio.timeout(timeout):
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    return await self.everything(timeout=0.2)
+
+    @contextlib.asynccontextmanager
+    async def listening(self, **options) -> AsyncIterator[None]:
+        """The replica listens while the block runs, from its first line on."""
+        async with self._changes.listening(self._pool, **options):
+            await self.listening_again()
+            yield

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from starlette.types import ASGIApp
 
+from wurao_common.mirror import RowChanges
 from wurao_common.service import CommonSettings, Runtime, service_app
 from wurao_inspection.adapters import counters
 from wurao_inspection.adapters.keys import SigningKeys
@@ -40,14 +41,19 @@ def create_app(
             str(inspection.redis_url), max_connections=inspection.redis_max_connections
         ) as cap_counters:
             runtime.extras["redis"] = cap_counters
-            runtime.extras["deps"] = Deps(
+            deps = runtime.extras["deps"] = Deps(
                 pool=runtime.pool,
                 counters=cap_counters,
                 keys=SigningKeys(runtime.pool),
                 emergency_grace=inspection.emergency_grace,
             )
             runtime.checks.append(cap_counters.problem)
-            async with reconciling(runtime.pool, cap_counters, every_seconds=inspection.reconcile_seconds):
+            changes = RowChanges()
+            deps.reference.watch(changes)
+            async with (
+                reconciling(runtime.pool, cap_counters, every_seconds=inspection.reconcile_seconds),
+                changes.listening(runtime.pool),
+            ):
                 yield
 
     return service_app(

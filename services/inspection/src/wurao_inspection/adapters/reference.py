@@ -76,6 +76,11 @@ async def unit(conn: Conn, unit_id: str) -> Unit | None:
     return _unit(row) if row else None
 
 
+async def units(conn: Conn, unit_ids: list[str]) -> dict[str, Unit]:
+    rows = await conn.fetch("SELECT * FROM units WHERE id = ANY($1::text[])", unit_ids)
+    return {row["id"]: _unit(row) for row in rows}
+
+
 async def office(conn: Conn, office_id: str) -> Office | None:
     row = await conn.fetchrow("SELECT * FROM offices WHERE id = $1", office_id)
     return _office(row) if row else None

@@ -50,7 +50,7 @@ async def settle(
 
 
 async def current(
-    conn: asyncpg.Connection,
+    conn: visits.Conn,
     counters: CapCounters,
     unit_id: str,
     shown: Sequence[Counter],

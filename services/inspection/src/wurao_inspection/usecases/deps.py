@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 import asyncpg
 
 from wurao_inspection.adapters.counters import CapCounters
+from wurao_inspection.adapters.held import HeldReference
 from wurao_inspection.adapters.keys import SigningKeys
 from wurao_inspection.domain.visits import DEFAULT_EMERGENCY_GRACE
 
@@ -18,3 +20,8 @@ class Deps:
     counters: CapCounters
     keys: SigningKeys
     emergency_grace: timedelta = DEFAULT_EMERGENCY_GRACE
+
+    @cached_property
+    def reference(self) -> HeldReference:
+        """Plan's facts a scan is judged on, held in memory while the app listens for their changes (app.py)."""
+        return HeldReference(self.pool)

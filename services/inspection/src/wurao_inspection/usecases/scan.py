@@ -106,28 +106,28 @@ async def unit_of(conn: asyncpg.Connection, caller: Caller) -> Unit | NotAllowed
 
 
 async def verify_code(deps: Deps, caller: Caller, code: str, *, now: datetime) -> Valid | scan.Refused | NotAllowed:
-    """Changes nothing: the unit's standing is read, never counted."""
+    """Changes nothing: the unit's standing is read, never counted. The item, the unit and the policy are those
+    this replica holds (deps.reference); the counters Redis's, or PostgreSQL's count where Redis holds none."""
     if not access.acts_for_unit(caller):
         return NotAllowed("only an inspected unit scans codes")
     claims = await read_code(deps, code)
     if isinstance(claims, Forged):
         return claims
-    async with deps.pool.acquire() as conn:
-        facts = await read_facts(conn, claims, caller.unit_id or "", now, counted=True)
-        unit = own_unit(caller, facts.unit)
-        if isinstance(unit, NotAllowed):
-            return unit
-        found = judge_scene(facts, claims, unit, now)
-        if not isinstance(found, Scene):
-            return found
-        applicable = found.applicable(now, counted=not found.item.exempt)
-        if isinstance(applicable, Unavailable):
-            return applicable
-        shown = found.shown(now)
-        try:
-            used = await counting.current(conn, deps.counters, unit.id, shown, counted=facts.counted)
-        except RedisError:
-            return Unavailable("the cap counters cannot be read right now; try again")
+    facts = await deps.reference.facts(claims.item_id, caller.unit_id or "", china_date(now))
+    unit = own_unit(caller, facts.unit)
+    if isinstance(unit, NotAllowed):
+        return unit
+    found = judge_scene(facts, claims, unit, now)
+    if not isinstance(found, Scene):
+        return found
+    applicable = found.applicable(now, counted=not found.item.exempt)
+    if isinstance(applicable, Unavailable):
+        return applicable
+    shown = found.shown(now)
+    try:
+        used = await counting.current(deps.pool, deps.counters, unit.id, shown)
+    except RedisError:
+        return Unavailable("the cap counters cannot be read right now; try again")
     standing = caps.standing(shown, applicable, used)
     if any(entry.full for entry in standing):
         return CapReached(found.item, standing)

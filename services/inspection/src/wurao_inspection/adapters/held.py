@@ -1,0 +1,49 @@
+"""Plan's facts a scan is judged on, held in this replica's memory (wurao_common.mirror): coded items with their
+office and any revocation, units, and the cap policy in effect on a day.
+
+Each is read from PostgreSQL on first use and forgotten when a change of its rows commits (migration 010), on any
+replica: a revocation consumed by one replica is seen by every replica's next scan once the notification arrives.
+Held only while the app listens for those changes (`watch`); otherwise every read goes to PostgreSQL. Check-ins
+read their facts inside their own transaction, under their locks, as before.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import asyncpg
+
+from wurao_common.mirror import Mirror, RowChanges
+from wurao_inspection.adapters import reference
+from wurao_inspection.domain.caps import CapPolicy
+from wurao_inspection.domain.items import CodedItem, Unit
+
+
+class HeldReference:
+    def __init__(self, pool: asyncpg.Pool):
+        self._pool = pool
+        self.items: Mirror[CodedItem] = Mirror(lambda ids: reference.items(pool, list(ids)))
+        self.units: Mirror[Unit] = Mirror(lambda ids: reference.units(pool, list(ids)))
+        self.policies: Mirror[CapPolicy] = Mirror(self._policies, size=64)  # by day (ISO date)
+
+    def watch(self, changes: RowChanges) -> None:
+        changes.mirror(self.items, "items")
+        changes.mirror(self.items, "revocations")  # keyed by the item's id too
+        changes.mirror(self.items, "offices", whole=True)  # an item carries its office's name
+        changes.mirror(self.units, "units")
+        changes.mirror(self.policies, "cap_policies", whole=True)
+
+    async def _policies(self, days: list[str]) -> dict[str, CapPolicy]:
+        found = {day: await reference.policy_in_effect(self._pool, date.fromisoformat(day)) for day in days}
+        return {day: policy for day, policy in found.items() if policy is not None}
+
+    async def facts(self, item_id: str | uuid.UUID, unit_id: str, on: date) -> reference.Facts:
+        """What a scan is judged on, as `reference.facts` reads it without a request id or counted visits. One
+        after the other: each held one answers at once, and they are held but for a replica's first scans."""
+        return reference.Facts(
+            item=await self.items.get(str(uuid.UUID(str(item_id)))),
+            unit=await self.units.get(unit_id),
+            policy=await self.policies.get(on.isoformat()),
+            earlier=None,
+        )
