@@ -7,11 +7,13 @@ import asyncio
 import collections
 import contextlib
 import gzip
+import os
 import random
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
+from pathlib import Path
 
 import asyncpg
 
@@ -24,7 +26,7 @@ from wurao_common.bus.outbox import OutboxRelay
 from wurao_common.service import BUS_MIGRATIONS
 from wurao_devstack.bench.fast_paths import OFFICE_IDS, OFFICE_QUERY
 from wurao_devstack.bench.load import GraphQLWorker, Result, cpu_counter, run
-from wurao_devstack.stack import Stack
+from wurao_devstack.stack import Stack, cpu_seconds
 from wurao_reporting.domain import tallies
 from wurao_reporting.usecases.effects import FIGURES_CHANGED
 
@@ -102,6 +104,33 @@ def _rate_line(name: str, count: int, seconds: float, baseline: float | None) ->
     return f"  {name:<44} {rate:8.0f} ev/s   {count} events in {seconds:5.2f} s{'':17}{ratio}"
 
 
+def _tree_cpu(root: int) -> float:
+    """CPU seconds a process and its live descendants have used so far (Linux /proc): a server and its workers."""
+    children: dict[int, list[int]] = collections.defaultdict(list)
+    spent: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        children[int(fields[1])].append(pid)
+        spent[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total, unseen = 0.0, [root]
+    while unseen:
+        pid = unseen.pop()
+        total += spent.get(pid, 0.0)
+        unseen += children[pid]
+    return total
+
+
+def _cpu_now(stack: Stack) -> dict[str, float]:
+    """CPU seconds so far of what carries the pipeline: reporting, the servers, this process (relay, listener)."""
+    used = {"reporting": cpu_seconds(stack.processes["reporting"]) or 0.0}
+    used |= {server.name: _tree_cpu(server.process.pid) for server in stack.servers if server.name != "redis"}
+    return used | {"relay and listener (bench)": time.process_time()}
+
+
 async def pipeline(stack: Stack, *, seconds: float, concurrency: int) -> None:
     """Events per second: raw JetStream publish_async, and outbox → relay → JetStream → reporting's read model."""
     count = max(10_000, int(seconds * 2500))  # long enough to be sustained, not one burst
@@ -125,6 +154,7 @@ async def pipeline(stack: Stack, *, seconds: float, concurrency: int) -> None:
             for event in events:
                 await outbox.record(conn, event)
         relay = OutboxRelay(producer, nc)
+        before = _cpu_now(stack)
         started = time.perf_counter()
         await relay.start()
         try:
@@ -132,7 +162,13 @@ async def pipeline(stack: Stack, *, seconds: float, concurrency: int) -> None:
         finally:
             await relay.stop()
         elapsed = time.perf_counter() - started
+        after = _cpu_now(stack)
     print(_rate_line("outbox → relay → NATS → read model", count, elapsed, count / raw_seconds))
+    spent = {name: 1e6 * (after[name] - before[name]) / count for name in before}
+    print(
+        f"  cpu per event {sum(spent.values()):5.0f} µs: "
+        + ", ".join(f"{name} {value:.0f}" for name, value in spent.items())
+    )
     await producer.close()
     await nc.drain()
 
