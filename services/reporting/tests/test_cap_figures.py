@@ -134,3 +134,18 @@ def test_a_standing_is_stored_in_the_month_it_changes_and_read_as_the_sum_up_to_
     assert [sums.compared_at_end(m, caps.NEAR_CAP).value for m in months[:6]] == [0, 0, 1, 1, 0, 0]
     assert [sums.compared_at_end(q, caps.AT_CAP).value for q in quarters] == [0, 1, 1, 1]
     assert sums.compared_at_end(year, caps.AT_CAP).value == 1
+
+
+def test_an_office_that_visits_a_unit_already_near_a_cap_counts_it_from_its_own_visit():
+    policy = caps.CapPolicy(1, datetime(2026, 1, 1).date(), {"county": 3, "city": 3, caps.ACROSS_LEVELS: 9})
+    county_visits = [caps.CountedVisit(v, "u", "439901101201", 2026, 3, "county", "county-o", v) for v in "ab"]
+    city_visit = caps.CountedVisit("c", "u", "439901101201", 2026, 5, "city", "city-o", "c")
+
+    stored = caps.states([*county_visits, city_visit], [policy])
+
+    assert {key: value for key, value in stored.items() if key[0] == "office"} == {
+        ("office", "county-o", 2026, 3, caps.NEAR_CAP): 1,
+        ("office", "city-o", 2026, 5, caps.NEAR_CAP): 1,
+    }
+    assert stored[("unit", "u", 2026, 3, caps.NEAR_CAP)] == 1
+    assert stored[("unit", "u", 2026, 5, caps.NEAR_CAP)] == 0  # still near, nothing changes for the unit

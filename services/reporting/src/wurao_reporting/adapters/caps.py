@@ -3,53 +3,61 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 
 import asyncpg
 
 from wurao_reporting.domain.caps import CapPolicy, CountedVisit
 
-
-async def policies(conn: asyncpg.Connection) -> list[CapPolicy]:
-    rows = await conn.fetch("SELECT version, effective_from, yearly FROM cap_policies")
-    return [CapPolicy(**row) for row in rows]
+_FIELDS = tuple(field.name for field in dataclasses.fields(CountedVisit))
+_row_of = operator.attrgetter(*_FIELDS)
 
 
-async def add_policies(conn: asyncpg.Connection, found: Sequence[CapPolicy]) -> None:
-    await conn.executemany(
-        "INSERT INTO cap_policies (version, effective_from, yearly) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        [(policy.version, policy.effective_from, dict(policy.yearly)) for policy in found],
+@dataclass(frozen=True)
+class Learnt:
+    """What was stored before a batch, and which of the batch's visits were new."""
+
+    policies: list[CapPolicy]
+    visits: list[CountedVisit]  # of the batch's units in the batch's years, and of every unit from `from_year` on
+    added: set[str]  # the ids of the batch's visits not known before
+
+
+async def learn(conn: asyncpg.Connection, visits: Sequence[CountedVisit], policies: Sequence[CapPolicy]) -> Learnt:
+    """Stores the visits and policy versions not known yet, in one statement that also reads what was known before
+    it (every sub-statement sees the same snapshot): the policies, and the counted visits of the batch's units in
+    the batch's years, and of every unit from the year of the earliest new policy on. Rows travel as JSON arrays
+    (asyncpg inspects every element of an array parameter in Python)."""
+    row = await conn.fetchrow(
+        f"""WITH batch AS (
+                SELECT r->>0 AS visit_id, r->>1 AS unit_id, r->>2 AS region, (r->>3)::smallint AS year,
+                       (r->>4)::smallint AS month, r->>5 AS level, r->>6 AS office_id, r->>7 AS occasion
+                FROM jsonb_array_elements($1::jsonb) AS r
+            ), fresh AS (
+                SELECT (p->>0)::int AS version, (p->>1)::date AS effective_from, p->2 AS yearly
+                FROM jsonb_array_elements($2::jsonb) AS p
+                WHERE NOT EXISTS (SELECT FROM cap_policies c WHERE c.version = (p->>0)::int)
+            ), new_policies AS (
+                INSERT INTO cap_policies (version, effective_from, yearly) SELECT * FROM fresh ON CONFLICT DO NOTHING
+            ), added AS (
+                INSERT INTO cap_visits ({", ".join(_FIELDS)}) SELECT * FROM batch
+                ON CONFLICT (visit_id) DO NOTHING RETURNING visit_id
+            ), known AS (
+                SELECT v.* FROM cap_visits v JOIN (SELECT DISTINCT unit_id, year FROM batch) k USING (unit_id, year)
+                UNION SELECT * FROM cap_visits
+                WHERE year >= (SELECT min(extract(year FROM effective_from))::smallint FROM fresh)
+            )
+            SELECT (SELECT coalesce(jsonb_agg(jsonb_build_array(version, effective_from, yearly)), '[]')
+                    FROM cap_policies) AS policies,
+                   (SELECT coalesce(jsonb_agg(jsonb_build_array({", ".join(_FIELDS)})), '[]') FROM known) AS visits,
+                   (SELECT coalesce(array_agg(visit_id), '{{}}') FROM added) AS added""",
+        [_row_of(visit) for visit in visits],
+        [(policy.version, policy.effective_from.isoformat(), policy.yearly) for policy in policies],
     )
-
-
-_COLUMNS = ", ".join(field.name for field in dataclasses.fields(CountedVisit))
-
-
-async def visits_of(
-    conn: asyncpg.Connection, unit_years: Iterable[tuple[str, int]], *, from_year: int | None = None
-) -> list[CountedVisit]:
-    """The counted visits of these units in these years, and of every unit in `from_year` and later."""
-    pairs = list(unit_years)
-    rows = await conn.fetch(
-        f"""SELECT {_COLUMNS} FROM cap_visits JOIN unnest($1::text[], $2::smallint[]) AS k (unit_id, year)
-                USING (unit_id, year)
-            UNION SELECT {_COLUMNS} FROM cap_visits WHERE year >= $3""",
-        [unit for unit, _ in pairs],
-        [year for _, year in pairs],
-        from_year if from_year is not None else 32767,
+    return Learnt(
+        [CapPolicy(version, date.fromisoformat(since), yearly) for version, since, yearly in row["policies"]],
+        [CountedVisit(*fields) for fields in row["visits"]],
+        set(row["added"]),
     )
-    return [CountedVisit(**row) for row in rows]
-
-
-async def add_visits(conn: asyncpg.Connection, found: Sequence[CountedVisit]) -> set[str]:
-    """Stores the visits it does not know yet; returns their ids."""
-    if not found:
-        return set()
-    rows = await conn.fetch(
-        f"""INSERT INTO cap_visits ({_COLUMNS})
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::smallint[], $6::text[],
-                                 $7::text[], $8::text[])
-            ON CONFLICT (visit_id) DO NOTHING RETURNING visit_id""",
-        *(list(column) for column in zip(*map(dataclasses.astuple, found), strict=True)),
-    )
-    return {row["visit_id"] for row in rows}

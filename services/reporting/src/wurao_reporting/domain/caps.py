@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from wurao_reporting.domain.periods import region_ancestors
+from wurao_reporting.domain.periods import DEEPEST, region_scopes
 
 AT_CAP, NEAR_CAP = "caps.units_at_cap", "caps.units_near_cap"
 STANDINGS = (AT_CAP, NEAR_CAP)
@@ -92,8 +92,17 @@ def standing(visits: Iterable[CountedVisit], policy: CapPolicy) -> str | None:
     """AT_CAP, NEAR_CAP or None for one unit's counted visits of one year."""
     used: dict[str, set[str]] = {ACROSS_LEVELS: set()}
     for visit in visits:
-        used.setdefault(visit.level, set()).add(visit.occasion)
-        used[ACROSS_LEVELS].add(visit.occasion)
+        _use(used, visit)
+    return _judged(used, policy)
+
+
+def _use(used: dict[str, set[str]], visit: CountedVisit) -> None:
+    """Counts the visit's occasion on its level's counter and across levels."""
+    used.setdefault(visit.level, set()).add(visit.occasion)
+    used[ACROSS_LEVELS].add(visit.occasion)
+
+
+def _judged(used: dict[str, set[str]], policy: CapPolicy) -> str | None:
     caps = [(len(used.get(cap, ())), allowed) for cap, allowed in policy.yearly.items()]
     if any(used >= allowed for used, allowed in caps if used):
         return AT_CAP
@@ -112,29 +121,50 @@ States = Counter
 
 def states(visits: Iterable[CountedVisit], policies: Iterable[CapPolicy]) -> States:
     """How the number of units at and near a cap changes at each month's end, in every scope, from their counted
-    visits (a month's state is the sum of the year's changes up to it)."""
+    visits (a month's state is the sum of the year's changes up to it). A unit's standing can change only in a month
+    with a visit of its own or a new policy in force, so only those months are judged."""
     policies = list(policies)
     by_unit_year: dict[tuple[str, int], list[CountedVisit]] = {}
     for visit in visits:
         by_unit_year.setdefault((visit.unit_id, visit.year), []).append(visit)
+    in_force_by_year: dict[int, list[CapPolicy | None]] = {}
     found: States = Counter()
+
+    def add(scopes: Iterable[tuple[str, str]], year: int, month: int, metric: str, delta: int) -> None:
+        for kind, scope in scopes:
+            key = (kind, scope, year, month, metric)
+            found[key] = found.get(key, 0) + delta
+
     for (unit_id, year), visits_of_year in by_unit_year.items():
-        region = max(visits_of_year, key=lambda v: (v.month, v.visit_id)).region  # its latest visit's
-        standing_before: set[tuple[str, str, str]] = set()
-        for month in range(min(v.month for v in visits_of_year), 13):
-            so_far = [visit for visit in visits_of_year if visit.month <= month]
-            policy = in_force(policies, month_end(year, month))
-            metric = standing(so_far, policy) if policy else None
-            standing_now: set[tuple[str, str, str]] = set()
-            if metric is not None:
-                scopes = [("region", code) for code in region_ancestors(region)]
-                scopes += [("unit", unit_id)] + [("office", office) for office in {v.office_id for v in so_far}]
-                standing_now = {(kind, scope, metric) for kind, scope in scopes}
-            for kind, scope, counted in standing_now - standing_before:
-                found[(kind, scope, year, month, counted)] += 1
-            for kind, scope, counted in standing_before - standing_now:
-                found[(kind, scope, year, month, counted)] -= 1
-            standing_before = standing_now
+        if year not in in_force_by_year:  # index 0 unused: months count from 1
+            in_force_by_year[year] = [None, *(in_force(policies, month_end(year, m)) for m in range(1, 13))]
+        policy_of_month = in_force_by_year[year]
+        visits_of_year.sort(key=lambda v: (v.month, v.visit_id))
+        scopes = [*region_scopes(visits_of_year[-1].region, DEEPEST), ("unit", unit_id)]  # its latest visit's region
+        turns = {visit.month for visit in visits_of_year}
+        turns.update(
+            m for m in range(visits_of_year[0].month + 1, 13) if policy_of_month[m] is not policy_of_month[m - 1]
+        )
+        used: dict[str, set[str]] = {ACROSS_LEVELS: set()}
+        offices: list[tuple[str, str]] = []  # each office that counted a visit, in the order of its first
+        counted, metric_before, offices_before = 0, None, 0
+        for month in sorted(turns):
+            while counted < len(visits_of_year) and visits_of_year[counted].month <= month:
+                visit = visits_of_year[counted]
+                _use(used, visit)
+                if ("office", visit.office_id) not in offices:
+                    offices.append(("office", visit.office_id))
+                counted += 1
+            policy = policy_of_month[month]
+            metric = _judged(used, policy) if policy else None
+            if metric != metric_before:  # every scope leaves its old standing and takes the new one
+                if metric_before is not None:
+                    add([*scopes, *offices[:offices_before]], year, month, metric_before, -1)
+                if metric is not None:
+                    add([*scopes, *offices], year, month, metric, 1)
+            elif metric is not None:  # the offices new to the unit take its standing
+                add(offices[offices_before:], year, month, metric, 1)
+            metric_before, offices_before = metric, len(offices)
     return found
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 CHINA = timezone(timedelta(hours=8))
 REGION_DEPTHS = (2, 4, 6, 9, 12)
+DEEPEST = REGION_DEPTHS[-1]
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
@@ -44,10 +46,18 @@ def is_region(code: str) -> bool:
     return code.isascii() and code.isdigit() and len(code) in REGION_DEPTHS
 
 
-def region_ancestors(region: str, *, deepest: int = 12) -> list[str]:
+def region_ancestors(region: str, *, deepest: int = DEEPEST) -> list[str]:
     """`431024106` -> ['43', '4310', '431024', '431024106']: every region the code lies in, itself included,
     down to `deepest` digits."""
-    return [region[:depth] for depth in REGION_DEPTHS if depth <= min(len(region), deepest)]
+    deepest = min(len(region), deepest)
+    return [region[:depth] for depth in REGION_DEPTHS if depth <= deepest]
+
+
+@lru_cache(maxsize=1 << 16)
+def region_scopes(region: str, deepest: int) -> tuple[tuple[str, str], ...]:
+    """The ("region", code) scopes of `region_ancestors(region, deepest=deepest)`: every event asks, with the same
+    arguments for the same region (each call's arguments are the cache's key)."""
+    return tuple(("region", code) for code in region_ancestors(region, deepest=deepest))
 
 
 def year_problem(year: int) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from wurao_reporting.domain.periods import Month, china_date, month_of, region_ancestors
+from wurao_reporting.domain.periods import DEEPEST, Month, china_date, month_of, region_scopes
 
 REFUSAL_REASONS = ("no_code", "code_invalid", "cap_reached", "out_of_scope", "negative_list_breach")
 SEVERITIES = ("low", "medium", "high")
@@ -27,13 +27,13 @@ class Tally:
     metrics: dict[str, int]
     office_id: str | None = None
     unit_id: str | None = None
-    deepest_region: int = 12
+    deepest_region: int = DEEPEST
     office_only: bool = False  # counted for its office alone (a joint visit's other items, see `visit`)
 
     def scopes(self) -> list[tuple[str, str]]:
         if self.office_only:
             return [("office", self.office_id)] if self.office_id else []
-        found = [("region", code) for code in region_ancestors(self.region, deepest=self.deepest_region)]
+        found = list(region_scopes(self.region, self.deepest_region))
         if self.office_id:
             found.append(("office", self.office_id))
         if self.unit_id:

@@ -18,16 +18,10 @@ async def learn(
     scope id, year, month, metric). A new policy may change the standing of every unit from its year on."""
     if not visits and not policies:
         return {}
-    known = await stored.policies(conn)
-    versions = {policy.version for policy in known}
-    fresh = list({p.version: p for p in reversed(policies) if p.version not in versions}.values())  # first wins
+    policies = list({p.version: p for p in reversed(policies)}.values())  # of one version, the first wins
     visits = list({visit.visit_id: visit for visit in reversed(visits)}.values())
-    before = await stored.visits_of(
-        conn,
-        {(visit.unit_id, visit.year) for visit in visits},
-        from_year=min((policy.effective_from.year for policy in fresh), default=None),
-    )
-    added = await stored.add_visits(conn, visits)
-    await stored.add_policies(conn, fresh)
-    after = [*before, *(visit for visit in visits if visit.visit_id in added)]
-    return changes(states(before, known), states(after, [*known, *fresh]))
+    known = await stored.learn(conn, visits, policies)
+    versions = {policy.version for policy in known.policies}
+    fresh = [policy for policy in policies if policy.version not in versions]
+    after = [*known.visits, *(visit for visit in visits if visit.visit_id in known.added)]
+    return changes(states(known.visits, known.policies), states(after, [*known.policies, *fresh]))
