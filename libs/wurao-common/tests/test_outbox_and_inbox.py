@@ -88,6 +88,28 @@ async def test_a_change_recorded_with_its_event_writes_both_or_neither(bus_pool)
     assert await bus_pool.fetchval("SELECT n FROM applied") == 7
 
 
+async def test_a_change_recorded_with_its_event_outside_a_transaction_is_one_atomic_statement(bus_pool):
+    """Without a transaction the statement is the change's whole transaction: both rows, or (the change fails)
+    neither; an event alone is still refused outside one."""
+    async with bus_pool.acquire() as conn:
+        await record(
+            conn,
+            Event(type="test.x.happened", region="43", data={"n": 7}),
+            change="INSERT INTO applied (event_id, n) VALUES ($1, $2)",
+            args=(uuid.uuid4(), 7),
+        )
+        with pytest.raises(asyncpg.NotNullViolationError):
+            await record(
+                conn,
+                Event(type="test.x.happened", region="43", data={"n": 8}),
+                change="INSERT INTO applied (event_id, n) VALUES ($1, $2)",
+                args=(uuid.uuid4(), None),
+            )
+        assert not conn.is_in_transaction()
+    assert await bus_pool.fetchval("SELECT count(*) FROM outbox") == 1
+    assert await bus_pool.fetchval("SELECT n FROM applied") == 7
+
+
 async def test_events_flow_from_outbox_to_consumer_once_each(bus_pool, nats_client):
     kind = _kind()
     relay = OutboxRelay(bus_pool, nats_client)

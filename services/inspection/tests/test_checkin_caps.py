@@ -9,7 +9,7 @@ from collections import Counter as Tally
 
 import pytest
 
-from wurao_inspection.adapters import visits
+from wurao_inspection.adapters import counters, visits
 from wurao_inspection.domain.scan import CapReached, Unavailable
 from wurao_inspection.domain.visits import Visit
 from wurao_inspection.usecases.visits import check_in
@@ -213,4 +213,59 @@ async def test_a_check_in_sharing_the_units_lock_never_writes_a_lost_counter_fro
 
     assert [type(outcome).__name__ for outcome in outcomes] == ["Visit", "CapReached"]
     assert await counted_visits(deps.pool, unit_id) == 2
+    assert await disagreements(deps.counters.redis, deps.pool) == []
+
+
+async def held_advisory_locks(pool) -> int:
+    """Advisory locks held in the test's database (pg_locks shows the whole server's)."""
+    return await pool.fetchval(
+        """SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
+    )
+
+
+async def test_no_check_in_leaves_a_lock_behind_whatever_its_outcome(deps, plan, as_unit, now):
+    """A check-in's locks are session-level until its visit is written: admitted, retried, capped, refused or
+    failed, its pooled connection ends holding none, and the unit's next check-in runs."""
+    await plan.policy(version=2, county=2, across=9)
+    unit_id = await plan.unit()
+    coded = await plan.item(per_unit_cap=1)
+    caller = as_unit(unit_id)
+    outcomes = [
+        await check_in(deps, caller, coded.code, now=now, request_id="r-1"),
+        await check_in(deps, caller, coded.code, now=now, request_id="r-1"),  # the retry: the first visit
+        await check_in(deps, caller, coded.code, now=now),  # the item's cap of 1 is reached
+        await check_in(deps, as_unit("u-not-registered"), coded.code, now=now),
+    ]
+    async with counters.connect("redis://127.0.0.1:1/0") as nowhere:
+        cut_off = type(deps)(pool=deps.pool, counters=nowhere, keys=deps.keys)
+        outcomes.append(await check_in(cut_off, caller, (await plan.item()).code, now=now))
+
+    kinds = [type(outcome).__name__ for outcome in outcomes]
+    assert kinds == ["Visit", "Visit", "CapReached", "NotAllowed", "Unavailable"]
+    assert outcomes[0].id == outcomes[1].id
+    assert await held_advisory_locks(deps.pool) == 0
+    assert isinstance(await check_in(deps, caller, (await plan.item()).code, now=now), Visit)
+
+
+async def test_a_check_in_cancelled_before_its_visit_commits_gives_back_its_locks_and_increments(
+    deps, plan, as_unit, now, disagreements
+):
+    """The client goes away while the visit is being written: nothing is counted, no lock stays held, and the
+    unit's next check-in is admitted."""
+    await plan.policy(version=2, county=1, across=9)
+    unit_id = await plan.unit()
+    first, second = await plan.item(), await plan.item()
+    caller = as_unit(unit_id)
+    async with deps.pool.acquire() as blocker, blocker.transaction():
+        await blocker.execute("LOCK TABLE visits IN SHARE MODE")  # the visit insert waits
+        in_flight = asyncio.create_task(check_in(deps, caller, first.code, now=now))
+        await until_blocked(blocker)
+        in_flight.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await in_flight
+
+    assert await held_advisory_locks(deps.pool) == 0
+    assert await counted_visits(deps.pool, unit_id) == 0
+    assert isinstance(await check_in(deps, caller, second.code, now=now), Visit), "the county cap of 1 had room"
     assert await disagreements(deps.counters.redis, deps.pool) == []

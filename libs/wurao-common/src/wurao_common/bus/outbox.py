@@ -36,8 +36,9 @@ tracer = trace.get_tracer("wurao.outbox")
 
 async def record(conn: asyncpg.Connection, event: Event, *, change: str | None = None, args: Sequence = ()) -> None:
     """Writes the event in the caller's transaction. With `change` (an INSERT, UPDATE or DELETE taking `args` as
-    $1, $2, ...), the change and its event are written by one statement: one round trip instead of two."""
-    if not conn.is_in_transaction():
+    $1, $2, ...), the change and its event are written by one statement: one round trip instead of two, and
+    atomic on its own, so it may run outside a transaction (then it is the change's whole transaction)."""
+    if change is None and not conn.is_in_transaction():
         raise RuntimeError("outbox.record must run inside the state change's transaction")
     if event.traceparent is None:
         event = Event(**{**event.__dict__, "traceparent": current_traceparent()})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -21,37 +23,96 @@ Conn = asyncpg.Connection | asyncpg.Pool
 UNIT_LOCK = 0x7761_7572
 
 
+@dataclass
+class Hold:
+    """The locks a check-in holds at session level, from before it reads anything until its visit commits (see
+    `hold_for_check_in`). `released` once they are given up, or handed over to the transaction that writes the
+    visit (see `handover`)."""
+
+    unit_id: str
+    request_lock: str | None  # request_ids.lock_name of the check-in's request id, if it has one
+    exclusive: bool
+    released: bool = False
+
+    def handover(self, first: int) -> tuple[str, list]:
+        """SQL (its parameters numbered from `$first`, their values) that takes each lock again for the
+        statement's transaction, then lets its session hold go: the locks are held without a gap until that
+        transaction commits or rolls back. CASE, not AND/OR: PostgreSQL evaluates a CASE's branches in order."""
+        mode = "" if self.exclusive else "_shared"
+        locks = [(mode, UNIT_LOCK, self.unit_id)]
+        if self.request_lock is not None:
+            locks.append(("", request_ids.REQUEST_LOCK, self.request_lock))
+        moves = []
+        for n, (kind, _, _) in enumerate(locks):
+            key = f"${first + 2 * n}, hashtext(${first + 2 * n + 1})"
+            held = f"pg_advisory_xact_lock{kind}({key})::text IS NOT NULL"
+            moves.append(f"CASE WHEN {held} THEN pg_advisory_unlock{kind}({key}) END")
+        return ", ".join(moves), [value for _, namespace, name in locks for value in (namespace, name)]
+
+
 async def hold_for_check_in(
-    conn: asyncpg.Connection, unit_id: str, request_id: str | None, *, exclusive: bool = False
-) -> bool:
-    """The locks a check-in (or an emergency registration) of the unit takes, in one statement, before it reads
-    anything: the request's, so that retries of one request run one after the other and the second finds the
-    first's visit; and the unit's, held from before its counters move until its visit commits or rolls back.
+    conn: asyncpg.Connection, unit_id: str, request_lock: str | None, *, exclusive: bool = False
+) -> Hold:
+    """The session-level locks a check-in (or an emergency registration, or a joint visit) of the unit takes, in
+    one statement, before it reads anything: its request's (`request_lock`, see request_ids.lock_name), so that
+    retries of one request run one after the other and the second finds the first's visit; and the unit's, held
+    from before its counters move until its visit commits or rolls back.
 
     The unit's lock is taken exclusively when no other check-in of the unit holds it (always, with `exclusive`,
-    waiting for them), else shared. Returns whether it is exclusive: then no increment the transaction cannot see
-    is in flight, so what it counts in PostgreSQL is exact, and it may write a missing counter from the count
-    (see admit.lua). Shared, concurrent check-ins of one unit run side by side, and a missing counter is
-    reported, not written: an increment of another check-in in flight may have been lost with it."""
-    unit = "$1, hashtext($2)" if request_id is None else "$3, hashtext($4)"
+    waiting for them), else shared. Exclusive, no increment the check-in cannot see is in flight, so what it
+    counts in PostgreSQL is exact, and it may write a missing counter from the count (see admit.lua). Shared,
+    concurrent check-ins of one unit run side by side, and a missing counter is reported, not written: an
+    increment of another check-in in flight may have been lost with it.
+
+    Session-level, so that the check-in reads and writes without a transaction around them (two round trips
+    fewer): the locks outlive each statement, and the caller hands them over to the transaction that writes the
+    visit (`Hold.handover`) or gives them up (`release`)."""
+    unit = "$1, hashtext($2)" if request_lock is None else "$3, hashtext($4)"
     # CASE, not AND/OR: PostgreSQL evaluates a CASE's branches only as needed, never a boolean's in a set order.
     unit_lock = (
-        f"pg_advisory_xact_lock({unit}), true AS exclusive"
+        f"pg_advisory_lock({unit}), true AS exclusive"
         if exclusive
-        else f"""CASE WHEN pg_try_advisory_xact_lock({unit}) THEN true
-                      WHEN pg_advisory_xact_lock_shared({unit})::text IS NOT NULL THEN false END AS exclusive"""
+        else f"""CASE WHEN pg_try_advisory_lock({unit}) THEN true
+                      WHEN pg_advisory_lock_shared({unit})::text IS NOT NULL THEN false END AS exclusive"""
     )
-    if request_id is None:
-        row = await conn.fetchrow(f"SELECT {unit_lock}", UNIT_LOCK, unit_id)
-    else:
-        row = await conn.fetchrow(
-            f"SELECT pg_advisory_xact_lock($1, hashtext($2)), {unit_lock}",
-            request_ids.REQUEST_LOCK,
-            request_ids.lock_name(f"visit\n{unit_id}", request_id),
-            UNIT_LOCK,
-            unit_id,
-        )
-    return row["exclusive"] is True
+    try:
+        if request_lock is None:
+            row = await conn.fetchrow(f"SELECT {unit_lock}", UNIT_LOCK, unit_id)
+        else:
+            row = await conn.fetchrow(
+                f"SELECT pg_advisory_lock($1, hashtext($2)), {unit_lock}",
+                request_ids.REQUEST_LOCK,
+                request_lock,
+                UNIT_LOCK,
+                unit_id,
+            )
+    except BaseException:  # cancelled while waiting, say: some of the locks may be held
+        await asyncio.shield(_unlock_all(conn))
+        raise
+    return Hold(unit_id, request_lock, exclusive=row["exclusive"] is True)
+
+
+async def hand_over(conn: asyncpg.Connection, hold: Hold) -> None:
+    """Inside the transaction that writes the check-in's visits: it holds the check-in's locks until it ends."""
+    handover, args = hold.handover(1)
+    await conn.execute(f"SELECT {handover}", *args)
+    hold.released = True
+
+
+async def release(conn: asyncpg.Connection, hold: Hold) -> None:
+    """Gives up a check-in's session-level locks (the connection holds no other). A connection that cannot say
+    it did is closed, which ends its session and every lock it held."""
+    if not hold.released:
+        hold.released = True
+        await _unlock_all(conn)
+
+
+async def _unlock_all(conn: asyncpg.Connection) -> None:
+    try:
+        await conn.execute("SELECT pg_advisory_unlock_all()")
+    except BaseException:
+        conn.terminate()
+        raise
 
 
 async def hold_unit(conn: asyncpg.Connection, unit_id: str) -> None:
@@ -93,9 +154,22 @@ def from_row(row: asyncpg.Record) -> Visit:
     )
 
 
-async def insert(conn: asyncpg.Connection, visit: Visit, *, request_id: str | None) -> None:
+_VISIT_COLUMNS = """id, item_id, code_number, office_id, office_level, office_region, unit_id, unit_region,
+    inspected_at, registered_at, period_year, counted, registration, late, emergency_reason, request_id, registered_by,
+    inspectors_present, joint_visit_id, counts_toward_unit"""
+_VISIT_VALUES = ", ".join(f"${n}" for n in range(1, 21))
+
+
+async def insert(conn: asyncpg.Connection, visit: Visit, *, request_id: str | None, hold: Hold | None = None) -> None:
     """The visit and its checked-in event, in one statement. Raises asyncpg.UniqueViolationError when the unit
-    already used `request_id`."""
+    already used `request_id`. With `hold` (the check-in's session-level locks, outside a transaction), the
+    statement is the visit's whole transaction and takes the locks over until it commits."""
+    if hold is None:
+        change = f"INSERT INTO visits ({_VISIT_COLUMNS}) VALUES ({_VISIT_VALUES})"
+        extra: list = []
+    else:
+        handover, extra = hold.handover(21)
+        change = f"INSERT INTO visits ({_VISIT_COLUMNS}) SELECT {_VISIT_VALUES} FROM (SELECT {handover}) AS held"
     await outbox.record(
         conn,
         Event(
@@ -104,11 +178,7 @@ async def insert(conn: asyncpg.Connection, visit: Visit, *, request_id: str | No
             subject=f"visit/{visit.id}",
             data=visit.event_data(),
         ),
-        change="""INSERT INTO visits (id, item_id, code_number, office_id, office_level, office_region, unit_id,
-                                      unit_region, inspected_at, registered_at, period_year, counted, registration,
-                                      late, emergency_reason, request_id, registered_by, inspectors_present,
-                                      joint_visit_id, counts_toward_unit)
-                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)""",
+        change=change,
         args=(
             uuid.UUID(visit.id),
             uuid.UUID(visit.item_id),
@@ -130,8 +200,11 @@ async def insert(conn: asyncpg.Connection, visit: Visit, *, request_id: str | No
             _json(visit.inspectors_present),
             uuid.UUID(visit.joint_visit_id) if visit.joint_visit_id else None,
             visit.counts_toward_unit,
+            *extra,
         ),
     )
+    if hold is not None:
+        hold.released = True
 
 
 async def insert_joint(conn: asyncpg.Connection, joint: JointVisit, *, request_id: str | None) -> None:

@@ -1,8 +1,9 @@
 """Visits: check-in at the gate, emergency registration afterwards, completion.
 
-The check-in hot path is one PostgreSQL transaction and one Lua call: inside the transaction the unit's lock is
-taken (exclusive unless another check-in of the unit holds it), admit.lua checks and increments every counter, and
-the visit and its event are written. PostgreSQL is the truth: if the visit does not commit, its increments are
+The check-in hot path is three PostgreSQL round trips and one Lua call: the unit's lock is taken (exclusive unless
+another check-in of the unit holds it; session-level, see adapters.visits.hold_for_check_in), the scene is read,
+admit.lua checks and increments every counter, and the visit and its event are written by one statement, which
+takes the locks over until it commits. PostgreSQL is the truth: if the visit does not commit, its increments are
 taken back (counting.settle); a counter Redis does not hold (a unit's first check-in of a period, or Redis lost
 it) is written from the visits PostgreSQL counts by the same Lua call, before its decision, when the check-in
 holds the unit's lock exclusively (the count is exact only then); a check-in beside another of the unit tries
@@ -77,7 +78,7 @@ class Admission:
 
 Outcome = Visit | Refused | Forged | NotAllowed | Invalid
 JointOutcome = JointVisit | JointRefused | Unavailable | NotAllowed | Invalid
-# Judges a check-in in its transaction, given whether to wait for the unit's exclusive lock.
+# Judges a check-in under its locks, given whether it holds the unit's lock exclusively.
 Prepare = Callable[[asyncpg.Connection, bool], Awaitable[Admission | Outcome | JointOutcome]]
 
 
@@ -94,9 +95,9 @@ async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, requ
         return claims
     visit_id = str(uuid.uuid4())
 
+    unit_id = caller.unit_id or ""
+
     async def prepare(conn: asyncpg.Connection, exclusive: bool) -> Admission | Outcome:
-        unit_id = caller.unit_id or ""
-        exclusive = await visits.hold_for_check_in(conn, unit_id, request_id, exclusive=exclusive)
         facts = await read_facts(conn, claims, unit_id, now, request_id=request_id, counted=exclusive)
         unit = own_unit(caller, facts.unit)
         if isinstance(unit, NotAllowed):
@@ -109,7 +110,7 @@ async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, requ
         visit = new_visit(visit_id, found.item, unit, inspected_at=now, registered_at=now, registered_by=caller.subject)
         return _admission(found, visit, facts.counted)
 
-    return await _record(deps, prepare, request_id=request_id, now=now)
+    return await _record(deps, prepare, unit_id=unit_id, request_id=request_id, now=now)
 
 
 async def check_in_joint(
@@ -135,11 +136,9 @@ async def check_in_joint(
     claims = [await read_code(deps, code) for code in codes]
     joint_id, visit_ids = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in codes]
 
+    unit_id = caller.unit_id or ""
+
     async def prepare(conn: asyncpg.Connection, exclusive: bool) -> Admission | JointOutcome:
-        unit_id = caller.unit_id or ""
-        if request_id:
-            await request_ids.hold(conn, f"joint\n{unit_id}", request_id)
-        exclusive = await visits.hold_for_check_in(conn, unit_id, None, exclusive=exclusive)  # until it commits
         unit = await unit_of(conn, caller)
         if isinstance(unit, NotAllowed):
             return unit
@@ -167,7 +166,7 @@ async def check_in_joint(
         counts = caps.tally(counters, await visits.counted_groups(conn, unit.id, counters)) if exclusive else None
         return Admission(tuple(scenes), occasion.visits, counters, occasion, counts)
 
-    return await _record(deps, prepare, request_id=request_id, now=now)
+    return await _record(deps, prepare, unit_id=unit_id, request_id=request_id, now=now, scope="joint")
 
 
 async def register_emergency_visit(
@@ -196,7 +195,6 @@ async def register_emergency_visit(
     visit_id = str(uuid.uuid4())
 
     async def prepare(conn: asyncpg.Connection, exclusive: bool) -> Admission | Outcome:
-        exclusive = await visits.hold_for_check_in(conn, unit_id, request_id, exclusive=exclusive)
         facts = await read_facts(conn, claims, unit_id, inspected_at, request_id=request_id, counted=exclusive)
         unit = facts.unit
         if unit is None or not caller.can_reach(unit.region):
@@ -228,7 +226,7 @@ async def register_emergency_visit(
         )
         return _admission(found, visit, facts.counted)
 
-    return await _record(deps, prepare, request_id=request_id, now=now)
+    return await _record(deps, prepare, unit_id=unit_id, request_id=request_id, now=now)
 
 
 async def _judged(
@@ -249,13 +247,17 @@ def _admission(
     return Admission((found,), (visit,), counters, counts=counts)
 
 
-async def _record(deps: Deps, prepare: Prepare, *, request_id: str | None, now: datetime):
-    # One connection throughout: the second attempt never queues again behind other check-ins. The first takes the
-    # unit's lock exclusively only when no other check-in of the unit holds it; if it had to share it and a counter
-    # is missing, the second waits for the unit to itself (the count is exact only then) and writes it.
+async def _record(
+    deps: Deps, prepare: Prepare, *, unit_id: str, request_id: str | None, now: datetime, scope: str = "visit"
+):
+    """Runs a check-in of the unit (`scope`: what its request id names, see request_ids.lock_name). One connection
+    throughout: the second attempt never queues again behind other check-ins. The first takes the unit's lock
+    exclusively only when no other check-in of the unit holds it; if it had to share it and a counter is missing,
+    the second waits for the unit to itself (the count is exact only then) and writes it."""
+    request_lock = request_ids.lock_name(f"{scope}\n{unit_id}", request_id) if request_id else None
     async with deps.pool.acquire() as conn:
         for exclusive in (False, True):
-            outcome = await _attempt(deps, conn, prepare, exclusive=exclusive, request_id=request_id, now=now)
+            outcome = await _attempt(deps, conn, prepare, unit_id, request_lock, exclusive, request_id, now)
             if not isinstance(outcome, Missing):
                 return outcome
     return Unavailable("the cap counters are being rebuilt; nothing was counted, try again")
@@ -265,41 +267,53 @@ async def _attempt(
     deps: Deps,
     conn: asyncpg.Connection,
     prepare: Prepare,
-    *,
+    unit_id: str,
+    request_lock: str | None,
     exclusive: bool,
     request_id: str | None,
     now: datetime,
 ):
+    """Without a transaction until the visit is written: the check-in's locks are session-level (see
+    visits.hold_for_check_in), its reads autocommit, and a single visit is written with its event by one
+    statement that takes the locks over until it commits (3 PostgreSQL round trips, not 5 with BEGIN and COMMIT).
+    A joint visit's rows, and a capped check-in's refusal, are written in one transaction."""
     admission: Admission | Outcome | None = None
+    hold: visits.Hold | None = None
     sent = False  # once admit.lua may have run, a failure must settle: a lost reply does not mean "not counted"
     try:
-        async with conn.transaction():
-            admission = await prepare(conn, exclusive)
-            if not isinstance(admission, Admission):
-                return admission
-            if admission.counters:  # the unit's lock is held since prepare
-                sent = True
-                result = await deps.counters.admit(
-                    admission.counters, admission.occasion, counts=admission.counts, now=now
-                )
-                if isinstance(result, Missing):
-                    return result
-                if result.written:
-                    log.info("wrote %d cap counter(s) of unit %s from PostgreSQL", result.written, admission.unit_id)
-                if isinstance(result, Full):
+        hold = await visits.hold_for_check_in(conn, unit_id, request_lock, exclusive=exclusive)
+        admission = await prepare(conn, hold.exclusive)
+        if not isinstance(admission, Admission):
+            return admission
+        if admission.counters:  # the unit's lock is held since prepare
+            sent = True
+            result = await deps.counters.admit(admission.counters, admission.occasion, counts=admission.counts, now=now)
+            if isinstance(result, Missing):
+                return result
+            if result.written:
+                log.info("wrote %d cap counter(s) of unit %s from PostgreSQL", result.written, admission.unit_id)
+            if isinstance(result, Full):
+                async with conn.transaction():
+                    await visits.hand_over(conn, hold)
                     capped = await _cap_reached(conn, deps, admission, result, now)
                     await _record_capped(conn, admission, capped, request_id, now)
-                    return capped
-            if admission.joint:
+                return capped
+        if admission.joint:
+            async with conn.transaction():
+                await visits.hand_over(conn, hold)
                 await visits.insert_joint(conn, admission.joint, request_id=request_id)
-            for visit in admission.visits:
-                await visits.insert(conn, visit, request_id=None if admission.joint else request_id)
+                for visit in admission.visits:
+                    await visits.insert(conn, visit, request_id=None)
+        else:
+            await visits.insert(conn, admission.visits[0], request_id=request_id, hold=hold)
         return admission.joint or admission.visits[0]
     except BaseException as error:  # a cancelled request (client gone) must give its increments back too
         if isinstance(error, RedisError):
             log.warning("cap counters unreachable: %s", error)
         else:
             log.warning("a check-in failed after it was judged", exc_info=isinstance(error, Exception))
+        if hold is not None:  # first: settling waits for every other check-in of the unit to end
+            await asyncio.shield(_release(conn, hold))
         if sent and isinstance(admission, Admission):
             await asyncio.shield(
                 counting.settle(
@@ -315,6 +329,17 @@ async def _attempt(
         if isinstance(error, RedisError):
             return Unavailable("the cap counters cannot be reached; nothing was counted, try again")
         return Unavailable("the visit could not be recorded; nothing was counted, try again")
+    finally:
+        if hold is not None:
+            await asyncio.shield(_release(conn, hold))
+
+
+async def _release(conn: asyncpg.Connection, hold: visits.Hold) -> None:
+    """Gives the check-in's locks up if it still holds them; a failure to (the connection is closed) is logged."""
+    try:
+        await visits.release(conn, hold)
+    except Exception:
+        log.exception("could not release a check-in's locks; its connection was closed")
 
 
 async def _cap_reached(
