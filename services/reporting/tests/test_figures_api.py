@@ -112,6 +112,39 @@ async def test_items_refusals_findings_complaints_and_tasks_are_counted(apply, r
     assert tasks["meanDaysToClose"] == {"value": 10.0, "lastYear": None}
 
 
+async def test_open_and_overdue_tasks_count_each_open_task_once_in_every_scope_and_a_closed_one_nowhere(
+    apply, reporting, jwt_keys
+):
+    item = str(uuid.uuid4())
+    open_task, overdue, closed = (str(uuid.uuid4()) for _ in range(3))
+    await apply(
+        t.visit(item_id=item),  # reporting learns the office's and the unit's regions from it
+        t.task_opened(open_task, item_id=item, deadline="2100-01-01"),
+        t.task_opened(overdue, item_id=item, deadline="2026-03-05"),
+        t.task_opened(overdue, item_id=item, deadline="2026-03-05"),  # told again (another event): still one task
+        t.task_opened(closed, item_id=item, deadline="2026-03-05"),
+        t.task_step("closed", closed, item_id=item, onTime=False, deadline="2026-03-05"),
+        t.task_step("closed", closed, item_id=item, onTime=False, deadline="2026-03-05"),  # closed twice: once
+        t.task_step("closed", str(uuid.uuid4()), item_id=item, onTime=True, deadline="2026-03-31"),  # never seen open
+    )
+    states = "rectification { stillOpen { value } overdue { value } }"
+    query = f"""query($r: String!, $o: ID!, $u: ID!) {{
+      regionFigures(region: $r, year: 2026) {{ months {{ {states} }} }}
+      officeFigures(officeId: $o, year: 2026) {{ wholeYear {{ {states} }} }}
+      unitFigures(unitId: $u, year: 2026) {{ wholeYear {{ {states} }} }} }}"""
+    for region in ("4399", t.OFFICE_REGION, "439901101", t.UNIT_REGION):
+        body = await graphql(
+            reporting, query, {"r": region, "o": t.OFFICE, "u": t.UNIT}, headers=headers(jwt_keys, region=t.CITY)
+        )
+        assert "errors" not in body, body
+        found = body["data"]
+        march = found["regionFigures"]["months"][2]["rectification"]
+        assert (march["stillOpen"]["value"], march["overdue"]["value"]) == (2, 1), region
+        for scope in ("officeFigures", "unitFigures"):
+            year = found[scope]["wholeYear"]["rectification"]
+            assert (year["stillOpen"]["value"], year["overdue"]["value"]) == (2, 1), scope
+
+
 async def test_complaints_are_not_shown_below_the_county(apply, reporting, jwt_keys):
     await apply(t.complaint("other"))
     assert (await figures_of(reporting, jwt_keys, t.OFFICE_REGION))["wholeYear"]["complaints"]["total"]["value"] == 1

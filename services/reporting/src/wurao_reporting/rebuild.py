@@ -28,7 +28,18 @@ from wurao_reporting.app import MIGRATIONS
 from wurao_reporting.consumers import SUBSCRIPTIONS
 
 log = logging.getLogger("wurao.reporting.rebuild")
-READ_MODELS = ("figures", "facts", "items", "offices", "units", "tasks", "office_load", "cap_policies", "cap_visits")
+READ_MODELS = (
+    "figures",
+    "open_tasks",
+    "facts",
+    "items",
+    "offices",
+    "units",
+    "tasks",
+    "office_load",
+    "cap_policies",
+    "cap_visits",
+)
 
 
 async def _empty(pool: asyncpg.Pool, durables: list[str]) -> None:

@@ -4,8 +4,8 @@ steady rate, and province-wide figures on Hunan-scale data beside a one-office r
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
+import dataclasses
 import gzip
 import os
 import random
@@ -28,7 +28,7 @@ from wurao_devstack.bench.fast_paths import OFFICE_IDS, OFFICE_QUERY
 from wurao_devstack.bench.load import GraphQLWorker, Result, cpu_counter, run
 from wurao_devstack.stack import Stack, cpu_seconds
 from wurao_reporting.domain import tallies
-from wurao_reporting.usecases.effects import FIGURES_CHANGED
+from wurao_reporting.usecases.effects import FIGURES_CHANGED, Effects
 
 BENCH_CITY = "4398"  # no seeded region: the pipeline's events touch no figure the demo shows
 RATE = 500  # events per second for the delay measurement
@@ -215,10 +215,23 @@ async def figure_delay(stack: Stack, *, seconds: float, concurrency: int) -> Non
 # Hunan at scale: real village codes, 150,000 visits a year over two years, tallied by reporting's own rules.
 VISITS_PER_YEAR = 150_000
 YEARS = (2025, 2026)
+TASK_COLUMNS = [
+    "task_id",
+    "item_id",
+    "office_id",
+    "unit_id",
+    "region",
+    "year",
+    "month",
+    "opened_at",
+    "deadline",
+    "closed_at",
+]
 REGION_FIGURES = """query($region: String!, $year: Int!) { regionFigures(region: $region, year: $year) {
   visits changeFromLastYear changePercentFromLastYear
   wholeYear { visits { counted { value change } exempt { value } emergency { value } }
-              refusals { total { value } } findings { total { value } } }
+              refusals { total { value } } findings { total { value } }
+              rectification { opened { value } stillOpen { value } overdue { value } } }
   months { period visits { counted { value } } } } }"""
 
 
@@ -228,11 +241,13 @@ def _hunan_villages() -> list[str]:
         return [line.split("\t", 1)[0] for line in rows if len(line.split("\t", 1)[0]) == 12]
 
 
-def _hunan_figures() -> collections.Counter:
-    """The figures rows 300,000 visits and their refusals and findings add up to, by reporting's tally rules."""
+def _hunan_figures() -> tuple[Effects, list[tuple]]:
+    """What 300,000 visits, their refusals and findings, and a rectification task for each finding add up to, by
+    reporting's tally rules: the figures and open tasks (as `Effects` gathers them), and the tasks' rows."""
     rng = random.Random(7)  # noqa: S311 (reproducible data, not a secret)
     villages = _hunan_villages()
-    sums: collections.Counter = collections.Counter()
+    effects, tasks = Effects(), []
+    now = datetime.now(UTC)
     for year in YEARS:
         start = datetime(year, 1, 1, tzinfo=UTC)
         for _ in range(VISITS_PER_YEAR):
@@ -245,39 +260,77 @@ def _hunan_figures() -> collections.Counter:
                 extra[f"refusals.{rng.choice(tallies.REFUSAL_REASONS)}"] = 1
             if rng.random() < 0.08:
                 extra[f"findings.{rng.choice(tallies.SEVERITIES)}"] = 1
-            for kind, scope in tally.scopes():
-                for metric, value in {**tally.metrics, **extra}.items():
-                    sums[(kind, scope, tally.month.year, tally.month.month, metric)] += value
-    return sums
+                tasks.append(_rectified(rng, effects, village, office, at, now))
+            effects.count(dataclasses.replace(tally, metrics={**tally.metrics, **extra}))
+    return effects, tasks
 
 
-async def _load_hunan(stack: Stack) -> int:
-    sums = await asyncio.to_thread(_hunan_figures)
+def _rectified(rng: random.Random, effects: Effects, village: str, office: str, at: datetime, now: datetime) -> tuple:
+    """A finding's task, due in 30 days; nine in ten are closed 5 to 60 days after it opened (if that has come)."""
+    unit, deadline = f"{village}-cwh", (at + timedelta(days=30)).date()
+    opened = tallies.task_opened({"unitRegion": village, "officeId": office, "responsibleUnitId": unit}, at)
+    effects.count(opened)
+    closed_at = at + timedelta(days=rng.randrange(5, 60)) if rng.random() < 0.9 else None
+    if closed_at is not None and closed_at < now:
+        on_time = closed_at.date() <= deadline
+        data = {"onTime": on_time, "officeId": office, "responsibleUnitId": unit}
+        effects.count(tallies.task_closed(data, at=closed_at, region=village, opened_at=at))
+    else:
+        closed_at = None
+        still = tallies.open_task(month=opened.month, region=village, office_id=office, unit_id=unit)
+        effects.count_open(still, deadline, 1)
+    month = opened.month
+    return (
+        str(uuid.uuid4()),
+        str(uuid.uuid4()),
+        office,
+        unit,
+        village,
+        month.year,
+        month.month,
+        at,
+        deadline,
+        closed_at,
+    )
+
+
+async def _add_up(conn: asyncpg.Connection, table: str, key: list[str], value: str, rows: list[tuple]) -> None:
+    """Adds `rows` (key columns, then the value) to what `table` holds already (the demo's own figures)."""
+    await conn.execute(f"CREATE TEMP TABLE hunan (LIKE {table}) ON COMMIT DROP")
+    await conn.copy_records_to_table("hunan", records=rows, columns=[*key, value])
+    await conn.execute(
+        f"""INSERT INTO {table} SELECT * FROM hunan ON CONFLICT ({", ".join(key)})
+            DO UPDATE SET {value} = {table}.{value} + excluded.{value}"""
+    )
+    await conn.execute("DROP TABLE hunan")
+
+
+async def _load_hunan(stack: Stack) -> tuple[int, int, int]:
+    """Figure rows, tasks and tasks still open loaded."""
+    effects, tasks = await asyncio.to_thread(_hunan_figures)
     conn = await asyncpg.connect(_reporting_db(stack))
     try:
         async with conn.transaction():
-            await conn.execute("CREATE TEMP TABLE hunan (LIKE figures) ON COMMIT DROP")
-            await conn.copy_records_to_table(
-                "hunan",
-                records=[(*key, value) for key, value in sums.items()],
-                columns=["scope_kind", "scope_id", "year", "month", "metric", "value"],
+            figures = [(*key, value) for key, value in effects.sums.items()]
+            await _add_up(conn, "figures", ["scope_kind", "scope_id", "year", "month", "metric"], "value", figures)
+            still_open = [(*key, count) for key, count in effects.open_tasks.items()]
+            await _add_up(
+                conn, "open_tasks", ["scope_kind", "scope_id", "year", "month", "deadline"], "tasks", still_open
             )
-            await conn.execute(
-                """INSERT INTO figures SELECT * FROM hunan ON CONFLICT (scope_kind, scope_id, year, metric, month)
-                   DO UPDATE SET value = figures.value + excluded.value"""
-            )
+            await conn.copy_records_to_table("tasks", records=tasks, columns=TASK_COLUMNS)
     finally:
         await conn.close()
-    return len(sums)
+    return len(effects.sums), len(tasks), sum(1 for task in tasks if task[-1] is None)
 
 
 async def hunan_figures(stack: Stack, *, seconds: float, concurrency: int) -> None:
     """Province-wide regionFigures on Hunan-scale data beside a one-office read, both through the gateway."""
     started = time.perf_counter()
-    rows = await _load_hunan(stack)
+    rows, tasks, still_open = await _load_hunan(stack)
     print(
         f"  generated {len(YEARS) * VISITS_PER_YEAR} visits over {len(_hunan_villages())} villages "
-        f"({rows} figure rows) in {time.perf_counter() - started:.1f} s"
+        f"({rows} figure rows; {tasks} rectification tasks, {still_open} still open) "
+        f"in {time.perf_counter() - started:.1f} s"
     )
     callers = [
         {"authorization": f"Bearer {stack.keys.token(Role.OBSERVER, '43', subject=f'auditor-{n}')}"} for n in range(200)

@@ -1,4 +1,4 @@
-"""The `figures` table: sums per scope, month and metric; and open/overdue tasks counted from `tasks`."""
+"""The `figures` table (sums per scope, month and metric) and `open_tasks` (per scope, month and deadline)."""
 
 from __future__ import annotations
 
@@ -26,35 +26,44 @@ async def add_many(conn: asyncpg.Connection, sums: Mapping[tuple[str, str, int, 
     )
 
 
-async def read(pool: asyncpg.Pool, kind: str, scope_id: str, years: Sequence[int]) -> Counts:
+async def add_open_tasks(conn: asyncpg.Connection, counts: Mapping[tuple[str, str, int, int, date], int]) -> None:
+    """Adds to the open tasks keyed (scope kind, scope id, year, month opened, deadline); each key once."""
+    if not any(counts.values()):
+        return
+    await conn.execute(
+        """INSERT INTO open_tasks (scope_kind, scope_id, year, month, deadline, tasks)
+           SELECT r->>0, r->>1, (r->>2)::smallint, (r->>3)::smallint, (r->>4)::date, (r->>5)::integer
+           FROM jsonb_array_elements($1::jsonb) AS r
+           ON CONFLICT (scope_kind, scope_id, year, month, deadline)
+           DO UPDATE SET tasks = open_tasks.tasks + excluded.tasks""",
+        [
+            (kind, scope, year, month, deadline.isoformat(), n)
+            for (kind, scope, year, month, deadline), n in counts.items()
+            if n
+        ],
+    )
+
+
+async def read(pool: asyncpg.Pool, kind: str, scope_id: str, years: Sequence[int], today: date) -> Counts:
+    """The scope's sums, and per month opened its tasks still open now (`tasks.open`) and those of them past
+    their deadline (`tasks.overdue`), in one round trip."""
     rows = await pool.fetch(
         """SELECT year, month, metric, value FROM figures
-           WHERE scope_kind = $1 AND scope_id = $2 AND year = ANY($3::smallint[])""",
+           WHERE scope_kind = $1 AND scope_id = $2 AND year = ANY($3::smallint[])
+           UNION ALL
+           SELECT t.year, t.month, counted.metric, counted.value
+           FROM (SELECT year, month, sum(tasks) AS open,
+                        coalesce(sum(tasks) FILTER (WHERE deadline < $4), 0) AS overdue
+                 FROM open_tasks WHERE scope_kind = $1 AND scope_id = $2 AND year = ANY($3::smallint[])
+                 GROUP BY year, month) AS t
+           CROSS JOIN LATERAL (VALUES ('tasks.open', t.open), ('tasks.overdue', t.overdue))
+                AS counted (metric, value)""",
         kind,
-        scope_id,
-        list(years),
-    )
-    return {(row["year"], row["month"], row["metric"]): row["value"] for row in rows}
-
-
-_TASK_SCOPE = {"region": "region LIKE $1 || '%'", "office": "office_id = $1", "unit": "unit_id = $1"}
-
-
-async def unclosed_tasks(pool: asyncpg.Pool, kind: str, scope_id: str, years: Sequence[int], today: date) -> Counts:
-    """Tasks opened in each month that are still open now (`tasks.open`), and those past their deadline."""
-    rows = await pool.fetch(
-        f"""SELECT year, month, count(*) AS open, count(*) FILTER (WHERE deadline < $3) AS overdue
-            FROM tasks WHERE {_TASK_SCOPE[kind]} AND year = ANY($2::smallint[]) AND closed_at IS NULL
-            GROUP BY year, month""",
         scope_id,
         list(years),
         today,
     )
-    counts: Counts = {}
-    for row in rows:
-        counts[(row["year"], row["month"], "tasks.open")] = row["open"]
-        counts[(row["year"], row["month"], "tasks.overdue")] = row["overdue"]
-    return counts
+    return {(row["year"], row["month"], row["metric"]): row["value"] for row in rows}
 
 
 async def dump(pool: asyncpg.Pool) -> list[tuple]:

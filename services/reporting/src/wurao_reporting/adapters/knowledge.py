@@ -51,10 +51,24 @@ async def regions(pool: asyncpg.Pool, table: str, ids: Sequence[str]) -> dict[st
     return {row["id"]: row["region"] for row in rows}
 
 
-async def open_task(conn: asyncpg.Connection, data: dict, *, region: str, at: datetime, year: int, month: int) -> None:
-    await conn.execute(
+@dataclass(frozen=True)
+class KnownTask:
+    """A task as reporting saw it open: where and when its open count lies."""
+
+    opened_at: datetime
+    year: int
+    month: int
+    deadline: date
+    region: str
+    office_id: str
+    unit_id: str
+
+
+async def open_task(conn: asyncpg.Connection, data: dict, *, region: str, at: datetime, year: int, month: int) -> bool:
+    """Remembers the task open; False when reporting already knew it (it counts as open once)."""
+    inserted = await conn.fetchval(
         """INSERT INTO tasks (task_id, item_id, office_id, unit_id, region, year, month, opened_at, deadline)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (task_id) DO NOTHING""",
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (task_id) DO NOTHING RETURNING true""",
         data["taskId"],
         data["itemId"],
         data["officeId"],
@@ -65,10 +79,15 @@ async def open_task(conn: asyncpg.Connection, data: dict, *, region: str, at: da
         at,
         date.fromisoformat(data["deadline"]),
     )
+    return bool(inserted)
 
 
-async def close_task(conn: asyncpg.Connection, task_id: str, at: datetime) -> datetime | None:
-    """Marks the task closed; returns when it opened, or None if reporting never saw it open."""
-    return await conn.fetchval(
-        "UPDATE tasks SET closed_at = $2 WHERE task_id = $1 AND closed_at IS NULL RETURNING opened_at", task_id, at
+async def close_task(conn: asyncpg.Connection, task_id: str, at: datetime) -> KnownTask | None:
+    """Marks the task closed; returns it as it was open, or None if reporting never saw it open (or closed)."""
+    row = await conn.fetchrow(
+        """UPDATE tasks SET closed_at = $2 WHERE task_id = $1 AND closed_at IS NULL
+           RETURNING opened_at, year, month, deadline, region, office_id, unit_id""",
+        task_id,
+        at,
     )
+    return KnownTask(**row) if row else None

@@ -134,6 +134,12 @@ def task_opened(data: dict, at: datetime) -> Tally:
     )
 
 
+def open_task(*, month: Month, region: str, office_id: str, unit_id: str) -> Tally:
+    """Where a task counts while it is open (`tasks.open`, `tasks.overdue`): in the month it opened, in every
+    region of its unit, for its office and for the unit; the count itself is kept per deadline, not as a metric."""
+    return Tally(month, region, {}, office_id=office_id, unit_id=unit_id)
+
+
 def task_closed(data: dict, *, at: datetime, region: str, opened_at: datetime | None) -> Tally:
     """Counted in the month it closed; days to close only when reporting saw the task open."""
     metrics = {"tasks.closed_on_time" if data["onTime"] else "tasks.closed_late": 1}

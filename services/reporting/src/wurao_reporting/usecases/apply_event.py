@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 
@@ -18,7 +18,7 @@ from wurao_common.bus.envelope import Event
 from wurao_reporting.adapters import knowledge
 from wurao_reporting.adapters.facts import Fact
 from wurao_reporting.domain import caps, tallies, timeline
-from wurao_reporting.domain.periods import month_of, month_within_year
+from wurao_reporting.domain.periods import Month, month_of, month_within_year
 from wurao_reporting.domain.tallies import Tally
 from wurao_reporting.usecases.effects import Effects
 
@@ -67,16 +67,25 @@ async def _visit_tally(_conn: asyncpg.Connection, event: Event, effects: Effects
     return tally
 
 
-async def _task_opened_tally(conn: asyncpg.Connection, event: Event, _effects: Effects) -> Tally:
+async def _task_opened_tally(conn: asyncpg.Connection, event: Event, effects: Effects) -> Tally:
     data = event.data
     tally = tallies.task_opened({**data, "unitRegion": event.region}, event.time)
     month = tally.month
-    await knowledge.open_task(conn, data, region=event.region, at=event.time, year=month.year, month=month.month)
+    if await knowledge.open_task(conn, data, region=event.region, at=event.time, year=month.year, month=month.month):
+        task = tallies.open_task(
+            month=month, region=event.region, office_id=data["officeId"], unit_id=data["responsibleUnitId"]
+        )
+        effects.count_open(task, date.fromisoformat(data["deadline"]), 1)
     return tally
 
 
-async def _task_closed_tally(conn: asyncpg.Connection, event: Event, _effects: Effects) -> Tally:
-    opened_at = await knowledge.close_task(conn, event.data["taskId"], event.time)
+async def _task_closed_tally(conn: asyncpg.Connection, event: Event, effects: Effects) -> Tally:
+    known = await knowledge.close_task(conn, event.data["taskId"], event.time)
+    if known is not None:
+        month = Month(known.year, known.month)
+        task = tallies.open_task(month=month, region=known.region, office_id=known.office_id, unit_id=known.unit_id)
+        effects.count_open(task, known.deadline, -1)
+    opened_at = known.opened_at if known else None
     return tallies.task_closed(event.data, at=event.time, region=event.region, opened_at=opened_at)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 import asyncpg
 
@@ -26,6 +27,7 @@ class Effects:
     changed: set[str] = field(default_factory=set)  # regions whose figures changed
     counted_visits: list[CountedVisit] = field(default_factory=list)  # what caps count
     cap_policies: list[CapPolicy] = field(default_factory=list)
+    open_tasks: defaultdict = field(default_factory=lambda: defaultdict(int))  # (kind, scope, year, month, deadline)
 
     def count(self, tally: Tally) -> None:
         sums, year, month = self.sums, tally.month.year, tally.month.month
@@ -33,6 +35,12 @@ class Effects:
             for metric, value in tally.metrics.items():
                 sums[(kind, scope, year, month, metric)] += value
         self.changed.add(tally.region)
+
+    def count_open(self, task: Tally, deadline: date, delta: int) -> None:
+        """A task opened (1) or closed (-1): its open count in every scope `task` names (`tallies.open_task`)."""
+        for kind, scope in task.scopes():
+            self.open_tasks[(kind, scope, task.month.year, task.month.month, deadline)] += delta
+        self.changed.add(task.region)
 
     async def write(self, conn: asyncpg.Connection) -> None:
         """Writes everything gathered; `FIGURES_CHANGED` reaches listeners when, and only if, it commits."""
@@ -45,6 +53,7 @@ class Effects:
             if key[0] == "region":
                 self.changed.add(key[1])
         await figures.add_many(conn, self.sums)
+        await figures.add_open_tasks(conn, self.open_tasks)
         if self.changed:
             await conn.execute(
                 "SELECT pg_notify($1, region) FROM jsonb_array_elements_text($2::jsonb) AS region",

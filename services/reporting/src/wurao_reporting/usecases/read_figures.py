@@ -25,10 +25,7 @@ def check_region(region: str) -> None:
 
 
 async def counts(pool: asyncpg.Pool, kind: str, scope_id: str, year: int) -> Counts:
-    years = [year, year - 1]
-    found = await figures.read(pool, kind, scope_id, years)
-    today = datetime.now(CHINA).date()
-    return {**found, **await figures.unclosed_tasks(pool, kind, scope_id, years, today)}
+    return await figures.read(pool, kind, scope_id, [year, year - 1], datetime.now(CHINA).date())
 
 
 async def scope_region(pool: asyncpg.Pool, kind: str, scope_id: str) -> str | None:
