@@ -4,6 +4,7 @@ steady rate, and province-wide figures on Hunan-scale data beside a one-office r
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import gzip
