@@ -60,7 +60,36 @@ async def test_a_scan_shows_what_postgresql_counts_for_the_counters_redis_does_n
     assert [entry.counter.key for entry in (await verify_code(deps, caller, first.code, now=now)).exhausted] == [
         f"wurao:cap:{{{unit_id}}}:item:{first.item_id}"
     ]
-    assert [key async for key in deps.counters.redis.scan_iter(match="wurao:cap:*")] == [], "a scan writes nothing"
+    assert [key async for key in deps.counters.redis.scan_iter(match="wurao:cap:*")] == [], "a scan writes no counter"
+
+
+async def test_a_scan_remembers_what_postgresql_counts_until_a_check_in_writes_the_counter(deps, plan, as_unit, now):
+    """Where Redis holds no counter, the next scans show the count the first one read from PostgreSQL (remembered
+    in Redis beside the counter, for display only); once a check-in writes a counter, the counter is shown."""
+    unit_id = await plan.unit()
+    first, second = await plan.item(), await plan.item()
+    caller = as_unit(unit_id)
+    redis = deps.counters.redis
+
+    def used(scan) -> dict[tuple, int]:
+        return {(entry.counter.scope, entry.counter.level): entry.used for entry in scan.standing}
+
+    scan = await verify_code(deps, caller, first.code, now=now)
+    remembered = {
+        (entry.counter.scope, entry.counter.level): "wurao:shown" + entry.counter.key.removeprefix("wurao:cap")
+        for entry in scan.standing
+    }
+    assert set(used(scan).values()) == {0}
+    assert {shown: await redis.get(key) for shown, key in remembered.items()} == dict.fromkeys(remembered, "0")
+    item = (CapScope.ITEM, None)
+    await redis.set(remembered[item], 7)  # what the next scan shows comes from Redis, not PostgreSQL
+    assert used(await verify_code(deps, caller, first.code, now=now))[item] == 7
+
+    assert isinstance(await check_in(deps, caller, second.code, now=now), Visit)  # writes the county's counters
+    shown = used(await verify_code(deps, caller, first.code, now=now))
+    assert shown[CapScope.LEVEL, Level.COUNTY] == shown[CapScope.ACROSS_LEVELS, None] == 1
+    assert shown[item] == 7
+    assert await redis.get(remembered[CapScope.LEVEL, Level.COUNTY]) == "0"  # remembered, no longer shown
 
 
 async def test_a_change_committed_through_one_replica_is_judged_by_every_replica_that_held_the_facts(

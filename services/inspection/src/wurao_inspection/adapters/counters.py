@@ -18,6 +18,16 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from wurao_inspection.domain.caps import KEY_PREFIX, Counter
 
 tracer = trace.get_tracer("wurao.inspection.caps")
+# Where a counter's count remembered for display lives: beside the counter, under the same hash tag (one slot).
+REMEMBERED_PREFIX = "wurao:shown"
+# How long a remembered count is shown while its counter is missing. It can be behind PostgreSQL only when Redis lost
+# a counter a check-in wrote (a failover losing the last writes), and only until the unit's next check-in rebuilds
+# it: a scan may then show one visit fewer for at most this long; no check-in is ever judged on it.
+REMEMBERED_SECONDS = 300
+
+
+def _remembered(key: str) -> str:
+    return REMEMBERED_PREFIX + key.removeprefix(KEY_PREFIX)
 
 
 def _script(name: str) -> str:
@@ -100,9 +110,21 @@ class CapCounters:
         return None if before is None else int(before)
 
     async def read(self, counters: Sequence[Counter]) -> dict[str, int | None]:
-        """Current values, None for a counter Redis does not hold. Changes nothing."""
-        values = await self._read(keys=[c.key for c in counters]) if counters else []
+        """What each counter stands at, for display: its value, else the count remembered for it (`remember`),
+        else None. Changes nothing."""
+        keys = [c.key for c in counters]
+        values = await self._read(keys=[*keys, *map(_remembered, keys)]) if counters else []
         return {c.key: None if v is None else int(v) for c, v in zip(counters, values, strict=True)}
+
+    async def remember(self, counts: Mapping[str, int], seconds: int = REMEMBERED_SECONDS) -> None:
+        """Remembers, for display only, what PostgreSQL counts for counters Redis does not hold (by counter key), so
+        the scans that follow need not ask PostgreSQL again. admit.lua never reads them: a check-in that finds its
+        counter missing counts in PostgreSQL under the unit's lock, writes the counter, and the counter is shown
+        from then on. Remembered for `seconds` (and lost with Redis's data, as the counters are)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key, count in counts.items():
+                pipe.set(_remembered(key), count, ex=seconds)
+            await pipe.execute()
 
     async def problem(self) -> str | None:
         try:

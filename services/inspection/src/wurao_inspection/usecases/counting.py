@@ -57,7 +57,8 @@ async def current(
     *,
     counted: Sequence[tuple[int, str, str, str]] | None = None,
 ) -> dict[str, int]:
-    """What each counter stands at, for display: Redis where it holds the counter, else PostgreSQL. Writes nothing.
+    """What each counter stands at, for display: Redis where it holds the counter, else PostgreSQL's count, which
+    Redis then remembers for the scans that follow (counters.remember; never a counter: no check-in reads it).
 
     `counted`: the unit's counted visits covering every counter shown, already read (visits.counted_groups's
     rows); PostgreSQL is asked only without them."""
@@ -65,7 +66,9 @@ async def current(
     absent = [counter for counter in shown if values[counter.key] is None]
     if absent:
         groups = counted if counted is not None else await visits.counted_groups(conn, unit_id, absent)
-        values.update(caps.tally(absent, groups))
+        tallied = caps.tally(absent, groups)
+        await counters.remember(tallied)
+        values.update(tallied)
     return {key: value or 0 for key, value in values.items()}
 
 
