@@ -40,8 +40,8 @@ async def record(conn: asyncpg.Connection, event: Event, *, change: str | None =
     atomic on its own, so it may run outside a transaction (then it is the change's whole transaction)."""
     if change is None and not conn.is_in_transaction():
         raise RuntimeError("outbox.record must run inside the state change's transaction")
-    if event.traceparent is None:
-        event = Event(**{**event.__dict__, "traceparent": current_traceparent()})
+    if event.traceparent is None and (traceparent := current_traceparent()) is not None:
+        event = Event(**{**event.__dict__, "traceparent": traceparent})  # made again only to carry the trace
     n = len(args)
     insert = f"INSERT INTO outbox (event_id, subject, payload) VALUES (${n + 1}, ${n + 2}, ${n + 3})"
     # A data-modifying WITH runs to completion whether or not the statement reads it.
