@@ -179,7 +179,8 @@ class Consumer:
                     [event.id for event in unique],
                 )
             }
-            applied = [event for event in unique if uuid.UUID(event.id) in fresh]
+            # All of them, as a rule: then no event's id needs parsing to tell.
+            applied = unique if len(fresh) == len(unique) else [e for e in unique if uuid.UUID(e.id) in fresh]
             if applied:
                 await self._sub.batch_handler(conn, applied)
             return len(applied)

@@ -34,13 +34,14 @@ async def items(db: asyncpg.Pool | asyncpg.Connection, ids: Sequence[str]) -> di
 
 
 async def remember_regions(conn: asyncpg.Connection, table: str, regions: dict[str, str]) -> None:
-    """`table`: offices or units; `regions`: id -> region."""
+    """`table`: offices or units; `regions`: id -> region. A row whose region is unchanged is left alone (most
+    events name a unit reporting already knows; rewriting its row would cost a new row version each time)."""
     if not regions:
         return
     key = {"offices": "office_id", "units": "unit_id"}[table]
     await conn.execute(
         f"""INSERT INTO {table} ({key}, region) SELECT * FROM jsonb_each_text($1::jsonb)
-            ON CONFLICT ({key}) DO UPDATE SET region = excluded.region""",
+            ON CONFLICT ({key}) DO UPDATE SET region = excluded.region WHERE {table}.region <> excluded.region""",
         regions,
     )
 

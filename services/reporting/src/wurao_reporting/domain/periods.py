@@ -57,7 +57,7 @@ def region_ancestors(region: str, *, deepest: int = DEEPEST) -> list[str]:
 def region_scopes(region: str, deepest: int) -> tuple[tuple[str, str], ...]:
     """The ("region", code) scopes of `region_ancestors(region, deepest=deepest)`: every event asks, with the same
     arguments for the same region (each call's arguments are the cache's key)."""
-    return tuple(("region", code) for code in region_ancestors(region, deepest=deepest))
+    return tuple([("region", code) for code in region_ancestors(region, deepest=deepest)])
 
 
 def year_problem(year: int) -> str | None:
