@@ -28,8 +28,9 @@ from wurao_common.service import BUS_MIGRATIONS
 from wurao_devstack.bench.fast_paths import OFFICE_IDS, OFFICE_QUERY
 from wurao_devstack.bench.load import GraphQLWorker, Result, cpu_counter, run
 from wurao_devstack.stack import Stack, cpu_seconds
+from wurao_reporting.adapters.changes import FIGURES_CHANGED, regions_of
 from wurao_reporting.domain import tallies
-from wurao_reporting.usecases.effects import FIGURES_CHANGED, Effects
+from wurao_reporting.usecases.effects import Effects
 
 BENCH_CITY = "4398"  # no seeded region: the pipeline's events touch no figure the demo shows
 RATE = 500  # events per second for the delay measurement
@@ -79,11 +80,13 @@ class _Figures:
     async def __aexit__(self, *_exc) -> None:
         await self._conn.close()
 
-    def _heard(self, _conn, _pid, _channel, region: str) -> None:
-        if region in self.wanted and region not in self.seen:
-            self.seen[region] = time.perf_counter()
-            if len(self.seen) == len(self.wanted):
-                self.complete.set()
+    def _heard(self, _conn, _pid, _channel, payload: str) -> None:
+        now = time.perf_counter()
+        for region in regions_of(payload):
+            if region in self.wanted and region not in self.seen:
+                self.seen[region] = now
+        if len(self.seen) == len(self.wanted):
+            self.complete.set()
 
 
 async def _producer(stack: Stack) -> asyncpg.Pool:

@@ -11,12 +11,10 @@ from datetime import date
 
 import asyncpg
 
-from wurao_reporting.adapters import facts, figures, knowledge
+from wurao_reporting.adapters import changes, facts, figures, knowledge
 from wurao_reporting.domain.caps import CapPolicy, CountedVisit
 from wurao_reporting.domain.tallies import Tally
 from wurao_reporting.usecases import cap_standing
-
-FIGURES_CHANGED = "reporting_figures"
 
 
 @dataclass
@@ -43,7 +41,7 @@ class Effects:
         self.changed.add(task.region)
 
     async def write(self, conn: asyncpg.Connection) -> None:
-        """Writes everything gathered; `FIGURES_CHANGED` reaches listeners when, and only if, it commits."""
+        """Writes everything gathered; listeners hear of the changed regions when, and only if, it commits."""
         await facts.record_many(conn, self.facts)
         for table in ("offices", "units"):
             known = {entity: region for (kind, entity), region in self.regions.items() if kind == table}
@@ -55,8 +53,4 @@ class Effects:
         await figures.add_many(conn, self.sums)
         await figures.add_open_tasks(conn, self.open_tasks)
         if self.changed:
-            await conn.execute(
-                "SELECT pg_notify($1, region) FROM jsonb_array_elements_text($2::jsonb) AS region",
-                FIGURES_CHANGED,
-                sorted(self.changed),
-            )
+            await changes.notify(conn, sorted(self.changed))
