@@ -145,6 +145,25 @@ async def test_open_and_overdue_tasks_count_each_open_task_once_in_every_scope_a
             assert (year["stillOpen"]["value"], year["overdue"]["value"]) == (2, 1), scope
 
 
+async def test_an_approved_extension_moves_an_open_tasks_deadline_and_leaves_a_closed_task_closed(
+    apply, reporting, jwt_keys
+):
+    item = str(uuid.uuid4())
+    extended, still_late, closed = (str(uuid.uuid4()) for _ in range(3))
+    extension = {"previousDeadline": "2026-03-05"}
+    await apply(
+        t.visit(item_id=item),
+        *(t.task_opened(task, item_id=item, deadline="2026-03-05") for task in (extended, still_late, closed)),
+        t.task_step("extension_approved", extended, item_id=item, deadline="2100-01-01", **extension),
+        t.task_step("extension_approved", still_late, item_id=item, deadline="2026-03-20", **extension),
+        t.task_step("closed", closed, item_id=item, onTime=False, deadline="2026-03-05"),
+        t.task_step("extension_approved", closed, item_id=item, deadline="2100-01-01", **extension),
+    )
+    for region in (t.OFFICE_REGION, t.UNIT_REGION):
+        tasks = (await figures_of(reporting, jwt_keys, region))["wholeYear"]["rectification"]
+        assert (tasks["stillOpen"]["value"], tasks["overdue"]["value"]) == (2, 1), region
+
+
 async def test_complaints_are_not_shown_below_the_county(apply, reporting, jwt_keys):
     await apply(t.complaint("other"))
     assert (await figures_of(reporting, jwt_keys, t.OFFICE_REGION))["wholeYear"]["complaints"]["total"]["value"] == 1

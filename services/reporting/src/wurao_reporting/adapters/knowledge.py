@@ -92,3 +92,17 @@ async def close_task(conn: asyncpg.Connection, task_id: str, at: datetime) -> Kn
         at,
     )
     return KnownTask(**row) if row else None
+
+
+async def extend_task(conn: asyncpg.Connection, task_id: str, deadline: date) -> KnownTask | None:
+    """Moves an open task's deadline; returns it as it was before, or None if reporting does not know it open (or
+    its deadline is that already)."""
+    row = await conn.fetchrow(
+        """UPDATE tasks SET deadline = $2 FROM tasks AS before
+           WHERE tasks.task_id = $1 AND before.task_id = $1 AND tasks.closed_at IS NULL AND tasks.deadline <> $2
+           RETURNING before.opened_at, before.year, before.month, before.deadline, before.region, before.office_id,
+                     before.unit_id""",
+        task_id,
+        deadline,
+    )
+    return KnownTask(**row) if row else None

@@ -79,14 +79,26 @@ async def _task_opened_tally(conn: asyncpg.Connection, event: Event, effects: Ef
     return tally
 
 
+def _open_task(known: knowledge.KnownTask) -> Tally:
+    month = Month(known.year, known.month)
+    return tallies.open_task(month=month, region=known.region, office_id=known.office_id, unit_id=known.unit_id)
+
+
 async def _task_closed_tally(conn: asyncpg.Connection, event: Event, effects: Effects) -> Tally:
     known = await knowledge.close_task(conn, event.data["taskId"], event.time)
     if known is not None:
-        month = Month(known.year, known.month)
-        task = tallies.open_task(month=month, region=known.region, office_id=known.office_id, unit_id=known.unit_id)
-        effects.count_open(task, known.deadline, -1)
+        effects.count_open(_open_task(known), known.deadline, -1)
     opened_at = known.opened_at if known else None
     return tallies.task_closed(event.data, at=event.time, region=event.region, opened_at=opened_at)
+
+
+async def _task_extended(conn: asyncpg.Connection, event: Event, effects: Effects) -> None:
+    """An approved extension moves an open task's deadline: it is overdue from the new one on, not the first."""
+    deadline = date.fromisoformat(event.data["deadline"])
+    known = await knowledge.extend_task(conn, event.data["taskId"], deadline)
+    if known is not None:
+        effects.count_open(_open_task(known), known.deadline, -1)
+        effects.count_open(_open_task(known), deadline, 1)
 
 
 def _from_data(make: Callable[[dict], Tally]) -> TallyOf:
@@ -114,6 +126,7 @@ TALLIES: dict[str, TallyOf] = {
     "inspection.complaint.concluded": _from_data(tallies.complaint_concluded),
     "rectification.task.opened": _task_opened_tally,
     "rectification.task.closed": _task_closed_tally,
+    "rectification.task.extension_approved": _task_extended,
 }
 DIRECTORY = {"plan.office.registered": ("offices", "officeId"), "plan.unit.registered": ("units", "unitId")}
 CAP_POLICY = "plan.cap_policy.published"

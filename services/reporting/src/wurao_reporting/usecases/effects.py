@@ -35,7 +35,8 @@ class Effects:
         self.changed.add(tally.region)
 
     def count_open(self, task: Tally, deadline: date, delta: int) -> None:
-        """A task opened (1) or closed (-1): its open count in every scope `task` names (`tallies.open_task`)."""
+        """A task opened (1) or closed (-1), or its deadline moved (-1 at the old, 1 at the new): its open count in
+        every scope `task` names (`tallies.open_task`)."""
         for kind, scope in task.scopes():
             self.open_tasks[(kind, scope, task.month.year, task.month.month, deadline)] += delta
         self.changed.add(task.region)
