@@ -20,9 +20,11 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:
     """Nothing to reset on the server when a connection returns to the pool: our code leaves no session state
-    (advisory locks are transaction-scoped, listeners are removed before release, no SET, cursors live inside
-    transactions). asyncpg's default reset query would cost a round trip per acquire. asyncpg itself still rolls
-    back a transaction left open and forgets the connection's listeners."""
+    (advisory locks are transaction-scoped, except a check-in's, which it hands over to its visit's transaction or
+    gives up itself, closing the connection when it cannot (wurao_inspection.adapters.visits.Hold); listeners are
+    removed before release, no SET, cursors live inside transactions). asyncpg's default reset query would cost a
+    round trip per acquire. asyncpg itself still rolls back a transaction left open and forgets the connection's
+    listeners."""
 
 
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
