@@ -97,8 +97,9 @@ async def _task_extended(conn: asyncpg.Connection, event: Event, effects: Effect
     deadline = date.fromisoformat(event.data["deadline"])
     known = await knowledge.extend_task(conn, event.data["taskId"], deadline)
     if known is not None:
-        effects.count_open(_open_task(known), known.deadline, -1)
-        effects.count_open(_open_task(known), deadline, 1)
+        task = _open_task(known)
+        effects.count_open(task, known.deadline, -1)
+        effects.count_open(task, deadline, 1)
 
 
 def _from_data(make: Callable[[dict], Tally]) -> TallyOf:
