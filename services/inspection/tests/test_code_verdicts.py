@@ -1,9 +1,13 @@
 """A code's signature is checked once per token; what can change about a code is judged on every scan.
 Real PostgreSQL and Redis."""
 
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 
-from wurao_common import codes
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from wurao_common import codes, db
 from wurao_common.mirror import RowChanges
 from wurao_common.testing import Hearing
 from wurao_inspection.adapters.keys import SigningKeys
@@ -38,6 +42,34 @@ async def test_a_forged_code_is_never_remembered_as_genuine(deps, plan, as_unit,
     for _ in range(2):
         assert isinstance(await verify_code(deps, as_unit(unit_id), forged, now=now), Forged)
     assert isinstance(await deps.keys.verify(coded.code), codes.CodeClaims)
+
+
+async def test_forged_codes_cost_no_query_and_a_new_key_is_looked_for_at_most_once_a_second(database_url, plan, now):
+    """A bad signature under a held key is forged without asking PostgreSQL (a key id keeps its key), and codes
+    naming keys not held share one look a second: forging codes cannot turn into a query each. The keys here read
+    through their own pool, closed once they hold key 1, so any query would raise instead of answering."""
+    coded = await plan.item()
+    own = await db.create_pool(database_url, min_size=1, max_size=1)
+    keys = SigningKeys(own, reload_every=3600)
+    assert (await keys.verify(coded.code)).key_id == plan.key_id
+    await own.close()
+
+    tampered = coded.code[:-2] + ("AA" if not coded.code.endswith("AA") else "BB")
+    newer = Ed25519PrivateKey.generate()
+    await plan.publish(
+        "plan.signing_key.published",
+        {"keyId": 2, "publicKey": codes.public_key_text(newer.public_key()), "publishedAt": now.isoformat()},
+    )
+    claims = codes.CodeClaims(key_id=2, item_id=uuid.uuid4(), not_before=now, expires=now + timedelta(days=30))
+    under_key_2 = codes.sign(newer, 2, claims)
+    for forged in (tampered, under_key_2):
+        with pytest.raises(codes.ForgedCode):
+            await keys.verify(forged)
+
+    looking_again = SigningKeys(plan.pool, reload_every=0)
+    assert (await looking_again.verify(coded.code)).key_id == plan.key_id
+    found = await looking_again.verify(under_key_2)
+    assert (found.key_id, found.item_id) == (2, claims.item_id), "looked for again, a key published since is found"
 
 
 async def test_a_scan_shows_what_postgresql_counts_for_the_counters_redis_does_not_hold(deps, plan, as_unit, now):

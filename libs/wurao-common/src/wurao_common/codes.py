@@ -30,6 +30,14 @@ class ForgedCode(ValueError):
     """Not a token we signed: malformed, unknown key, or a bad signature."""
 
 
+class UnknownKey(ForgedCode):
+    """Well formed, but names a key not among those given: perhaps one published since they were read."""
+
+    def __init__(self, key_id: int):
+        super().__init__("signed by an unknown key")
+        self.key_id = key_id
+
+
 @dataclass(frozen=True)
 class CodeClaims:
     key_id: int
@@ -70,7 +78,7 @@ def verify(token: str, public_keys: dict[int, Ed25519PublicKey]) -> CodeClaims:
         raise ForgedCode("unknown code version")
     key = public_keys.get(key_id)
     if key is None:
-        raise ForgedCode("signed by an unknown key")
+        raise UnknownKey(key_id)
     try:
         key.verify(signature, _DOMAIN + payload)
     except InvalidSignature:
