@@ -125,3 +125,19 @@ async def test_nothing_is_held_while_the_replica_cannot_hear_of_changes(things):
         assert await replica.things.get("a") == "changed while deaf"
         assert await replica.things.get("a") == "changed while deaf"
         assert replica.reads == reads + 1  # held again
+
+
+async def test_a_group_of_rows_is_forgotten_together_and_other_groups_stay_held(things):
+    await things.execute("INSERT INTO things VALUES ('a2', 'second a'), ('b2', 'second b')")
+    replica = Replica(things)
+    grouped: Mirror[str] = Mirror(replica._fetch, group=lambda key: key[0])
+    replica.changes.hold(grouped)
+    replica.changes.on("things", lambda key: grouped.forget_group(key[0]) if key else grouped.forget())
+    async with listening(replica):
+        found = await grouped.get_many(["a", "a2", "b", "b2"])
+        assert found == {"a": "first", "a2": "second a", "b": "second", "b2": "second b"}
+        await things.execute("UPDATE things SET name = 'renamed' WHERE id = 'a'")
+        await replica.hearing.everything()
+        assert isinstance(grouped.held("a2"), Unknown)  # not changed itself: its group was
+        assert grouped.held("b2") == "second b"
+        assert await grouped.get_many(["a", "a2"]) == {"a": "renamed", "a2": "second a"}

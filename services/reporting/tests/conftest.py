@@ -5,7 +5,8 @@ import pytest
 from wurao_common import db
 from wurao_common.bus.consumer import Consumer
 from wurao_common.service import BUS_MIGRATIONS
-from wurao_common.testing import serving, settings_from
+from wurao_common.testing import Hearing, serving, settings_from
+from wurao_reporting.adapters.changes import FigureChanges
 from wurao_reporting.app import MIGRATIONS, create_app
 from wurao_reporting.consumers import FIGURES
 
@@ -39,7 +40,16 @@ def apply(migrated, nats_client):
 
 
 @pytest.fixture
-async def reporting(service_env, migrated):
-    """The reporting service on the test's database, its lifespan (consumers, listener) running."""
-    async with serving(create_app(settings_from(service_env(bus_user="reporting")))) as client:
+def heard(migrated) -> Hearing:
+    """What the `reporting` replica heard: `await heard.everything()` returns once it heard every figure change
+    committed so far (and its held figures forgot them)."""
+    return Hearing(FigureChanges(), migrated)
+
+
+@pytest.fixture
+async def reporting(service_env, migrated, heard):
+    """The reporting service on the test's database, its lifespan (consumers, listener) running and listening."""
+    app = create_app(settings_from(service_env(bus_user="reporting")), changes=heard.changes)
+    async with serving(app) as client:
+        await heard.listening_again()
         yield client

@@ -302,3 +302,17 @@ async def test_concluded_complaints_are_counted_by_outcome(apply, reporting, jwt
     found = await graphql(reporting, query, headers=headers(jwt_keys))
     outcomes = found["data"]["regionFigures"]["wholeYear"]["complaintOutcomes"]
     assert parts(outcomes) == {"substantiated": 2, "unfounded": 1}
+
+
+async def test_a_region_held_in_memory_for_a_caller_inside_it_is_still_refused_to_callers_outside_it(
+    apply, reporting, jwt_keys
+):
+    await apply(t.visit())
+    province = {"role": Role.PROVINCE_OFFICE, "region": "43", "office_id": "43-dcs"}
+    for _ in range(2):  # the second read is served from the replica's memory
+        assert (await figures_of(reporting, jwt_keys, "43", **province))["visits"] >= 1
+        assert (await figures_of(reporting, jwt_keys, t.CITY, **province))["visits"] == 1
+    assert await figures_of(reporting, jwt_keys, "43") is None  # a county office
+    assert await figures_of(reporting, jwt_keys, t.CITY) is None
+    neighbour = {"role": Role.COUNTY_OFFICE, "region": "439902", "office_id": "439902-dcs"}
+    assert await figures_of(reporting, jwt_keys, t.OFFICE_REGION, **neighbour) is None

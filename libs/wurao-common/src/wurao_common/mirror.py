@@ -36,12 +36,21 @@ UNKNOWN: Final = Unknown()
 
 
 class Mirror(Generic[V]):
-    """Rows by key (text), read by `fetch` (keys → the rows found) on first use and kept until told they changed."""
+    """Rows by key (text), read by `fetch` (keys → the rows found) on first use and kept until told they changed.
+    With `group` (key → its group), the keys of one group can be forgotten together (`forget_group`)."""
 
-    def __init__(self, fetch: Callable[[Sequence[str]], Awaitable[Mapping[str, V]]], *, size: int = 10_000):
+    def __init__(
+        self,
+        fetch: Callable[[Sequence[str]], Awaitable[Mapping[str, V]]],
+        *,
+        size: int = 10_000,
+        group: Callable[[str], str] | None = None,
+    ):
         self._fetch = fetch
         self._rows: OrderedDict[str, V | None] = OrderedDict()
         self._size = size
+        self._group = group
+        self._groups: dict[str, set[str]] = {}  # group -> its keys held
         # Bumped by every change heard: a read that started before it may have seen the old row, and is not kept.
         self._generation = 0
         self._live = False
@@ -80,47 +89,70 @@ class Mirror(Generic[V]):
 
     def _hold(self, key: str, row: V | None) -> None:
         self._rows[key] = row
+        if self._group is not None:
+            self._groups.setdefault(self._group(key), set()).add(key)
         if len(self._rows) > self._size:
-            self._rows.popitem(last=False)
+            self._ungroup(self._rows.popitem(last=False)[0])
+
+    def _ungroup(self, key: str) -> None:
+        if self._group is not None:
+            group = self._group(key)
+            keys = self._groups.get(group, set())
+            keys.discard(key)
+            if not keys:
+                self._groups.pop(group, None)
 
     def forget(self, key: str | None = None) -> None:
         """A row changed (every row, with no key)."""
         self._generation += 1
         if key is None:
             self._rows.clear()
-        else:
-            self._rows.pop(key, None)
+            self._groups.clear()
+        elif self._rows.pop(key, UNKNOWN) is not UNKNOWN:
+            self._ungroup(key)
+
+    def forget_group(self, group: str) -> None:
+        """The rows of a group changed."""
+        self._generation += 1
+        for key in self._groups.pop(group, ()):
+            del self._rows[key]
 
     def _set_live(self, live: bool) -> None:
         self.forget()
         self._live = live
 
 
-class RowChanges:
-    """What one replica does when a table's rows change: each table's mirrors forget the rows named."""
+class Notifications:
+    """What one replica hears on a PostgreSQL channel, on a connection of its own (`listening`) that is listened on
+    again after it is lost. The mirrors given to `hold` hold rows only while it listens."""
 
-    def __init__(self) -> None:
-        self._heard: dict[str, list[Callable[[str | None], None]]] = {}
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self._heard: list[Callable[[str], None]] = []
+        self._on_live: list[Callable[[bool], None]] = []
         self._mirrors: set[Mirror] = set()
 
-    def on(self, table: str, heard: Callable[[str | None], None]) -> None:
-        """`heard(key)` after each change of `table` committed (key None: the table was truncated)."""
-        self._heard.setdefault(table, []).append(heard)
+    def on_payload(self, heard: Callable[[str], None]) -> None:
+        """`heard(payload)` after each notification on the channel (sent by a transaction that committed)."""
+        self._heard.append(heard)
 
-    def mirror(self, mirror: Mirror, table: str, *, whole: bool = False) -> None:
-        """`mirror` forgets the row a change of `table` names (every row with `whole`: when its rows embed the
-        table's, as an item its office's name)."""
+    def on_live(self, live: Callable[[bool], None]) -> None:
+        """`live(True)` once every commit from then on is heard, `live(False)` when that is no longer so."""
+        self._on_live.append(live)
+
+    def hold(self, mirror: Mirror) -> None:
+        """`mirror` holds rows only while this listens, and forgets them all whenever it starts or stops."""
         self._mirrors.add(mirror)
-        self.on(table, (lambda _key: mirror.forget()) if whole else mirror.forget)
 
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        table, _, key = payload.partition(":")
-        for heard in self._heard.get(table, ()):
-            heard(key if key else None)
+        for heard in self._heard:
+            heard(payload)
 
     def _live(self, live: bool) -> None:
         for mirror in self._mirrors:
             mirror._set_live(live)
+        for told in self._on_live:
+            told(live)
 
     @contextlib.asynccontextmanager
     async def listening(
@@ -129,7 +161,7 @@ class RowChanges:
         """Listens on a connection of `pool` while the block runs, and again after a lost connection; the mirrors
         hold rows only while it listens. The connection is asked a `SELECT 1` after each `check_seconds` without
         news: a connection that died without a word (a network partition) would otherwise keep stale rows."""
-        listener = asyncio.create_task(self._listen(pool, retry_seconds, check_seconds), name="row-changes")
+        listener = asyncio.create_task(self._listen(pool, retry_seconds, check_seconds), name=self.channel)
         try:
             yield
         finally:
@@ -143,22 +175,46 @@ class RowChanges:
             try:
                 async with pool.acquire() as conn:
                     await self._listen_on(conn, check_seconds)
-                log.warning("the connection listening for row changes was lost; listening again")
+                log.warning("the connection listening on %s was lost; listening again", self.channel)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                log.warning("cannot listen for row changes; retrying in %.0f s", retry_seconds, exc_info=True)
+                log.warning("cannot listen on %s; retrying in %.0f s", self.channel, retry_seconds, exc_info=True)
                 await asyncio.sleep(retry_seconds)
 
     async def _listen_on(self, conn: asyncpg.Connection, check_seconds: float) -> None:
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _conn: lost.set())
-        await conn.add_listener(ROW_CHANGED, self._notified)
+        await conn.add_listener(self.channel, self._notified)
         self._live(True)  # every commit from now on is heard; whatever was read before is forgotten
         try:
             await _until_lost(conn, lost, check_seconds)
         finally:
             self._live(False)
             if not conn.is_closed():
-                await conn.remove_listener(ROW_CHANGED, self._notified)
+                await conn.remove_listener(self.channel, self._notified)
+
+
+class RowChanges(Notifications):
+    """What one replica does when a table's rows change: each table's mirrors forget the rows named."""
+
+    def __init__(self) -> None:
+        super().__init__(ROW_CHANGED)
+        self._tables: dict[str, list[Callable[[str | None], None]]] = {}
+        self.on_payload(self._changed)
+
+    def on(self, table: str, heard: Callable[[str | None], None]) -> None:
+        """`heard(key)` after each change of `table` committed (key None: the table was truncated)."""
+        self._tables.setdefault(table, []).append(heard)
+
+    def mirror(self, mirror: Mirror, table: str, *, whole: bool = False) -> None:
+        """`mirror` forgets the row a change of `table` names (every row with `whole`: when its rows embed the
+        table's, as an item its office's name)."""
+        self.hold(mirror)
+        self.on(table, (lambda _key: mirror.forget()) if whole else mirror.forget)
+
+    def _changed(self, payload: str) -> None:
+        table, _, key = payload.partition(":")
+        for heard in self._tables.get(table, ()):
+            heard(key if key else None)
 
 
 async def _until_lost(conn: asyncpg.Connection, lost: asyncio.Event, check_seconds: float) -> None:

@@ -315,20 +315,24 @@ def assert_uses_indexes(plan: dict, table: str) -> None:
 
 
 class Hearing:
-    """A replica's RowChanges seen from a test: when it listens, and when it heard every change committed so far.
+    """A replica's Notifications (wurao_common.mirror: RowChanges, or a service's own channel) seen from a test: when
+    it listens, and when it heard every change committed so far.
 
     PostgreSQL delivers one connection's notifications in commit order, so once the listener heard a notification
-    sent after a change committed, it heard that change too.
+    sent after a change committed, it heard that change too. The test's notification, 'test-heard:<token>', must
+    mean nothing to the replica.
     """
 
     def __init__(self, changes, pool) -> None:
-        from wurao_common.mirror import ROW_CHANGED
-
-        self._channel = ROW_CHANGED
-        self._changes = changes
+        self._channel = changes.channel
+        self.changes = changes
         self._pool = pool
         self._heard: dict[str, asyncio.Event] = {}
-        changes.on("test-heard", lambda key: self._event(key or "").set())
+        changes.on_payload(self._notified)
+
+    def _notified(self, payload: str) -> None:
+        if payload.startswith("test-heard:"):
+            self._event(payload.removeprefix("test-heard:")).set()
 
     def _event(self, token: str) -> asyncio.Event:
         return self._heard.setdefault(token, asyncio.Event())
@@ -350,6 +354,6 @@ class Hearing:
     @contextlib.asynccontextmanager
     async def listening(self, **options) -> AsyncIterator[None]:
         """The replica listens while the block runs, from its first line on."""
-        async with self._changes.listening(self._pool, **options):
+        async with self.changes.listening(self._pool, **options):
             await self.listening_again()
             yield

@@ -28,7 +28,7 @@ from wurao_common.service import BUS_MIGRATIONS
 from wurao_devstack.bench.fast_paths import OFFICE_IDS, OFFICE_QUERY
 from wurao_devstack.bench.load import GraphQLWorker, Result, cpu_counter, run
 from wurao_devstack.stack import Stack, cpu_seconds
-from wurao_reporting.adapters.changes import FIGURES_CHANGED, regions_of
+from wurao_reporting.adapters.changes import FIGURES_CHANGED, notify, regions_of
 from wurao_reporting.domain import tallies
 from wurao_reporting.usecases.effects import Effects
 
@@ -322,6 +322,7 @@ async def _load_hunan(stack: Stack) -> tuple[int, int, int]:
                 conn, "open_tasks", ["scope_kind", "scope_id", "year", "month", "deadline"], "tasks", still_open
             )
             await conn.copy_records_to_table("tasks", records=tasks, columns=TASK_COLUMNS)
+            await notify(conn, sorted(effects.changed))  # replicas forget the figures they held
     finally:
         await conn.close()
     return len(effects.sums), len(tasks), sum(1 for task in tasks if task[-1] is None)

@@ -1,9 +1,9 @@
 """Live figures: every replica listens on PostgreSQL for the regions whose figures an event changed.
 
 The consumer notifies in its own transaction, so a replica hears of a change only once it is committed, and
-whichever replica applied the event, every replica's subscribers hear of it. A transaction's changed regions travel
-space-separated in as few notifications as fit (a payload holds at most 8,000 bytes): every listener hears a batch
-of 500 events in one or two notifications, not 500.
+whichever replica applied the event, every replica's subscribers hear of it and every replica's held figures
+forget it. A transaction's changed regions travel space-separated in as few notifications as fit (a payload holds
+at most 8,000 bytes): every listener hears a batch of 500 events in one or two notifications, not 500.
 """
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable
 
 import asyncpg
+
+from wurao_common.mirror import Notifications
+from wurao_reporting.adapters import figures
+from wurao_reporting.domain.periods import is_region
 
 FIGURES_CHANGED = "reporting_figures"
 PAYLOAD_BYTES = 7_900  # PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more
@@ -45,9 +49,35 @@ async def notify(conn: asyncpg.Connection, regions: Iterable[str]) -> None:
     )
 
 
-class FigureChanges:
+class FigureChanges(Notifications):
+    """This replica's ear for committed figure changes (`listening`, listened on again after a lost connection):
+    it wakes the subscriptions watching a region and makes the regions' figures held in memory forget it."""
+
     def __init__(self) -> None:
+        super().__init__(FIGURES_CHANGED)
         self._watchers: set[tuple[str, asyncio.Event]] = set()
+        self._held: list[figures.HeldRegions] = []
+        self.on_payload(self._regions_changed)
+        self.on_live(self._live_again)
+
+    def hold_regions(self, held: figures.HeldRegions) -> None:
+        """`held` keeps regions' figures only while this listens, and forgets those of each region it hears of."""
+        self._held.append(held)
+        self.hold(held.mirror)
+
+    def _regions_changed(self, payload: str) -> None:
+        for region in regions_of(payload):
+            if not is_region(region):
+                continue  # not a consumer's (a test's, say): it changes nothing
+            for held in self._held:
+                held.changed(region)
+            self.changed(region)
+
+    def _live_again(self, live: bool) -> None:
+        """Listening (again), every watcher reads again: a change may have committed while none was heard."""
+        if live:
+            for _scope, event in self._watchers:
+                event.set()
 
     def changed(self, region: str) -> None:
         for scope, event in self._watchers:
@@ -63,19 +93,3 @@ class FigureChanges:
             yield watcher[1]
         finally:
             self._watchers.discard(watcher)
-
-
-@contextlib.asynccontextmanager
-async def listening(pool: asyncpg.Pool, changes: FigureChanges) -> AsyncIterator[None]:
-    def on_notify(_conn: object, _pid: int, _channel: str, payload: str) -> None:
-        for region in regions_of(payload):
-            changes.changed(region)
-
-    conn = await pool.acquire()
-    try:
-        await conn.add_listener(FIGURES_CHANGED, on_notify)
-        yield
-    finally:
-        with contextlib.suppress(Exception):
-            await conn.remove_listener(FIGURES_CHANGED, on_notify)
-        await pool.release(conn)

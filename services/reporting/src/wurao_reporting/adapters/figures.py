@@ -1,4 +1,5 @@
-"""The `figures` table (sums per scope, month and metric) and `open_tasks` (per scope, month and deadline)."""
+"""The `figures` table (sums per scope, month and metric) and `open_tasks` (per scope, month and deadline), and
+regions' figures held in a replica's memory."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 import asyncpg
+
+from wurao_common.mirror import Mirror
+from wurao_reporting.domain.periods import DEEPEST, region_scopes
 
 # (year, month, metric) -> value
 Counts = dict[tuple[int, int, str], int]
@@ -64,6 +68,32 @@ async def read(pool: asyncpg.Pool, kind: str, scope_id: str, years: Sequence[int
         today,
     )
     return {(row["year"], row["month"], row["metric"]): row["value"] for row in rows}
+
+
+class HeldRegions:
+    """Regions' counts (`read` of a region scope for a year and the year before) held in this replica's memory
+    (wurao_common.mirror) per region, year and day (a task turns overdue by the day), until a notification names
+    the region or one inside it (`changed`, from `changes.FigureChanges`, which holds them only while it listens).
+    An office's or a unit's figures are not held: notifications name regions only."""
+
+    def __init__(self, pool: asyncpg.Pool, *, size: int = 4_096) -> None:
+        self._pool = pool
+        self.mirror: Mirror[Counts] = Mirror(self._fetch, size=size, group=lambda key: key.split(" ", 1)[0])
+
+    async def read(self, region: str, year: int, today: date) -> Counts:
+        return await self.mirror.get(f"{region} {year} {today.isoformat()}") or {}
+
+    async def _fetch(self, keys: Sequence[str]) -> dict[str, Counts]:
+        found = {}
+        for key in keys:
+            region, year, day = key.split(" ")
+            found[key] = await read(self._pool, "region", region, [int(year), int(year) - 1], date.fromisoformat(day))
+        return found
+
+    def changed(self, region: str) -> None:
+        """The figures of `region` and of every region it lies in changed."""
+        for _kind, scope in region_scopes(region, DEEPEST):
+            self.mirror.forget_group(scope)
 
 
 async def dump(pool: asyncpg.Pool) -> list[tuple]:

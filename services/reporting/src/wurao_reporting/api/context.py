@@ -9,6 +9,7 @@ from wurao_common.auth import Caller
 from wurao_reporting.adapters import facts, knowledge, office_load
 from wurao_reporting.adapters.changes import FigureChanges
 from wurao_reporting.adapters.facts import Fact
+from wurao_reporting.adapters.figures import HeldRegions
 from wurao_reporting.adapters.knowledge import KnownItem
 from wurao_reporting.adapters.office_load import OfficeLoad
 
@@ -18,6 +19,7 @@ class ReportingContext:
     caller: Caller
     pool: asyncpg.Pool
     changes: FigureChanges
+    held: HeldRegions
     load_loader: DataLoader[str, OfficeLoad | None] = field(init=False)
     item_loader: DataLoader[str, KnownItem | None] = field(init=False)
     facts_loader: DataLoader[str, list[Fact]] = field(init=False)

@@ -21,7 +21,7 @@ async def readable_figures(
     info: Info[ReportingContext, None], kind: ScopeKind, scope: str, year: int
 ) -> Figures | None:
     context = info.context
-    counts = await read_figures.readable_counts(context.pool, context.caller, kind.value, scope, year)
+    counts = await read_figures.readable_counts(context.pool, context.held, context.caller, kind.value, scope, year)
     return None if counts is None else Figures.of(kind, scope, year, counts)
 
 
@@ -84,12 +84,14 @@ class Subscription:
     ) -> AsyncGenerator[Figures | None, None]:
         context = info.context
         async with context.changes.watch(region) as changed:
-            counts = await read_figures.readable_counts(context.pool, context.caller, "region", region, year)
+            counts = await read_figures.readable_counts(
+                context.pool, context.held, context.caller, "region", region, year
+            )
             yield None if counts is None else Figures.of(ScopeKind.REGION, region, year, counts)
             while counts is not None:
                 await changed.wait()
                 changed.clear()
-                fresh = await read_figures.counts(context.pool, "region", region, year)
+                fresh = await read_figures.counts(context.pool, context.held, "region", region, year)
                 if fresh != counts:
                     counts = fresh
                     yield Figures.of(ScopeKind.REGION, region, year, counts)

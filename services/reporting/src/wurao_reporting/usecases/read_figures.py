@@ -24,8 +24,12 @@ def check_region(region: str) -> None:
         raise ClientError("region must be a GB/T 2260 code of 2, 4, 6, 9 or 12 digits, e.g. '43' or '431024'")
 
 
-async def counts(pool: asyncpg.Pool, kind: str, scope_id: str, year: int) -> Counts:
-    return await figures.read(pool, kind, scope_id, [year, year - 1], datetime.now(CHINA).date())
+async def counts(pool: asyncpg.Pool, held: figures.HeldRegions, kind: str, scope_id: str, year: int) -> Counts:
+    """A region's from this replica's memory when held there (`figures.HeldRegions`), else from PostgreSQL."""
+    today = datetime.now(CHINA).date()
+    if kind == "region":
+        return await held.read(scope_id, year, today)
+    return await figures.read(pool, kind, scope_id, [year, year - 1], today)
 
 
 async def scope_region(pool: asyncpg.Pool, kind: str, scope_id: str) -> str | None:
@@ -36,7 +40,9 @@ async def scope_region(pool: asyncpg.Pool, kind: str, scope_id: str) -> str | No
     return (await knowledge.regions(pool, table, [scope_id])).get(scope_id)
 
 
-async def readable_counts(pool: asyncpg.Pool, caller: Caller, kind: str, scope_id: str, year: int) -> Counts | None:
+async def readable_counts(
+    pool: asyncpg.Pool, held: figures.HeldRegions, caller: Caller, kind: str, scope_id: str, year: int
+) -> Counts | None:
     """The scope's counts, or None when it lies outside the caller's region (or reporting does not know it)."""
     check_year(year)
     if kind == "region":
@@ -44,4 +50,4 @@ async def readable_counts(pool: asyncpg.Pool, caller: Caller, kind: str, scope_i
     region = await scope_region(pool, kind, scope_id)
     if region is None or not caller.can_reach(region):
         return None
-    return await counts(pool, kind, scope_id, year)
+    return await counts(pool, held, kind, scope_id, year)
