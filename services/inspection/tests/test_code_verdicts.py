@@ -150,3 +150,31 @@ async def test_a_change_committed_through_one_replica_is_judged_by_every_replica
             await hearing.everything()
             assert isinstance(await verify_code(deps, moved, revoked.code, now=now), Revoked)
             assert isinstance(await verify_code(deps, moved, kept.code, now=now), OutOfScope)
+
+
+async def test_a_replica_shows_the_limits_of_a_cap_policy_published_after_it_built_a_units_counters(
+    migrated, cap_counters, plan, as_unit, now
+):
+    """A replica builds a unit's counters for an item once and shows them again on later scans: a new cap policy
+    (or a changed item) heard of is shown on the next scan, with its limits."""
+    deps = Deps(pool=migrated, counters=cap_counters, keys=SigningKeys(migrated))
+    changes = RowChanges()
+    deps.reference.watch(changes)
+    hearing = Hearing(changes, migrated)
+    unit_id = await plan.unit()
+    coded = await plan.item()
+
+    def limits(scan) -> dict:
+        return {(entry.counter.scope, entry.counter.level): entry.counter.limit for entry in scan.standing}
+
+    async with hearing.listening():
+        for _ in range(2):
+            assert (
+                limits(await verify_code(deps, as_unit(unit_id), coded.code, now=now))[CapScope.LEVEL, Level.COUNTY]
+                == 2
+            )
+        await plan.policy(version=2, county=5, across=9)
+        await hearing.everything()
+        shown = limits(await verify_code(deps, as_unit(unit_id), coded.code, now=now))
+    assert shown[CapScope.LEVEL, Level.COUNTY] == 5
+    assert shown[CapScope.ACROSS_LEVELS, None] == 9

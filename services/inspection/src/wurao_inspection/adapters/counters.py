@@ -15,6 +15,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from wurao_inspection.adapters.redis_line import RedisLine
 from wurao_inspection.domain.caps import KEY_PREFIX, Counter
 
 tracer = trace.get_tracer("wurao.inspection.caps")
@@ -59,12 +60,14 @@ class Full:
 
 
 class CapCounters:
-    def __init__(self, redis: Redis):
+    def __init__(self, redis: Redis, line: RedisLine):
+        """`redis` for check-ins and repairs; `line` for the scan's reads (one shared connection: see
+        adapters.redis_line)."""
         self.redis = redis
         self._admit = redis.register_script(_script("admit"))
         self._release = redis.register_script(_script("release"))
         self._repair = redis.register_script(_script("repair"))
-        self._read = redis.register_script(_script("read"))
+        self._read = line.register_script(_script("read"))
 
     async def admit(
         self,
@@ -113,7 +116,7 @@ class CapCounters:
         """What each counter stands at, for display: its value, else the count remembered for it (`remember`),
         else None. Changes nothing."""
         keys = [c.key for c in counters]
-        values = await self._read(keys=[*keys, *map(_remembered, keys)]) if counters else []
+        values = await self._read([*keys, *map(_remembered, keys)]) if keys else []
         return {c.key: None if v is None else int(v) for c, v in zip(counters, values, strict=True)}
 
     async def remember(self, counts: Mapping[str, int], seconds: int = REMEMBERED_SECONDS) -> None:
@@ -151,8 +154,10 @@ async def connect(url: str, *, max_connections: int = 64) -> AsyncIterator[CapCo
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
     )
     redis = Redis(connection_pool=pool)
+    line = RedisLine(url, timeout=2, connect_timeout=2)
     try:
-        yield CapCounters(redis)
+        yield CapCounters(redis, line)
     finally:
+        await line.close()
         await redis.aclose()
         await pool.aclose()

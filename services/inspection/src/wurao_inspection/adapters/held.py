@@ -10,14 +10,19 @@ read their facts inside their own transaction, under their locks, as before.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from collections import OrderedDict
+from datetime import date, datetime
 
 import asyncpg
 
 from wurao_common.mirror import Mirror, RowChanges
 from wurao_inspection.adapters import reference
-from wurao_inspection.domain.caps import CapPolicy
+from wurao_inspection.domain import caps
+from wurao_inspection.domain.caps import CapPolicy, Counter
 from wurao_inspection.domain.items import CodedItem, Unit
+from wurao_inspection.domain.periods import china_year
+
+_Built = tuple[CodedItem, CapPolicy, tuple[Counter, ...], tuple[Counter, ...]]
 
 
 class HeldReference:
@@ -26,6 +31,8 @@ class HeldReference:
         self.items: Mirror[CodedItem] = Mirror(lambda ids: reference.items(pool, list(ids)))
         self.units: Mirror[Unit] = Mirror(lambda ids: reference.units(pool, list(ids)))
         self.policies: Mirror[CapPolicy] = Mirror(self._policies, size=64)  # by day (ISO date)
+        self._counters: OrderedDict[tuple[str, str, int], _Built] = OrderedDict()
+        self._counters_size = 4096
 
     def watch(self, changes: RowChanges) -> None:
         changes.mirror(self.items, "items")
@@ -47,3 +54,21 @@ class HeldReference:
             policy=await self.policies.get(on.isoformat()),
             earlier=None,
         )
+
+    def counters(
+        self, unit_id: str, item: CodedItem, policy: CapPolicy, at: datetime
+    ) -> tuple[tuple[Counter, ...], tuple[Counter, ...]]:
+        """What a scan at `at` shows (caps.shown_counters) and what a counted visit then needs room in
+        (caps.counters_for), built once per unit, item and year (bounded, least recently used first) and used
+        again while the item and the policy are the very ones this replica holds: a change of their rows makes the
+        mirrors read new ones, and the counters are built again from those."""
+        key = (unit_id, item.id, china_year(at))
+        built = self._counters.get(key)
+        if built is not None and built[0] is item and built[1] is policy:
+            self._counters.move_to_end(key)
+            return built[2], built[3]
+        shown, applicable = caps.shown_counters(unit_id, item, policy, at), caps.counters_for(unit_id, item, policy, at)
+        self._counters[key] = (item, policy, shown, applicable)
+        if len(self._counters) > self._counters_size:
+            self._counters.popitem(last=False)
+        return shown, applicable

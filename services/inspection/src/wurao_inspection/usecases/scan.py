@@ -120,10 +120,10 @@ async def verify_code(deps: Deps, caller: Caller, code: str, *, now: datetime) -
     found = judge_scene(facts, claims, unit, now)
     if not isinstance(found, Scene):
         return found
-    applicable = found.applicable(now, counted=not found.item.exempt)
-    if isinstance(applicable, Unavailable):
-        return applicable
-    shown = found.shown(now)
+    counters = _scan_counters(deps, found, now)
+    if isinstance(counters, Unavailable):
+        return counters
+    shown, applicable = counters
     try:
         used = await counting.current(deps.pool, deps.counters, unit.id, shown)
     except RedisError:
@@ -132,3 +132,14 @@ async def verify_code(deps: Deps, caller: Caller, code: str, *, now: datetime) -
     if any(entry.full for entry in standing):
         return CapReached(found.item, standing)
     return Valid(found.item, standing)
+
+
+def _scan_counters(
+    deps: Deps, scene: Scene, at: datetime
+) -> tuple[tuple[Counter, ...], tuple[Counter, ...]] | Unavailable:
+    """What the scan shows and what a visit now would need room in; those of a counted item under a policy as this
+    replica built them before (deps.reference.counters)."""
+    if scene.policy is None or scene.item.exempt:
+        applicable = scene.applicable(at, counted=not scene.item.exempt)
+        return applicable if isinstance(applicable, Unavailable) else (scene.shown(at), applicable)
+    return deps.reference.counters(scene.unit.id, scene.item, scene.policy, at)
