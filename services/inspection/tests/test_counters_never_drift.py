@@ -50,7 +50,7 @@ async def test_a_reply_lost_after_admission_ran_is_settled_so_the_unit_is_not_re
 ):
     unit_id = await plan.unit()
     coded = await plan.item(per_unit_cap=1)
-    lossy = Deps(pool=deps.pool, counters=_RepliesLost(deps.counters.redis), keys=deps.keys)
+    lossy = Deps(pool=deps.pool, counters=_RepliesLost(deps.counters.redis, deps.counters.line), keys=deps.keys)
 
     lost = await check_in(lossy, as_unit(unit_id), coded.code, now=now)
 

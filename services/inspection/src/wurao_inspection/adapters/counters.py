@@ -64,6 +64,7 @@ class CapCounters:
         """`redis` for check-ins and repairs; `line` for the scan's reads (one shared connection: see
         adapters.redis_line)."""
         self.redis = redis
+        self.line = line
         self._admit = redis.register_script(_script("admit"))
         self._release = redis.register_script(_script("release"))
         self._repair = redis.register_script(_script("repair"))
