@@ -33,8 +33,9 @@ class _RepliesLost(counters.CapCounters):
 
 
 async def test_admitting_one_visit_twice_counts_it_once(deps, plan, now):
-    """redis-py retries a call whose reply timed out: the script runs again for the same visit (here the call that
-    also writes the counter from PostgreSQL's count: the retry neither rewrites it nor counts the visit again)."""
+    """A call whose reply was lost is sent again (adapters.redis_line): the script runs again for the same visit
+    (here the call that also writes the counter from PostgreSQL's count: the retry neither rewrites it nor counts
+    the visit again)."""
     counter = _across(await plan.unit())
 
     first = await deps.counters.admit([counter], "visit-1", counts={counter.key: 2}, now=now)

@@ -61,11 +61,11 @@ class Full:
 
 class CapCounters:
     def __init__(self, redis: Redis, line: RedisLine):
-        """`redis` for check-ins and repairs; `line` for the scan's reads (one shared connection: see
-        adapters.redis_line)."""
+        """`line` (one connection shared by every request: see adapters.redis_line) for the calls of every scan and
+        check-in, each safe to send twice; `redis` for the rest (releases, repairs, reconciliation's scans)."""
         self.redis = redis
         self.line = line
-        self._admit = redis.register_script(_script("admit"))
+        self._admit = line.register_script(_script("admit"))
         self._release = redis.register_script(_script("release"))
         self._repair = redis.register_script(_script("repair"))
         self._read = line.register_script(_script("read"))
@@ -87,7 +87,7 @@ class CapCounters:
             for counter in counters:
                 args += [counts[counter.key], counter.ttl(now)]
         with tracer.start_as_current_span("caps admit", attributes={"wurao.counters": len(counters)}):
-            status, written, *rest = await self._admit(keys=keys, args=args)
+            status, written, *rest = await self._admit(keys, args)
         if status == "ok":
             return Admitted(written)
         named = tuple(counters[int(index) - 1] for index in rest)

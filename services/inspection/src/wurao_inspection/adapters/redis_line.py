@@ -1,4 +1,4 @@
-"""One Redis connection shared by every request in flight, for the scan's read-only calls.
+"""One Redis connection shared by every request in flight, for the cap counters' calls of scans and check-ins.
 
 redis-py's asyncio client takes a connection from its pool, wraps the call in its retry machinery and gives the
 connection back on every call: ~80–130 µs of CPU for one EVALSHA (measured on the development machine, 2026-12),
