@@ -277,10 +277,32 @@ async function readAtMost(request, limit) {
     throw requestError(400, 'BAD_REQUEST', 'the body is not valid UTF-8');
   }
 }
-const limitChunkedBodies = {
+// Our body limits are the ones that hold: a Content-Length over the limit is refused by requestShape (Node's HTTP
+// parser refuses a malformed or doubled one and never hands over more bytes than it says), and a body sent in chunks
+// is read here with the same limit. Yoga also wraps every request body in a limiting stream of its own (25 MB, after
+// every other plugin's parser; the gateway does not pass its setting through): a TransformStream and a stream pipeline
+// per request, about a tenth of the gateway's CPU per request in a profile, to enforce a looser limit than ours. So the
+// parser chosen before Yoga's wrapper is remembered here and put back by a plugin that runs after it.
+const bodyParsers = new WeakMap(); // request -> the parser chosen before Yoga's limit wrapped it
+const afterYogaBodyLimit = {
   onRequestParse({ request, setRequestParser }) {
-    if (request.method !== 'POST' || request.headers.has('content-length') || !request.body) return;
-    setRequestParser(async (req) => {
+    const parser = bodyParsers.get(request);
+    if (parser) setRequestParser(parser);
+  },
+};
+const limitBodies = {
+  // Plugins added by `addPlugin` run right after this one, before Yoga's own; appended, it runs after them all.
+  onPluginInit({ plugins }) {
+    plugins.push(afterYogaBodyLimit);
+  },
+  onRequestParse({ request, requestParser, setRequestParser }) {
+    if (request.method !== 'POST') return;
+    if (request.headers.has('content-length')) {
+      if (requestParser) bodyParsers.set(request, requestParser);
+      return;
+    }
+    if (!request.body) return;
+    const parser = async (req) => {
       let body;
       try {
         body = JSON.parse(await readAtMost(req, maxBodyBytes));
@@ -292,7 +314,9 @@ const limitChunkedBodies = {
         throw requestError(400, 'BAD_REQUEST', 'the body must be a JSON object with a query');
       }
       return body;
-    });
+    };
+    setRequestParser(parser);
+    bodyParsers.set(request, parser);
   },
 };
 
@@ -382,7 +406,7 @@ export const gatewayConfig = defineConfig({
   blockFieldSuggestions: !isDev,
   plugins: () => [
     requestShape,
-    limitChunkedBodies,
+    limitBodies,
     saneClaims,
     normalizeSubgraphEventStreams,
     // Not the built-in `maxDepth`: it counts every fragment spread as a level, so fragment-heavy clients
