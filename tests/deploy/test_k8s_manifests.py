@@ -260,14 +260,17 @@ def _pods(docs: list[dict]) -> dict[str, dict[str, str]]:
     return pods
 
 
-def _allowed_sources(docs: list[dict], target: str) -> set[str]:
-    """Who may open a connection to `target`'s pods, by the NetworkPolicies (namespaces as `namespace/<name>`)."""
+def _allowed_sources(docs: list[dict], target: str, port: int | None = None) -> set[str]:
+    """Who may open a connection to `target`'s pods (on `port`, or on any), by the NetworkPolicies (namespaces as
+    `namespace/<name>`)."""
     pods = _pods(docs)
     policies = [p for p in objects(docs, "NetworkPolicy").values() if _matches(p["spec"]["podSelector"], pods[target])]
     assert policies, f"no NetworkPolicy selects {target}"
     sources = set()
     for policy in policies:
         for rule in policy["spec"].get("ingress", []):
+            if port is not None and "ports" in rule and port not in {opened["port"] for opened in rule["ports"]}:
+                continue
             for peer in rule["from"]:
                 if "namespaceSelector" in peer:
                     sources.add("namespace/" + peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"])
@@ -286,7 +289,9 @@ def test_network_policies_let_only_who_needs_it_reach_each_part(rendered, overla
     public = {"plan", "reporting"}  # the web origin's documented public paths (ingress.yaml)
     for service in SERVICES:
         expected = {"Deployment/wurao-gateway"} | ({edge} if service in public else set())
-        assert _allowed_sources(docs, f"Deployment/wurao-{service}") == expected, service
+        assert _allowed_sources(docs, f"Deployment/wurao-{service}", 8000) == expected, service
+        assert _allowed_sources(docs, f"Deployment/wurao-{service}", 9100) == {"namespace/monitoring"}, service
+        assert _allowed_sources(docs, f"Deployment/wurao-{service}") == expected | {"namespace/monitoring"}, service
         assert _allowed_sources(docs, f"postgres/wurao-{service}-db") == {
             f"Deployment/wurao-{service}",
             f"Job/wurao-{service}-migrate",
