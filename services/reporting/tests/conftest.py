@@ -29,12 +29,18 @@ async def second_migrated(servers):
 
 
 @pytest.fixture
-def apply(migrated, nats_client):
-    """`await apply(event, ...)`: each event through the figures consumer's inbox, as if NATS delivered it."""
+def apply(request, migrated, nats_client, heard):
+    """`await apply(event, ...)`: each event through the figures consumer's inbox, as if NATS delivered it. In a test
+    that serves `reporting`, it returns once that replica heard of the changes and its held figures forgot them
+    (a notification's delay after the commit), so that a read shows what was applied."""
     consumer = Consumer(migrated, nats_client, FIGURES)
+    serving = "reporting" in request.fixturenames
 
     async def apply_all(*events) -> list[bool]:
-        return [await consumer.apply(event) for event in events]
+        applied = [await consumer.apply(event) for event in events]
+        if serving:
+            await heard.everything()
+        return applied
 
     return apply_all
 
