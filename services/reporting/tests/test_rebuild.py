@@ -114,3 +114,52 @@ async def test_a_batch_builds_exactly_what_one_event_at_a_time_builds(nats_clien
     assert await everything(second_migrated) == await everything(migrated)
     assert len((await everything(migrated))[2]) == len(events) - 1  # every step is in the item's story
     assert ("unit", t.UNIT, 2026, 3, caps.NEAR_CAP, 1) in (await everything(migrated))[0]
+
+
+def _tasks_told_out_of_order(item: str) -> tuple[list, list]:
+    """Three tasks' steps as rectification told them, and the closes and extensions told before the openings (as
+    two replicas sharing the consumer, or a retried event, can apply them)."""
+    closed, extended, both = (str(uuid.uuid4()) for _ in range(3))
+    opened_at, later = t.AT.replace(day=2), t.AT.replace(day=20)
+    openings = [
+        t.task_opened(task, item_id=item, deadline="2026-03-05", at=opened_at) for task in (closed, extended, both)
+    ]
+    extension = {"previousDeadline": "2026-03-05"}
+    steps = [
+        t.task_step("closed", closed, item_id=item, onTime=False, deadline="2026-03-05", at=later),
+        t.task_step("extension_approved", extended, item_id=item, deadline="2100-01-01", **extension),
+        t.task_step("extension_approved", both, item_id=item, deadline="2026-03-25", **extension),
+        t.task_step("closed", both, item_id=item, onTime=True, deadline="2026-03-25", at=later),
+    ]
+    return [*openings, *steps], [*steps, *openings]
+
+
+async def test_a_close_or_extension_heard_before_its_tasks_opening_counts_as_if_heard_in_order(
+    nats_client, migrated, second_migrated
+):
+    item = str(uuid.uuid4())
+    visit = t.visit(item_id=item)  # reporting learns the office's and the unit's regions from it
+    in_order, out_of_order = _tasks_told_out_of_order(item)
+    for pool, events in ((migrated, [visit, *in_order]), (second_migrated, [visit, *out_of_order])):
+        consumer = Consumer(pool, nats_client, SUBSCRIPTIONS[1])
+        for event in events:
+            assert await consumer.apply(event)
+    built = await everything(migrated)
+    assert await everything(second_migrated) == built
+    assert [row[-1] for row in built[1] if row[0] == "unit"] == [1], "one task open (the extended one), none twice"
+    for pool in (migrated, second_migrated):
+        assert await pool.fetchval("SELECT count(*) FROM early_task_steps") == 0, "each opening took what it waited for"
+
+
+async def test_openings_and_closes_applied_at_once_by_two_replicas_leave_no_task_open(nats_client, migrated):
+    """Each replica's batch locks its tasks first: without that, a close applied while its opening is not committed
+    yet would be kept for an opening that had already looked, and the task would stay open for good."""
+    item = str(uuid.uuid4())
+    tasks = [str(uuid.uuid4()) for _ in range(200)]
+    openings = [t.task_opened(task, item_id=item) for task in tasks]
+    closes = [t.task_step("closed", task, item_id=item, onTime=True, deadline="2026-03-31") for task in tasks]
+    replicas = [Consumer(migrated, nats_client, SUBSCRIPTIONS[1]) for _ in range(2)]
+    assert await asyncio.gather(replicas[0].apply_batch(openings), replicas[1].apply_batch(closes)) == [200, 200]
+    assert await migrated.fetchval("SELECT count(*) FROM tasks WHERE closed_at IS NULL") == 0
+    assert await migrated.fetchval("SELECT coalesce(sum(tasks), 0) FROM open_tasks") == 0
+    assert await migrated.fetchval("SELECT count(*) FROM early_task_steps") == 0

@@ -36,6 +36,7 @@ READ_MODELS = (
     "offices",
     "units",
     "tasks",
+    "early_task_steps",
     "office_load",
     "cap_policies",
     "cap_visits",

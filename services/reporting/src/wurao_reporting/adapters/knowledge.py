@@ -65,11 +65,36 @@ class KnownTask:
     unit_id: str
 
 
-async def open_task(conn: asyncpg.Connection, data: dict, *, region: str, at: datetime, year: int, month: int) -> bool:
-    """Remembers the task open; False when reporting already knew it (it counts as open once)."""
-    inserted = await conn.fetchval(
-        """INSERT INTO tasks (task_id, item_id, office_id, unit_id, region, year, month, opened_at, deadline)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (task_id) DO NOTHING RETURNING true""",
+async def lock_tasks(conn: asyncpg.Connection, task_ids: set[str]) -> None:
+    """Until the transaction ends, no other applies a step of these tasks: an opening and a close applied at once
+    by two replicas would each miss the other (see `early_task_steps`). Taken in one order, so none deadlocks."""
+    if task_ids:
+        await conn.execute(
+            """SELECT pg_advisory_xact_lock(key) FROM (
+                   SELECT DISTINCT hashtextextended(task_id, 0) AS key FROM unnest($1::text[]) AS task_id ORDER BY key
+               ) AS keys""",
+            list(task_ids),
+        )
+
+
+@dataclass(frozen=True)
+class OpenedTask:
+    deadline: date  # the later of its own and an approved extension heard before it
+    closed_at: datetime | None  # when a close heard before it says it closed
+
+
+async def open_task(
+    conn: asyncpg.Connection, data: dict, *, region: str, at: datetime, year: int, month: int
+) -> OpenedTask | None:
+    """Remembers the task, with whatever of it was heard before it opened; None when reporting already knew it
+    (it counts as open once)."""
+    row = await conn.fetchrow(
+        """WITH early AS (DELETE FROM early_task_steps WHERE task_id = $1 RETURNING closed_at, deadline)
+           INSERT INTO tasks (task_id, item_id, office_id, unit_id, region, year, month, opened_at, deadline,
+                              closed_at)
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, GREATEST($9, early.deadline), early.closed_at
+           FROM (VALUES (1)) AS one LEFT JOIN early ON true
+           ON CONFLICT (task_id) DO NOTHING RETURNING deadline, closed_at""",
         data["taskId"],
         data["itemId"],
         data["officeId"],
@@ -80,14 +105,22 @@ async def open_task(conn: asyncpg.Connection, data: dict, *, region: str, at: da
         at,
         date.fromisoformat(data["deadline"]),
     )
-    return bool(inserted)
+    return OpenedTask(**row) if row else None
+
+
+# A step of a task reporting has not heard open is kept for its opening (never for a task it knows, closed or not).
+_KEEP_EARLY = """INSERT INTO early_task_steps (task_id, {column}) SELECT $1, $2
+                 WHERE NOT EXISTS (SELECT FROM tasks WHERE task_id = $1)
+                 ON CONFLICT (task_id) DO UPDATE SET {column} = {merge}"""
 
 
 async def close_task(conn: asyncpg.Connection, task_id: str, at: datetime) -> KnownTask | None:
     """Marks the task closed; returns it as it was open, or None if reporting never saw it open (or closed)."""
+    keep = _KEEP_EARLY.format(column="closed_at", merge="COALESCE(early_task_steps.closed_at, excluded.closed_at)")
     row = await conn.fetchrow(
-        """UPDATE tasks SET closed_at = $2 WHERE task_id = $1 AND closed_at IS NULL
-           RETURNING opened_at, year, month, deadline, region, office_id, unit_id""",
+        f"""WITH early AS ({keep})
+            UPDATE tasks SET closed_at = $2 WHERE task_id = $1 AND closed_at IS NULL
+            RETURNING opened_at, year, month, deadline, region, office_id, unit_id""",
         task_id,
         at,
     )
@@ -97,11 +130,13 @@ async def close_task(conn: asyncpg.Connection, task_id: str, at: datetime) -> Kn
 async def extend_task(conn: asyncpg.Connection, task_id: str, deadline: date) -> KnownTask | None:
     """Moves an open task's deadline; returns it as it was before, or None if reporting does not know it open (or
     its deadline is that already)."""
+    keep = _KEEP_EARLY.format(column="deadline", merge="GREATEST(early_task_steps.deadline, excluded.deadline)")
     row = await conn.fetchrow(
-        """UPDATE tasks SET deadline = $2 FROM tasks AS before
-           WHERE tasks.task_id = $1 AND before.task_id = $1 AND tasks.closed_at IS NULL AND tasks.deadline <> $2
-           RETURNING before.opened_at, before.year, before.month, before.deadline, before.region, before.office_id,
-                     before.unit_id""",
+        f"""WITH early AS ({keep})
+            UPDATE tasks SET deadline = $2 FROM tasks AS before
+            WHERE tasks.task_id = $1 AND before.task_id = $1 AND tasks.closed_at IS NULL AND tasks.deadline <> $2
+            RETURNING before.opened_at, before.year, before.month, before.deadline, before.region, before.office_id,
+                      before.unit_id""",
         task_id,
         deadline,
     )

@@ -144,9 +144,18 @@ def task_closed(data: dict, *, at: datetime, region: str, opened_at: datetime | 
     """Counted in the month it closed; days to close only when reporting saw the task open."""
     metrics = {"tasks.closed_on_time" if data["onTime"] else "tasks.closed_late": 1}
     if opened_at is not None:
-        metrics["tasks.days_to_close"] = days_between(opened_at, at)
-        metrics["tasks.closed_measured"] = 1
+        metrics |= _days_to_close(opened_at, at)
     return Tally(month_of(at), region, metrics, office_id=data["officeId"], unit_id=data["responsibleUnitId"])
+
+
+def task_closed_before_heard_open(data: dict, *, opened_at: datetime, closed_at: datetime, region: str) -> Tally:
+    """The days to close of a task whose close was heard first (`task_closed` could not measure them then)."""
+    metrics = _days_to_close(opened_at, closed_at)
+    return Tally(month_of(closed_at), region, metrics, office_id=data["officeId"], unit_id=data["responsibleUnitId"])
+
+
+def _days_to_close(opened_at: datetime, closed_at: datetime) -> dict[str, int]:
+    return {"tasks.days_to_close": days_between(opened_at, closed_at), "tasks.closed_measured": 1}
 
 
 def days_between(start: datetime, end: datetime) -> int:

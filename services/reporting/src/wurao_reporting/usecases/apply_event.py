@@ -71,11 +71,20 @@ async def _task_opened_tally(conn: asyncpg.Connection, event: Event, effects: Ef
     data = event.data
     tally = tallies.task_opened({**data, "unitRegion": event.region}, event.time)
     month = tally.month
-    if await knowledge.open_task(conn, data, region=event.region, at=event.time, year=month.year, month=month.month):
+    opened = await knowledge.open_task(
+        conn, data, region=event.region, at=event.time, year=month.year, month=month.month
+    )
+    if opened is not None and opened.closed_at is None:
         task = tallies.open_task(
             month=month, region=event.region, office_id=data["officeId"], unit_id=data["responsibleUnitId"]
         )
-        effects.count_open(task, date.fromisoformat(data["deadline"]), 1)
+        effects.count_open(task, opened.deadline, 1)
+    elif opened is not None:
+        effects.count(
+            tallies.task_closed_before_heard_open(
+                data, opened_at=event.time, closed_at=opened.closed_at, region=event.region
+            )
+        )
     return tally
 
 
@@ -129,6 +138,7 @@ TALLIES: dict[str, TallyOf] = {
     "rectification.task.closed": _task_closed_tally,
     "rectification.task.extension_approved": _task_extended,
 }
+TASK_STEPS = frozenset(event_type for event_type in TALLIES if event_type.startswith("rectification.task."))
 DIRECTORY = {"plan.office.registered": ("offices", "officeId"), "plan.unit.registered": ("units", "unitId")}
 CAP_POLICY = "plan.cap_policy.published"
 EVENT_TYPES = tuple(sorted({*TALLIES, *timeline.STEPS, *DIRECTORY, CAP_POLICY}))
@@ -173,6 +183,7 @@ async def _apply(conn: asyncpg.Connection, event: Event, effects: Effects) -> No
 async def apply_events(conn: asyncpg.Connection, events: list[Event]) -> None:
     """A batch in one go; raises (and so rolls the batch back) on any event it cannot apply."""
     effects = Effects()
+    await knowledge.lock_tasks(conn, {event.data["taskId"] for event in events if event.type in TASK_STEPS})
     for event in events:
         await _apply(conn, event, effects)
     await effects.write(conn)
