@@ -10,6 +10,7 @@ from wurao_common.testing import Hearing
 from wurao_reporting import testing as t
 from wurao_reporting.adapters import figures
 from wurao_reporting.adapters.changes import FigureChanges
+from wurao_reporting.domain.figures import ALL_MONTHS
 from wurao_reporting.domain.periods import CHINA
 
 YEAR = 2026
@@ -26,8 +27,8 @@ class Replica:
         self.hearing = Hearing(self.changes, pool)
 
     async def visits(self, region: str) -> int:
-        counts = await self.held.read(region, YEAR, datetime.now(CHINA).date())
-        return sum(value for (year, _, metric), value in counts.items() if (year, metric) == (YEAR, "visits.counted"))
+        sums = await self.held.read(region, YEAR, datetime.now(CHINA).date())
+        return sums.total(YEAR, ALL_MONTHS, "visits.counted")
 
     def holds(self, region: str) -> bool:
         return not isinstance(self.held.mirror.held(f"{region} {YEAR} {datetime.now(CHINA).date()}"), Unknown)

@@ -9,6 +9,7 @@ from datetime import date
 import asyncpg
 
 from wurao_common.mirror import Mirror
+from wurao_reporting.domain.figures import Sums
 from wurao_reporting.domain.periods import DEEPEST, region_scopes
 
 # (year, month, metric) -> value
@@ -71,23 +72,24 @@ async def read(pool: asyncpg.Pool, kind: str, scope_id: str, years: Sequence[int
 
 
 class HeldRegions:
-    """Regions' counts (`read` of a region scope for a year and the year before) held in this replica's memory
+    """Regions' sums (`read` of a region scope for a year and the year before) held in this replica's memory
     (wurao_common.mirror) per region, year and day (a task turns overdue by the day), until a notification names
     the region or one inside it (`changed`, from `changes.FigureChanges`, which holds them only while it listens).
     An office's or a unit's figures are not held: notifications name regions only."""
 
     def __init__(self, pool: asyncpg.Pool, *, size: int = 4_096) -> None:
         self._pool = pool
-        self.mirror: Mirror[Counts] = Mirror(self._fetch, size=size, group=lambda key: key.split(" ", 1)[0])
+        self.mirror: Mirror[Sums] = Mirror(self._fetch, size=size, group=lambda key: key.split(" ", 1)[0])
 
-    async def read(self, region: str, year: int, today: date) -> Counts:
-        return await self.mirror.get(f"{region} {year} {today.isoformat()}") or {}
+    async def read(self, region: str, year: int, today: date) -> Sums:
+        return await self.mirror.get(f"{region} {year} {today.isoformat()}") or Sums({})
 
-    async def _fetch(self, keys: Sequence[str]) -> dict[str, Counts]:
+    async def _fetch(self, keys: Sequence[str]) -> dict[str, Sums]:
         found = {}
         for key in keys:
             region, year, day = key.split(" ")
-            found[key] = await read(self._pool, "region", region, [int(year), int(year) - 1], date.fromisoformat(day))
+            counts = await read(self._pool, "region", region, [int(year), int(year) - 1], date.fromisoformat(day))
+            found[key] = Sums(counts)
         return found
 
     def changed(self, region: str) -> None:

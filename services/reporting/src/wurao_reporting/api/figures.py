@@ -7,7 +7,7 @@ import enum
 import strawberry
 
 from wurao_reporting.domain import caps, tallies
-from wurao_reporting.domain.figures import Compared, Counts, Period, Sums, periods
+from wurao_reporting.domain.figures import Compared, Period, Sums, periods
 
 
 @strawberry.enum(description="What a set of figures covers.")
@@ -110,10 +110,17 @@ class PeriodFigures:
     period: str = strawberry.field(description="'2026', '2026-Q1' or '2026-03'.")
     sums: strawberry.Private[Sums]
     span: strawberry.Private[Period]
+    groups: strawberry.Private[dict]  # each group worked out once: the same figures may answer many reads
 
     @classmethod
     def of(cls, sums: Sums, period: Period) -> PeriodFigures:
-        return cls(period=period.label, sums=sums, span=period)
+        return cls(period=period.label, sums=sums, span=period, groups={})
+
+    def _group(self, name: str, make):
+        found = self.groups.get(name)
+        if found is None:
+            found = self.groups[name] = make()
+        return found
 
     def _figure(self, metric: str) -> Figure:
         return Figure.of(self.sums.compared(self.span, metric))
@@ -128,22 +135,29 @@ class PeriodFigures:
 
     @strawberry.field
     def items(self) -> ItemFigures:
-        return ItemFigures(**{name: self._figure(f"items.{name}") for name in ITEM_FIGURES})
+        return self._group(
+            "items", lambda: ItemFigures(**{name: self._figure(f"items.{name}") for name in ITEM_FIGURES})
+        )
 
     @strawberry.field
     def visits(self) -> VisitFigures:
-        return VisitFigures(**{name: self._figure(f"visits.{name}") for name in VISIT_FIGURES})
+        return self._group(
+            "visits", lambda: VisitFigures(**{name: self._figure(f"visits.{name}") for name in VISIT_FIGURES})
+        )
 
     @strawberry.field(description="Inspections refused by units, by reason.")
     def refusals(self) -> Breakdown:
-        return self._breakdown("refusals.", tallies.REFUSAL_REASONS)
+        return self._group("refusals", lambda: self._breakdown("refusals.", tallies.REFUSAL_REASONS))
 
     @strawberry.field(description="Problems found on visits, by severity.")
     def findings(self) -> Breakdown:
-        return self._breakdown("findings.", tallies.SEVERITIES)
+        return self._group("findings", lambda: self._breakdown("findings.", tallies.SEVERITIES))
 
     @strawberry.field
     def rectification(self) -> RectificationFigures:
+        return self._group("rectification", self._rectification)
+
+    def _rectification(self) -> RectificationFigures:
         sums, period = self.sums, self.span
         return RectificationFigures(
             opened=self._figure("tasks.opened"),
@@ -159,9 +173,12 @@ class PeriodFigures:
 
     @strawberry.field
     def caps(self) -> CapFigures:
-        return CapFigures(
-            units_at_cap=Figure.of(self.sums.compared_at_end(self.span, caps.AT_CAP)),
-            units_near_cap=Figure.of(self.sums.compared_at_end(self.span, caps.NEAR_CAP)),
+        return self._group(
+            "caps",
+            lambda: CapFigures(
+                units_at_cap=Figure.of(self.sums.compared_at_end(self.span, caps.AT_CAP)),
+                units_near_cap=Figure.of(self.sums.compared_at_end(self.span, caps.NEAR_CAP)),
+            ),
         )
 
     @strawberry.field(
@@ -169,14 +186,16 @@ class PeriodFigures:
         "unfounded); counted like complaints."
     )
     def complaint_outcomes(self) -> Breakdown:
-        return self._breakdown("complaint_outcomes.", tallies.COMPLAINT_OUTCOMES)
+        return self._group(
+            "complaint_outcomes", lambda: self._breakdown("complaint_outcomes.", tallies.COMPLAINT_OUTCOMES)
+        )
 
     @strawberry.field(
         description="Burden complaints (码上减负) by kind; counted per region down to counties and per office "
         "complained about, never per unit or village, so that no figure names a complainant."
     )
     def complaints(self) -> Breakdown:
-        return self._breakdown("complaints.", tallies.COMPLAINT_KINDS)
+        return self._group("complaints", lambda: self._breakdown("complaints.", tallies.COMPLAINT_KINDS))
 
 
 @strawberry.type(description="What a region, an office or a unit saw in a year (一目了然).")
@@ -195,8 +214,16 @@ class Figures:
     months: list[PeriodFigures]
 
     @classmethod
-    def of(cls, kind: ScopeKind, scope: str, year: int, counts: Counts) -> Figures:
-        sums = Sums(counts)
+    def of(cls, kind: ScopeKind, scope: str, year: int, sums: Sums) -> Figures:
+        """Built once for the same sums (a region's, held in memory, answer many reads), with what each read
+        works out of them (`PeriodFigures`' groups)."""
+        built = sums.memo.get((kind, scope, year))
+        if built is None:
+            built = sums.memo[(kind, scope, year)] = cls._build(kind, scope, year, sums)
+        return built
+
+    @classmethod
+    def _build(cls, kind: ScopeKind, scope: str, year: int, sums: Sums) -> Figures:
         whole, quarters, months = periods(year)
         visits = sums.compared(whole, "visits.counted")
         return cls(

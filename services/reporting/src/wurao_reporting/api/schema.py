@@ -21,8 +21,8 @@ async def readable_figures(
     info: Info[ReportingContext, None], kind: ScopeKind, scope: str, year: int
 ) -> Figures | None:
     context = info.context
-    counts = await read_figures.readable_counts(context.pool, context.held, context.caller, kind.value, scope, year)
-    return None if counts is None else Figures.of(kind, scope, year, counts)
+    sums = await read_figures.readable_sums(context.pool, context.held, context.caller, kind.value, scope, year)
+    return None if sums is None else Figures.of(kind, scope, year, sums)
 
 
 @strawberry.federation.type(keys=["id"], description="An office, as reporting sees it: its load and figures.")
@@ -84,17 +84,15 @@ class Subscription:
     ) -> AsyncGenerator[Figures | None, None]:
         context = info.context
         async with context.changes.watch(region) as changed:
-            counts = await read_figures.readable_counts(
-                context.pool, context.held, context.caller, "region", region, year
-            )
-            yield None if counts is None else Figures.of(ScopeKind.REGION, region, year, counts)
-            while counts is not None:
+            sums = await read_figures.readable_sums(context.pool, context.held, context.caller, "region", region, year)
+            yield None if sums is None else Figures.of(ScopeKind.REGION, region, year, sums)
+            while sums is not None:
                 await changed.wait()
                 changed.clear()
-                fresh = await read_figures.counts(context.pool, context.held, "region", region, year)
-                if fresh != counts:
-                    counts = fresh
-                    yield Figures.of(ScopeKind.REGION, region, year, counts)
+                fresh = await read_figures.sums(context.pool, context.held, "region", region, year)
+                if fresh.counts != sums.counts:
+                    sums = fresh
+                    yield Figures.of(ScopeKind.REGION, region, year, sums)
 
 
 schema = build_schema(query=Query, subscription=Subscription, types=[Office, Item])

@@ -48,7 +48,12 @@ class Compared:
 
 
 class Sums:
+    """A scope's counts, added up by period. Read only: the same sums may answer many reads (a region's are held
+    in memory), and `memo` keeps with them what a reader worked out of them."""
+
     def __init__(self, counts: Counts):
+        self.counts = counts
+        self.memo: dict = {}
         self._by_metric: dict[tuple[int, str], dict[int, int]] = {}
         for (year, month, metric), value in counts.items():
             self._by_metric.setdefault((year, metric), {})[month] = value

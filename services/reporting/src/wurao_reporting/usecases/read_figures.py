@@ -9,7 +9,7 @@ import asyncpg
 from wurao_common.auth import Caller
 from wurao_common.errors import ClientError
 from wurao_reporting.adapters import figures, knowledge
-from wurao_reporting.domain.figures import Counts
+from wurao_reporting.domain.figures import Sums
 from wurao_reporting.domain.periods import CHINA, is_region, year_problem
 
 
@@ -24,12 +24,12 @@ def check_region(region: str) -> None:
         raise ClientError("region must be a GB/T 2260 code of 2, 4, 6, 9 or 12 digits, e.g. '43' or '431024'")
 
 
-async def counts(pool: asyncpg.Pool, held: figures.HeldRegions, kind: str, scope_id: str, year: int) -> Counts:
+async def sums(pool: asyncpg.Pool, held: figures.HeldRegions, kind: str, scope_id: str, year: int) -> Sums:
     """A region's from this replica's memory when held there (`figures.HeldRegions`), else from PostgreSQL."""
     today = datetime.now(CHINA).date()
     if kind == "region":
         return await held.read(scope_id, year, today)
-    return await figures.read(pool, kind, scope_id, [year, year - 1], today)
+    return Sums(await figures.read(pool, kind, scope_id, [year, year - 1], today))
 
 
 async def scope_region(pool: asyncpg.Pool, kind: str, scope_id: str) -> str | None:
@@ -40,14 +40,14 @@ async def scope_region(pool: asyncpg.Pool, kind: str, scope_id: str) -> str | No
     return (await knowledge.regions(pool, table, [scope_id])).get(scope_id)
 
 
-async def readable_counts(
+async def readable_sums(
     pool: asyncpg.Pool, held: figures.HeldRegions, caller: Caller, kind: str, scope_id: str, year: int
-) -> Counts | None:
-    """The scope's counts, or None when it lies outside the caller's region (or reporting does not know it)."""
+) -> Sums | None:
+    """The scope's sums, or None when it lies outside the caller's region (or reporting does not know it)."""
     check_year(year)
     if kind == "region":
         check_region(scope_id)
     region = await scope_region(pool, kind, scope_id)
     if region is None or not caller.can_reach(region):
         return None
-    return await counts(pool, held, kind, scope_id, year)
+    return await sums(pool, held, kind, scope_id, year)
