@@ -8,6 +8,9 @@ the first time it is asked for and keeps it (bounded, least recently used first)
 A row found absent is kept as absent too: its insert notifies. While the listening connection is down nothing is
 kept and every read goes to PostgreSQL, so a change committed meanwhile cannot be missed.
 
+`Notifications` is that listener for any channel and payload (reporting's figures have their own), and a
+`Mirror` built with `group` forgets a group of keys at once (a region's figures of every year and day).
+
 A change made on one replica reaches the others a notification later (a millisecond or so on one network); keep
 to mirrors what a reader may see that late, and read inside the transaction whatever a decision must lock.
 """
