@@ -96,11 +96,27 @@ def node_and_npm() -> tuple[str, str]:
     )
 
 
+def _npm_on_path() -> Path:
+    """A folder holding an `npm` that runs the chosen npm with the chosen node. Lifecycle scripts call `npm` (the
+    web build runs `npm run schema`), and the wheel's own `bin/npm` cannot run: it looks for its CLI in `../lib`,
+    where the wheel does not put it."""
+    node, npm = node_and_npm()
+    folder = REPO / ".tools" / "node-bin"
+    shim, text = folder / "npm", f'#!/bin/sh\nexec "{node}" "{npm}" "$@"\n'
+    if not shim.is_file() or shim.read_text() != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        written = folder / f".npm-{os.getpid()}"  # then renamed: parallel test workers may write it at once
+        written.write_text(text)
+        written.chmod(0o755)
+        written.replace(shim)
+    return folder
+
+
 def _node_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     node, _ = node_and_npm()
     env = dict(os.environ)
-    # npm's lifecycle scripts and `#!/usr/bin/env node` shebangs must find the same node we chose.
-    env["PATH"] = os.pathsep.join([str(Path(node).parent), env.get("PATH", "")])
+    # npm's lifecycle scripts and `#!/usr/bin/env node` shebangs must find the same node and npm we chose.
+    env["PATH"] = os.pathsep.join([str(_npm_on_path()), str(Path(node).parent), env.get("PATH", "")])
     env.update(extra or {})
     return env
 
