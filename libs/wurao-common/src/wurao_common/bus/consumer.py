@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from nats.aio.client import Client
@@ -28,7 +29,11 @@ log = logging.getLogger("wurao.consumer")
 tracer = trace.get_tracer("wurao.consumer")
 
 Handler = Callable[[asyncpg.Connection, Event], Awaitable[None]]
-BatchHandler = Callable[[asyncpg.Connection, list[Event]], Awaitable[None]]
+BatchHandler = Callable[[asyncpg.Connection, Any], Awaitable[None]]
+
+
+def _as_is(events: list[Event]) -> list[Event]:
+    return events
 
 
 @dataclass(frozen=True)
@@ -37,13 +42,16 @@ class Subscription:
 
     With `batch_handler`, each fetched batch is applied in one transaction (one inbox insert, one handler call):
     for read models that must keep up with the whole stream. If the batch fails, its events are applied one by
-    one with `handler`, so one bad event costs only itself.
+    one with `handler`, so one bad event costs only itself. `prepare` does the part of a batch's work that needs
+    no database (pure Python on the events alone); the consumer runs it while the previous batch is being applied
+    and hands its result to `batch_handler` (by default the events themselves).
     """
 
     durable: str
     event_types: tuple[str, ...]
     handler: Handler
     batch_handler: BatchHandler | None = None
+    prepare: Callable[[list[Event]], Any] = _as_is
 
     def filter_subjects(self) -> list[str]:
         return [f"{SUBJECT_ROOT}.{event_type}.>" for event_type in self.event_types]
@@ -52,8 +60,9 @@ class Subscription:
 class Consumer:
     """Fetches up to `batch` messages at a time: by default 500 for a batch handler (a batch costs a few round
     trips whatever its size) and 100 for one-by-one handlers (each event costs its own transaction anyway).
-    The next batch is fetched while one is applied, so NATS and the database work at the same time; a batch is
-    acknowledged only once applied, as before."""
+    The next batch is fetched, decoded and prepared while one is applied, and a batch's acknowledgements go out
+    while the next one is applied, so this process's Python work overlaps the database's; a batch is acknowledged
+    only once its transaction committed, as before."""
 
     def __init__(self, pool: asyncpg.Pool, nc: Client, subscription: Subscription, *, batch: int | None = None):
         self._pool = pool
@@ -62,6 +71,7 @@ class Consumer:
         self._batch = batch or (500 if subscription.batch_handler else 100)
         self._stopping = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._acking: asyncio.Future | None = None  # the last applied batch's acknowledgements, being sent
 
     async def start(self) -> None:
         js = self._nc.jetstream()
@@ -104,11 +114,12 @@ class Consumer:
             return None
         return fetch.result()
 
-    async def _next_batch(self) -> list[Msg] | None:
-        """The next non-empty batch, or None when stopping."""
+    async def _next_batch(self) -> _Batch | None:
+        """The next non-empty batch, decoded, or None when stopping."""
         while not self._stopping.is_set():
             try:
-                return await self._fetch()
+                messages = await self._fetch()
+                return self._decoded(messages) if messages is not None else None
             except NatsTimeout:
                 continue
             except asyncio.CancelledError:
@@ -121,27 +132,38 @@ class Consumer:
     async def _run(self) -> None:
         upcoming = asyncio.ensure_future(self._next_batch())
         try:
-            while (messages := await upcoming) is not None:
-                upcoming = asyncio.ensure_future(self._next_batch())  # fetched while this batch is applied
-                await self._settle(messages)
+            while (batch := await upcoming) is not None:
+                upcoming = asyncio.ensure_future(self._next_batch())  # made ready while this one is applied
+                await self._settle(batch)
         finally:
             upcoming.cancel()
+            if self._acking is not None:
+                await self._acking
 
-    async def _settle(self, messages: list[Msg]) -> None:
-        if self._sub.batch_handler is not None and await self._handled_as_batch(messages):
+    def _decoded(self, messages: list[Msg]) -> _Batch:
+        try:
+            events = [Event.from_json(message.data) for message in messages]
+        except MalformedEvent:
+            return _Batch(messages)
+        if self._sub.batch_handler is None:
+            return _Batch(messages, events)
+        try:
+            return _Batch(messages, events, self._sub.prepare(events))
+        except Exception:
+            return _Batch(messages, events)
+
+    async def _settle(self, batch: _Batch) -> None:
+        if self._sub.batch_handler is not None and batch.events is not None and await self._handled_as_batch(batch):
             return
-        for message in messages:
+        for message in batch.messages:
             try:
                 await self._handle(message)
             except Exception:  # an ack or nak on a closed connection: the message is redelivered later
                 log.exception("consumer %s: could not settle a message", self._sub.durable)
 
-    async def _handled_as_batch(self, messages: list[Msg]) -> bool:
-        """Applies and acknowledges the whole batch, or returns False (nothing applied) to go one by one."""
-        try:
-            events = [Event.from_json(message.data) for message in messages]
-        except MalformedEvent:
-            return False
+    async def _handled_as_batch(self, batch: _Batch) -> bool:
+        """Applies the whole batch and has it acknowledged, or returns False (nothing applied) to go one by one."""
+        messages, events = batch.messages, batch.events
         with tracer.start_as_current_span(
             f"consume batch {self._sub.durable}",
             kind=trace.SpanKind.CONSUMER,
@@ -157,17 +179,18 @@ class Consumer:
                     if context.is_valid:
                         span.add_link(context)
             try:
-                await self.apply_batch(events)
+                await self.apply_batch(events, batch.prepared)
             except Exception:
                 log.warning("consumer %s: a batch of %d failed; one by one", self._sub.durable, len(events))
                 return False
-        for message in messages:
-            with contextlib.suppress(Exception):  # a lost ack means a redelivery, which the inbox absorbs
-                await message.ack()
+        previous, self._acking = self._acking, asyncio.ensure_future(_ack_all(messages))
+        if previous is not None:
+            await previous  # at most one batch's acknowledgements in flight
         return True
 
-    async def apply_batch(self, events: list[Event]) -> int:
-        """Applies, in one transaction, the events this consumer has not applied yet; returns how many."""
+    async def apply_batch(self, events: list[Event], prepared: Any = None) -> int:
+        """Applies, in one transaction, the events this consumer has not applied yet; returns how many. `prepared`:
+        what `prepare` made of all of `events`, if it was made before (used when every one of them is fresh)."""
         unique = list({event.id: event for event in events}.values())
         async with self._pool.acquire() as conn, conn.transaction():
             fresh = {
@@ -182,7 +205,9 @@ class Consumer:
             # All of them, as a rule: then no event's id needs parsing to tell.
             applied = unique if len(fresh) == len(unique) else [e for e in unique if uuid.UUID(e.id) in fresh]
             if applied:
-                await self._sub.batch_handler(conn, applied)
+                if prepared is None or len(applied) != len(events):
+                    prepared = self._sub.prepare(applied)
+                await self._sub.batch_handler(conn, prepared)
             return len(applied)
 
     async def _handle(self, message: Msg) -> None:
@@ -222,6 +247,20 @@ class Consumer:
             if fresh:
                 await self._sub.handler(conn, event)
             return bool(fresh)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    messages: list[Msg]
+    events: list[Event] | None = None  # None when one of them is no wurao event: then one by one
+    prepared: Any = None  # None when `prepare` failed: then it is made again, and fails, inside the transaction
+
+
+async def _ack_all(messages: list[Msg]) -> None:
+    """Sent after the batch committed, while the next one is applied."""
+    for message in messages:
+        with contextlib.suppress(Exception):  # a lost ack means a redelivery, which the inbox absorbs
+            await message.ack()
 
 
 def _traceparent(message: Msg, event: Event) -> str | None:

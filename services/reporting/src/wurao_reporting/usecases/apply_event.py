@@ -1,15 +1,19 @@
 """Applies events to the read models: each one's fact in its item's story, what it teaches, and its figures.
 
-Runs inside the inbox transaction, so each event applies once. `apply_events` takes a whole batch: items and
-tasks (which later events of the same batch may read) are written as each event comes, everything else is
-gathered and written once. A batch that fails rolls back whole; the consumer then applies its events one by
-one with `apply_event`, which skips an event it cannot read.
+Runs inside the inbox transaction, so each event applies once. `apply_events` takes a whole batch in two steps:
+`prepare_events` gathers, without the database, what the events tell on their own (facts, regions, policies, the
+tallies of visits, refusals, findings and complaints); the consumer runs it while the previous batch is being
+written. `apply_prepared` then writes, in the transaction, items and tasks (which later events of the same batch
+may read) in the batch's order, counts what they tell, and writes everything gathered once. A batch that fails
+rolls back whole; the consumer then applies its events one by one with `apply_event`, which skips an event it
+cannot read.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import asyncpg
@@ -35,7 +39,8 @@ _ITEM_STEPS = {
     "plan.item.reopened": ("completed", -1),
     "plan.item.cancelled": ("cancelled", 1),
 }
-TallyOf = Callable[[asyncpg.Connection, Event, Effects], Awaitable[Tally | None]]
+TallyOf = Callable[[asyncpg.Connection, Event, Effects], Awaitable[Tally | None]]  # reads or writes the database
+PureTallyOf = Callable[[Event, Effects], Tally | None]  # from the event alone
 
 
 async def _item_tally(conn: asyncpg.Connection, event: Event, _effects: Effects) -> Tally | None:
@@ -57,7 +62,7 @@ async def _filing_tally(conn: asyncpg.Connection, event: Event, _effects: Effect
     return tallies.filing(data, month=month_within_year(data["year"], event.time), region=event.region)
 
 
-async def _visit_tally(_conn: asyncpg.Connection, event: Event, effects: Effects) -> Tally:
+def _visit_tally(event: Event, effects: Effects) -> Tally:
     tally = tallies.visit(event.data)
     counted = caps.counted_visit(event.data, tally.month.month)
     if counted is not None:
@@ -111,37 +116,40 @@ async def _task_extended(conn: asyncpg.Connection, event: Event, effects: Effect
         effects.count_open(task, deadline, 1)
 
 
-def _from_data(make: Callable[[dict], Tally]) -> TallyOf:
-    async def tally(_conn: asyncpg.Connection, event: Event, _effects: Effects) -> Tally:
+def _from_data(make: Callable[[dict], Tally]) -> PureTallyOf:
+    def tally(event: Event, _effects: Effects) -> Tally:
         return make(event.data)
 
     return tally
 
 
-def _from_data_at(make: Callable[[dict, datetime], Tally]) -> TallyOf:
-    async def tally(_conn: asyncpg.Connection, event: Event, _effects: Effects) -> Tally:
+def _from_data_at(make: Callable[[dict, datetime], Tally]) -> PureTallyOf:
+    def tally(event: Event, _effects: Effects) -> Tally:
         return make(event.data, event.time)
 
     return tally
 
 
-TALLIES: dict[str, TallyOf] = {
+# What items and tasks reporting learnt: counted in the transaction, in the batch's order.
+STORED_TALLIES: dict[str, TallyOf] = {
     **dict.fromkeys(_ITEM_STEPS, _item_tally),
     "plan.filing.submitted": _filing_tally,
+    "rectification.task.opened": _task_opened_tally,
+    "rectification.task.closed": _task_closed_tally,
+    "rectification.task.extension_approved": _task_extended,
+}
+PURE_TALLIES: dict[str, PureTallyOf] = {
     "inspection.visit.checked_in": _visit_tally,
     "inspection.refusal.recorded": _from_data(tallies.refusal),
     "inspection.check_in.capped": _from_data(tallies.capped),
     "inspection.finding.recorded": _from_data_at(tallies.finding),
     "inspection.complaint.filed": _from_data(tallies.complaint),
     "inspection.complaint.concluded": _from_data(tallies.complaint_concluded),
-    "rectification.task.opened": _task_opened_tally,
-    "rectification.task.closed": _task_closed_tally,
-    "rectification.task.extension_approved": _task_extended,
 }
-TASK_STEPS = frozenset(event_type for event_type in TALLIES if event_type.startswith("rectification.task."))
+TASK_STEPS = frozenset(event_type for event_type in STORED_TALLIES if event_type.startswith("rectification.task."))
 DIRECTORY = {"plan.office.registered": ("offices", "officeId"), "plan.unit.registered": ("units", "unitId")}
 CAP_POLICY = "plan.cap_policy.published"
-EVENT_TYPES = tuple(sorted({*TALLIES, *timeline.STEPS, *DIRECTORY, CAP_POLICY}))
+EVENT_TYPES = tuple(sorted({*STORED_TALLIES, *PURE_TALLIES, *timeline.STEPS, *DIRECTORY, CAP_POLICY}))
 
 
 def _when(event: Event) -> datetime:
@@ -164,7 +172,16 @@ def _fact(event: Event) -> Fact:
     )
 
 
-async def _apply(conn: asyncpg.Connection, event: Event, effects: Effects) -> None:
+@dataclass
+class Prepared:
+    """A batch's effects gathered from its events alone, and its events whose tallies need the database (in order).
+    Applied once: applying adds to `effects`."""
+
+    effects: Effects
+    stored: list[Event]
+
+
+def _gather(event: Event, effects: Effects, stored: list[Event]) -> None:
     if event.type in DIRECTORY:
         table, key = DIRECTORY[event.type]
         effects.regions[(table, event.data[key])] = event.data["region"]
@@ -174,19 +191,36 @@ async def _apply(conn: asyncpg.Connection, event: Event, effects: Effects) -> No
         return
     if event.type in timeline.STEPS and event.data.get("itemId"):
         effects.facts.append(_fact(event))
-    make_tally = TALLIES.get(event.type)
-    tally = await make_tally(conn, event, effects) if make_tally else None
-    if tally is not None:
+    if event.type in STORED_TALLIES:
+        stored.append(event)
+    elif (make_tally := PURE_TALLIES.get(event.type)) and (tally := make_tally(event, effects)) is not None:
         effects.count(tally)
+
+
+def prepare_events(events: list[Event]) -> Prepared:
+    """What the batch's events tell on their own, without the database; raises on an event it cannot read."""
+    prepared = Prepared(Effects(), [])
+    for event in events:
+        _gather(event, prepared.effects, prepared.stored)
+    return prepared
+
+
+async def apply_prepared(conn: asyncpg.Connection, prepared: Prepared) -> None:
+    """Counts the items and tasks in the batch's order, then writes everything; raises (and so rolls the batch back)
+    on any event it cannot apply. Sums, open tasks and changed regions add up in any order, so counting the events
+    that need the database after the others gives the same figures."""
+    effects = prepared.effects
+    await knowledge.lock_tasks(conn, {event.data["taskId"] for event in prepared.stored if event.type in TASK_STEPS})
+    for event in prepared.stored:
+        tally = await STORED_TALLIES[event.type](conn, event, effects)
+        if tally is not None:
+            effects.count(tally)
+    await effects.write(conn)
 
 
 async def apply_events(conn: asyncpg.Connection, events: list[Event]) -> None:
     """A batch in one go; raises (and so rolls the batch back) on any event it cannot apply."""
-    effects = Effects()
-    await knowledge.lock_tasks(conn, {event.data["taskId"] for event in events if event.type in TASK_STEPS})
-    for event in events:
-        await _apply(conn, event, effects)
-    await effects.write(conn)
+    await apply_prepared(conn, prepare_events(events))
 
 
 async def apply_event(conn: asyncpg.Connection, event: Event) -> None:
