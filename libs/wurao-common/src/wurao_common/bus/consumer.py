@@ -141,19 +141,19 @@ class Consumer:
                 await self._acking
 
     def _decoded(self, messages: list[Msg]) -> _Batch:
+        if self._sub.batch_handler is None:
+            return _Batch(messages)  # one by one: each message is decoded as it is handled
         try:
             events = [Event.from_json(message.data) for message in messages]
         except MalformedEvent:
             return _Batch(messages)
-        if self._sub.batch_handler is None:
-            return _Batch(messages, events)
         try:
             return _Batch(messages, events, self._sub.prepare(events))
         except Exception:
             return _Batch(messages, events)
 
     async def _settle(self, batch: _Batch) -> None:
-        if self._sub.batch_handler is not None and batch.events is not None and await self._handled_as_batch(batch):
+        if batch.events is not None and await self._handled_as_batch(batch):
             return
         for message in batch.messages:
             try:
@@ -252,7 +252,7 @@ class Consumer:
 @dataclass(frozen=True)
 class _Batch:
     messages: list[Msg]
-    events: list[Event] | None = None  # None when one of them is no wurao event: then one by one
+    events: list[Event] | None = None  # None when one by one (no batch handler, or one of them is no wurao event)
     prepared: Any = None  # None when `prepare` failed: then it is made again, and fails, inside the transaction
 
 
