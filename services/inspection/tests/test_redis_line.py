@@ -27,6 +27,26 @@ async def test_replies_reach_their_own_callers_when_many_calls_share_the_connect
     assert replies == [str(n) for n in range(300)]
 
 
+async def test_the_commands_of_one_turn_of_the_event_loop_go_to_redis_in_one_write(cap_counters, servers):
+    """Each write wakes Redis (and its replies wake this process), which costs more CPU than the write: calls made
+    together are written together. Counted on the real connection's transport, which still does the writing."""
+    await cap_counters.redis.mset({f"turn:{n}": str(n) for n in range(20)})
+    line = RedisLine(servers.redis.url)
+    try:
+        assert await line.call("PING") == "PONG"  # connected
+        transport = line._protocol._transport
+        writes = []
+        write = transport.write
+        transport.write = lambda data: (writes.append(data), write(data))[1]
+        replies = await asyncio.gather(*(line.call("GET", f"turn:{n}") for n in range(20)))
+        later = await line.call("GET", "turn:7")
+    finally:
+        await line.close()
+    assert replies == [str(n) for n in range(20)]
+    assert later == "7"
+    assert len(writes) == 2  # the twenty calls made in one turn, then the call made after their replies
+
+
 async def test_a_scan_answers_again_after_redis_restarts_empty(migrated, plan, as_unit, now, tmp_path):
     """The connection Redis dropped is made again, and the read script Redis no longer holds (NOSCRIPT) is sent
     whole; while Redis is down the scan is Unavailable, never a crash."""
