@@ -4,8 +4,8 @@ redis-py's asyncio client takes a connection from its pool, wraps the call in it
 connection back on every call: ~80–130 µs of CPU for one EVALSHA (measured on the development machine, 2026-12),
 more than a scan's own work. Here each call puts its command on one connection and waits for its reply, which
 Redis sends in order (pipelining): ~15–25 µs. The commands of one turn of the event loop go out in one write: a
-write that wakes Redis costs this process ~50–60 µs of CPU on a 2-core VM, more than the call's own work. Commands sent here must be safe to send twice: after a connection
-is lost, a call is sent once more on a new one.
+write that wakes Redis costs this process ~50–60 µs of CPU on a 2-core VM, more than the call's own work.
+Commands sent here must be safe to send twice: after a connection is lost, a call is sent once more on a new one.
 
 Connects on first use (and again after a failure); speaks what redis-py reads from the same URL that matters to
 a plain connection: host and port or a unix socket, TLS (`rediss://`, verified as the system verifies), user
