@@ -7,6 +7,7 @@ import uuid
 
 import asyncpg
 import pytest
+from nats.js.errors import NoStreamResponseError
 
 from wurao_common import db, embedded
 from wurao_common.bus.consumer import Consumer, Subscription
@@ -195,6 +196,69 @@ async def test_two_relays_publish_every_event_exactly_once(bus_pool, nats_client
     assert sum(published) == 100
     info = await nats_client.jetstream().stream_info("WURAO", subjects_filter=f"wurao.test.{kind}.>")
     assert sum((info.state.subjects or {}).values()) == 100
+
+
+class _HeldRelay(OutboxRelay):
+    """A relay that, once it holds its batch, waits to be let go before publishing it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.holding = asyncio.Event()
+        self.let_go = asyncio.Event()
+
+    async def _publish(self, rows):
+        self.holding.set()
+        await self.let_go.wait()
+        return await super()._publish(rows)
+
+
+async def test_while_a_relay_publishes_its_batch_another_publishes_nothing_not_even_newer_events(
+    bus_pool, database_url, nats_client
+):
+    """Taking the turn and the batch is one statement: a second relay finds the turn taken, even with events
+    committed after the first one's batch waiting, and publishes them once the first has finished."""
+    kind = _kind()
+    for n in range(5):
+        await _emit(bus_pool, kind, n)
+    # A relay that did not find the turn taken would wait for the first one's rows: it fails instead of hanging.
+    other_pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1, server_settings={"lock_timeout": "5s"})
+    first, second = _HeldRelay(bus_pool, nats_client), OutboxRelay(other_pool, nats_client)
+    try:
+        publishing = asyncio.create_task(first.publish_pending())
+        await first.holding.wait()
+        for n in range(5, 8):
+            await _emit(bus_pool, kind, n)
+        assert await second.publish_pending() == 0
+        first.let_go.set()
+        assert await publishing == 5
+        assert await second.publish_pending() == 3
+    finally:
+        first.let_go.set()
+        await other_pool.close()
+    info = await nats_client.jetstream().stream_info("WURAO", subjects_filter=f"wurao.test.{kind}.>")
+    assert sum((info.state.subjects or {}).values()) == 8
+
+
+async def test_a_batch_jetstream_refuses_in_part_stays_whole_in_the_outbox(bus_pool, nats_client):
+    """The batch is deleted in the transaction that publishes it: one event no stream takes (its subject is
+    outside the stream) rolls the deletion back, so every row of the batch, published or not, stays for the next
+    pass; published again, the others are stored once (Nats-Msg-Id)."""
+    kind = _kind()
+    for n in range(3):
+        await _emit(bus_pool, kind, n)
+    await bus_pool.execute(
+        "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, 'nowhere.at.all', '{}')", uuid.uuid4()
+    )
+    for n in range(3, 6):
+        await _emit(bus_pool, kind, n)
+    relay = OutboxRelay(bus_pool, nats_client)
+    with pytest.raises(NoStreamResponseError):
+        await relay.publish_pending()
+    assert await bus_pool.fetchval("SELECT count(*) FROM outbox") == 7
+    await bus_pool.execute("DELETE FROM outbox WHERE subject = 'nowhere.at.all'")
+    assert await relay.publish_pending() == 6
+    info = await nats_client.jetstream().stream_info("WURAO", subjects_filter=f"wurao.test.{kind}.>")
+    assert sum((info.state.subjects or {}).values()) == 6
 
 
 async def test_nats_down_for_seconds_loses_and_doubles_nothing(bus_pool, tmp_path):

@@ -6,10 +6,13 @@ flushed, so every notifying commit waited for the one before (measured: a third 
 20 writers). The relay polls instead, at once again after a pass that found rows and with a doubling wait
 (5 ms up to `poll_seconds`) after empty ones, so a busy outbox is drained within milliseconds and an idle one
 costs a few small queries a second. It publishes batches in commit-visible sequence order with
-`Nats-Msg-Id` = event id so JetStream drops duplicates, and deletes what the stream acknowledged. A batch is
-sent at once (`publish_async`) and its acknowledgements awaited together, within `ACK_TIMEOUT`: one round trip
-and one timer per batch, not per event; an unacknowledged batch keeps its rows and is published again.
-Replicas take turns through an advisory lock, so no row is published by two relays at once. Order is best
+`Nats-Msg-Id` = event id so JetStream drops duplicates. One statement takes the relay's turn (an advisory lock
+held until the transaction ends), the batch, and the batch's deletion; the deletion commits only once the stream
+acknowledged the whole batch, and a publish that fails rolls it back: three round trips to PostgreSQL a pass
+(BEGIN, the statement, COMMIT) where a lock, a read and a delete took five. A batch is sent at once
+(`publish_async`) and its acknowledgements awaited together, within `ACK_TIMEOUT`: one round trip and one timer
+per batch, not per event; an unacknowledged batch keeps its rows and is published again. Replicas take turns
+through the lock, so no row is published by two relays at once. Order is best
 effort: a transaction that commits late, or a publish retried after a partial failure, lands after later
 events, so consumers judge each event on its own (and the inbox makes redeliveries harmless).
 """
@@ -32,6 +35,21 @@ from wurao_common.telemetry import current_traceparent, headers_for
 log = logging.getLogger("wurao.outbox")
 _RELAY_LOCK = 0x7775_7261_6F01
 tracer = trace.get_tracer("wurao.outbox")
+# The lock is tried once (an InitPlan) before the outbox is read; without it the statement reads no row. Its
+# snapshot may predate the commit of the relay that held the lock before, so it may see rows that relay has deleted
+# and published: deleting a row whose deletion committed meanwhile skips it (read committed), so such a row is
+# neither returned nor published again. Exactly the rows deleted are published: a lower seq whose transaction
+# commits meanwhile is not among them. The trace context is read by the database's JSON parser, not by decoding
+# every payload in Python.
+_TAKE_BATCH = """
+    WITH relay AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1) AS holds),
+    taken AS (
+        DELETE FROM outbox WHERE seq = ANY (ARRAY(
+            SELECT seq FROM outbox WHERE (SELECT holds FROM relay) ORDER BY seq LIMIT $2
+        )) RETURNING seq, event_id, subject, payload
+    )
+    SELECT event_id, subject, payload, convert_from(payload, 'UTF8')::json ->> 'traceparent' AS traceparent
+    FROM taken ORDER BY seq"""
 
 
 async def record(conn: asyncpg.Connection, event: Event, *, change: str | None = None, args: Sequence = ()) -> None:
@@ -106,22 +124,15 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publishes one batch in order; returns how many rows it published."""
         async with self._pool.acquire() as conn, conn.transaction():
-            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
-                return 0
-            # The trace context read by the database's JSON parser, not by decoding every payload in Python.
-            rows = await conn.fetch(
-                """SELECT seq, event_id, subject, payload, convert_from(payload, 'UTF8')::json ->> 'traceparent'
-                   AS traceparent FROM outbox ORDER BY seq LIMIT $1""",
-                self._batch,
-            )
+            # The lock, the batch and its deletion in one statement; the deletion commits only once JetStream has
+            # acknowledged the whole batch, and a failed publish rolls it back (every row stays for the next pass).
+            rows = await conn.fetch(_TAKE_BATCH, _RELAY_LOCK, self._batch)
             if not rows:
                 return 0
             with tracer.start_as_current_span("outbox publish", attributes={"wurao.events": len(rows)}):
                 acks = await self._publish(rows)
             if any(ack.stream is None for ack in acks):
                 raise RuntimeError("JetStream did not acknowledge a publish")
-            # Exactly the rows published: a lower seq whose transaction commits meanwhile is not among them.
-            await conn.execute("DELETE FROM outbox WHERE seq = ANY($1::bigint[])", [row["seq"] for row in rows])
             return len(rows)
 
     async def _publish(self, rows: list[asyncpg.Record]) -> list[PubAck]:
