@@ -4,7 +4,7 @@
 No NOTIFY: a transaction that notifies takes a database-wide lock from its pre-commit until its commit is
 flushed, so every notifying commit waited for the one before (measured: a third fewer commits per second with
 20 writers). The relay polls instead, at once again after a pass that found rows and with a doubling wait
-(5 ms up to `poll_seconds`) after empty ones, so a busy outbox is drained within milliseconds and an idle one
+(20 ms up to `poll_seconds`) after empty ones, so a busy outbox is drained within milliseconds and an idle one
 costs a few small queries a second. It publishes batches in commit-visible sequence order with
 `Nats-Msg-Id` = event id so JetStream drops duplicates. One statement takes the relay's turn (an advisory lock
 held until the transaction ends), the batch, and the batch's deletion; the deletion commits only once the stream
@@ -73,7 +73,7 @@ async def record(conn: asyncpg.Connection, event: Event, *, change: str | None =
 
 
 class OutboxRelay:
-    FIRST_POLL = 0.005  # seconds after a pass that published something
+    FIRST_POLL = 0.02  # seconds after a pass that published something: it carries the events committed meanwhile
     ACK_TIMEOUT = 5.0  # seconds for JetStream to acknowledge a whole batch
 
     def __init__(self, pool: asyncpg.Pool, nc: Client, *, batch: int = 500, poll_seconds: float = 0.2):
