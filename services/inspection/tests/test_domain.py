@@ -1,11 +1,13 @@
 """The inspection rules without I/O: which caps apply, period keys and lifetimes, scope, window, routing."""
 
+import dataclasses
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from wurao_common.codes import CodeClaims
+from wurao_inspection.api.types import scan_outcome
 from wurao_inspection.domain import caps, feedback, joint, scan
 from wurao_inspection.domain.caps import CapPolicy, CapScope
 from wurao_inspection.domain.items import CodedItem, Inspector, Level, Office, Unit, scope_problem
@@ -261,3 +263,13 @@ def test_a_joint_visit_takes_two_to_ten_distinct_codes():
     assert joint.codes_problem(["a"] * 11)
     assert joint.codes_problem(["a", "a"])
     assert joint.codes_problem(["a", "b"]) is None
+
+
+def test_scans_of_one_held_item_share_its_graphql_value_and_a_changed_item_shows_its_new_values():
+    held = item(title="before")
+    first = scan_outcome(scan.Valid(held, ()))
+    assert scan_outcome(scan.OutOfScope(held, "elsewhere")).item is first.item
+    assert first.item.title == "before"
+    changed = dataclasses.replace(held, title="after")  # what the mirror holds once it heard of a change
+    assert scan_outcome(scan.Valid(changed, ())).item.title == "after"
+    assert scan_outcome(scan.Revoked(changed, "withdrawn")).item.title == "after"

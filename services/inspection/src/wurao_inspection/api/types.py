@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date, datetime
 from typing import Annotated
 
@@ -183,23 +184,43 @@ VerifyCodeOutcome = Annotated[
 ]
 
 
+# Each scanned item's GraphQL value, made once while the replica holds the same item object (adapters.held: a change
+# of its rows makes the mirror read a new one), so scans of a code share it; GraphQL only reads it. Bounded, least
+# recently used first.
+_CODED_ITEMS: OrderedDict[str, tuple[ItemModel, CodedItem]] = OrderedDict()
+CODED_ITEMS_KEPT = 4096
+
+
+def coded_item(item: ItemModel) -> CodedItem:
+    """`CodedItem.of(item)`, made once for the same item object."""
+    kept = _CODED_ITEMS.get(item.id)
+    if kept is not None and kept[0] is item:
+        _CODED_ITEMS.move_to_end(item.id)
+        return kept[1]
+    coded = CodedItem.of(item)
+    _CODED_ITEMS[item.id] = (item, coded)
+    if len(_CODED_ITEMS) > CODED_ITEMS_KEPT:
+        _CODED_ITEMS.popitem(last=False)
+    return coded
+
+
 def scan_outcome(outcome: scan.Valid | scan.Refused):
     match outcome:
         case scan.Valid(item, standing):
-            return CodeValid(item=CodedItem.of(item), standing=standing_of(standing, item))
+            return CodeValid(item=coded_item(item), standing=standing_of(standing, item))
         case scan.Forged(reason):
             return CodeForged(reason=reason)
         case scan.Revoked(item, reason):
-            return CodeRevoked(item=CodedItem.of(item), reason=reason)
+            return CodeRevoked(item=coded_item(item), reason=reason)
         case scan.Expired(item, expired_at):
-            return CodeExpired(item=CodedItem.of(item), expired_at=expired_at)
+            return CodeExpired(item=coded_item(item), expired_at=expired_at)
         case scan.NotYetValid(item, valid_from):
-            return CodeNotYetValid(item=CodedItem.of(item), valid_from=valid_from)
+            return CodeNotYetValid(item=coded_item(item), valid_from=valid_from)
         case scan.OutOfScope(item, reason):
-            return OutOfScope(item=CodedItem.of(item), reason=reason)
+            return OutOfScope(item=coded_item(item), reason=reason)
         case scan.CapReached(item, standing):
             return CapReached(
-                item=CodedItem.of(item),
+                item=coded_item(item),
                 standing=standing_of(standing, item),
                 exhausted=standing_of(outcome.exhausted, item),
             )
