@@ -47,6 +47,20 @@ async def test_the_commands_of_one_turn_of_the_event_loop_go_to_redis_in_one_wri
     assert len(writes) == 2  # the twenty calls made in one turn, then the call made after their replies
 
 
+async def test_a_command_that_cannot_be_sent_is_refused_and_later_replies_still_reach_their_own_callers(
+    cap_counters, servers
+):
+    await cap_counters.redis.mset({"packed:a": "a", "packed:b": "b"})
+    line = RedisLine(servers.redis.url)
+    try:
+        assert await line.call("GET", "packed:a") == "a"
+        with pytest.raises(TypeError):
+            await line.call("GET", None)  # no Redis type: never sent
+        assert await line.call("GET", "packed:b") == "b"
+    finally:
+        await line.close()
+
+
 async def test_a_scan_answers_again_after_redis_restarts_empty(migrated, plan, as_unit, now, tmp_path):
     """The connection Redis dropped is made again, and the read script Redis no longer holds (NOSCRIPT) is sent
     whole; while Redis is down the scan is Unavailable, never a crash."""

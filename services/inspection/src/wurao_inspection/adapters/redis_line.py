@@ -59,12 +59,15 @@ class _Protocol(asyncio.Protocol):
                 future.set_exception(RedisConnectionError(f"connection to Redis lost: {exc or 'closed'}"))
 
     def send(self, args: Sequence[Any]) -> asyncio.Future:
+        # Packed first: a command that cannot be packed (an argument of no Redis type) raises here, before a reply is
+        # awaited for it, or every later reply would reach the call before its own.
+        command = hiredis.pack_command(tuple(args))
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._waiting.append((future, loop.call_later(self._timeout, self._expire, future)))
         if not self._unsent:
             loop.call_soon(self._flush)
-        self._unsent.append(hiredis.pack_command(tuple(args)))
+        self._unsent.append(command)
         return future
 
     def _flush(self) -> None:
