@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from wurao_devstack import gateway
+from wurao_devstack.processes import HTTP_PROTOCOL
 
 REPO = Path(__file__).parents[2]
 UV = REPO / ".tools" / "bin" / "uv"
@@ -115,12 +116,13 @@ def test_the_service_image_installs_one_service_without_dev_tooling():
         assert flag in syncs[0], f"the image's install lacks {flag}: {syncs[0]}"
 
 
-def test_the_service_image_serves_on_uvloop_and_httptools_by_name():
-    """Named, not left to uvicorn's `auto`: an image without them fails to start instead of running slower."""
+def test_the_service_image_serves_on_uvloop_and_httptools_by_name_as_the_local_platform_does():
+    """Named, not left to uvicorn's `auto`: an image without them fails to start instead of running slower. The
+    HTTP protocol is the one the local platform and the benchmarks serve with."""
     (command,) = [value for op, value in dockerfile_instructions("Dockerfile.service") if op == "CMD"]
     assert "exec uvicorn " in command
     assert "--loop uvloop" in command
-    assert "--http httptools" in command
+    assert f"--http {HTTP_PROTOCOL} " in command
 
 
 def test_the_gateway_image_runs_node_as_the_local_platform_does():

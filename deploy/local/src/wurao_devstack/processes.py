@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+# uvicorn's httptools protocol, writing each response's head and body at once (wurao_common.http_protocol).
+HTTP_PROTOCOL = "wurao_common.http_protocol:OneWriteHttpToolsProtocol"
+
 
 def serve_command(factory: str, port: int) -> list[str]:
     """How an ASGI app is served, as the service image serves it: one uvicorn worker on uvloop and httptools (named:
@@ -23,7 +26,7 @@ def serve_command(factory: str, port: int) -> list[str]:
         "--loop",
         "uvloop",
         "--http",
-        "httptools",
+        HTTP_PROTOCOL,
         "--no-access-log",
         "--timeout-graceful-shutdown",
         "10",
