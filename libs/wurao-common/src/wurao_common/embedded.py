@@ -10,6 +10,7 @@ import contextlib
 import importlib.util
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -23,7 +24,34 @@ from pathlib import Path
 _POSTGRES_SYSTEM_USER = "wurao_postgres"
 
 
+# Where free ports are looked for: below the kernel's ephemeral range, from which every outgoing connection takes its
+# local port. A port from that range can be taken by any client between being chosen and being listened on, or
+# while a killed server is started again on it (seen: a replica's metrics port held by a connection for minutes).
+_PORTS_FROM = 20000
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_EPHEMERAL_FROM_ELSEWHERE = 49152  # the IANA range, which macOS and Windows use
+
+
+def ephemeral_ports_from() -> int:
+    """The lowest port the kernel gives outgoing connections."""
+    try:
+        return int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return _EPHEMERAL_FROM_ELSEWHERE
+
+
 def free_port() -> int:
+    """A loopback port nothing uses now, chosen at random below the ephemeral range (see _PORTS_FROM), or any free
+    one when that range leaves no room below it."""
+    below = ephemeral_ports_from()
+    for _ in range(200 if below - _PORTS_FROM >= 1000 else 0):
+        port = random.randrange(_PORTS_FROM, below)  # noqa: S311 - spreading ports, not a secret
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
