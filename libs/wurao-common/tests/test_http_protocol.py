@@ -15,7 +15,8 @@ from starlette.responses import PlainTextResponse, StreamingResponse
 from starlette.routing import Route
 
 from wurao_common import embedded
-from wurao_common.http_protocol import OneWriteHttpToolsProtocol, _OneWritePerTurn
+from wurao_common.http_protocol import OneWriteHttpToolsProtocol
+from wurao_common.transports import OneWritePerTurn
 
 WRITES: list[bytes] = []  # what reached the connections' real transports, write by write
 
@@ -86,7 +87,7 @@ async def test_writes_on_a_closing_connection_are_dropped_not_raised():
     accepted: list[asyncio.StreamWriter] = []
     server = await asyncio.start_server(lambda _reader, writer: accepted.append(writer), "127.0.0.1", 0)
     transport, _ = await loop.create_connection(asyncio.Protocol, *server.sockets[0].getsockname()[:2])
-    corked = _OneWritePerTurn(transport, loop)
+    corked = OneWritePerTurn(transport, loop)
     corked.write(b"never sent")
     transport.abort()
     await asyncio.sleep(0)  # the flush runs on a closing transport

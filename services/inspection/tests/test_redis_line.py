@@ -34,7 +34,7 @@ async def test_the_commands_of_one_turn_of_the_event_loop_go_to_redis_in_one_wri
     line = RedisLine(servers.redis.url)
     try:
         assert await line.call("PING") == "PONG"  # connected
-        transport = line._protocol._transport
+        transport = line._protocol._transport._transport  # the socket's own transport, under the joining one
         writes = []
         write = transport.write
         transport.write = lambda data: (writes.append(data), write(data))[1]

@@ -27,6 +27,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from wurao_common.transports import OneWritePerTurn
+
 
 class _Protocol(asyncio.Protocol):
     """Replies matched to their calls in the order the commands were written."""
@@ -35,12 +37,11 @@ class _Protocol(asyncio.Protocol):
         self._reader = hiredis.Reader(encoding="utf-8", replyError=ResponseError)
         self._waiting: deque[tuple[asyncio.Future, asyncio.TimerHandle]] = deque()
         self._timeout = timeout
-        self._transport: asyncio.Transport | None = None
-        self._unsent: list[bytes] = []
+        self._transport: OneWritePerTurn | None = None
         self.lost = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport  # type: ignore[assignment]
+        self._transport = OneWritePerTurn(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
 
     def data_received(self, data: bytes) -> None:
         self._reader.feed(data)
@@ -65,17 +66,8 @@ class _Protocol(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._waiting.append((future, loop.call_later(self._timeout, self._expire, future)))
-        if not self._unsent:
-            loop.call_soon(self._flush)
-        self._unsent.append(command)
+        self._transport.write(command)  # type: ignore[union-attr]
         return future
-
-    def _flush(self) -> None:
-        """The commands of one turn of the event loop, written at once: each write wakes Redis (and its replies wake
-        this process), which costs more CPU than the write itself."""
-        unsent, self._unsent = self._unsent, []
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.write(b"".join(unsent))
 
     def _expire(self, future: asyncio.Future) -> None:
         """No reply in time: the connection is given up (a later reply could not be told from the next one's)."""
