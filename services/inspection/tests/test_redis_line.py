@@ -119,6 +119,35 @@ async def test_a_redis_that_never_answers_is_a_timeout_not_a_hang():
         await server.wait_closed()
 
 
+async def test_a_call_whose_reply_never_comes_times_out_on_its_own_deadline_after_earlier_calls_were_answered():
+    """One watchdog serves the connection, due at the oldest waiting call's deadline: when an earlier call was
+    answered in time, the call now oldest fails about its own timeout after it was sent, neither sooner nor never."""
+
+    async def answers_once_then_falls_silent(reader, writer):
+        await reader.readuntil(b"PING\r\n")
+        writer.write(b"+PONG\r\n")
+        await reader.read()  # reads on until the line gives up, never answers again
+        writer.close()
+
+    server = await asyncio.start_server(answers_once_then_falls_silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    line = RedisLine(f"redis://127.0.0.1:{port}/0", timeout=0.5)
+    loop = asyncio.get_running_loop()
+    try:
+        assert await line.call("PING") == "PONG"
+        await asyncio.sleep(0.25)  # the next call is sent before the first one's deadline, and is due after it
+        sent = loop.time()
+        async with asyncio.timeout(5):
+            with pytest.raises(RedisTimeoutError):
+                await line.call("PING")
+        waited = loop.time() - sent
+    finally:
+        await line.close()
+        server.close()
+        await server.wait_closed()
+    assert 0.45 <= waited < 1.5
+
+
 async def test_an_unreachable_redis_is_a_redis_error():
     line = RedisLine("redis://127.0.0.1:1/0")
     with pytest.raises(RedisError):

@@ -45,11 +45,11 @@ class HeldReference:
         found = {day: await reference.policy_in_effect(self._pool, date.fromisoformat(day)) for day in days}
         return {day: policy for day, policy in found.items() if policy is not None}
 
-    async def facts(self, item_id: str | uuid.UUID, unit_id: str, on: date) -> reference.Facts:
+    async def facts(self, item_id: uuid.UUID, unit_id: str, on: date) -> reference.Facts:
         """What a scan is judged on, as `reference.facts` reads it without a request id or counted visits. One
         after the other: each held one answers at once, and they are held but for a replica's first scans."""
         return reference.Facts(
-            item=await self.items.get(str(uuid.UUID(str(item_id)))),
+            item=await self.items.get(str(item_id)),
             unit=await self.units.get(unit_id),
             policy=await self.policies.get(on.isoformat()),
             earlier=None,

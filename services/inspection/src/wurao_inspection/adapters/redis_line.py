@@ -35,8 +35,11 @@ class _Protocol(asyncio.Protocol):
 
     def __init__(self, timeout: float) -> None:
         self._reader = hiredis.Reader(encoding="utf-8", replyError=ResponseError)
-        self._waiting: deque[tuple[asyncio.Future, asyncio.TimerHandle]] = deque()
+        # Each call's future and the loop time its reply is due by. Replies come in order, so only the oldest call's
+        # deadline needs a timer: one watchdog for the connection, not a timer armed and cancelled per call.
+        self._waiting: deque[tuple[asyncio.Future, float]] = deque()
         self._timeout = timeout
+        self._watchdog: asyncio.TimerHandle | None = None
         self._transport: OneWritePerTurn | None = None
         self.lost = False
 
@@ -46,16 +49,17 @@ class _Protocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self._reader.feed(data)
         while (reply := self._reader.gets()) is not False:
-            future, timer = self._waiting.popleft()
-            timer.cancel()
+            future, _due = self._waiting.popleft()
             if not future.done():
                 future.set_result(reply)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         while self._waiting:
-            future, timer = self._waiting.popleft()
-            timer.cancel()
+            future, _due = self._waiting.popleft()
             if not future.done():
                 future.set_exception(RedisConnectionError(f"connection to Redis lost: {exc or 'closed'}"))
 
@@ -65,12 +69,24 @@ class _Protocol(asyncio.Protocol):
         command = hiredis.pack_command(tuple(args))
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._waiting.append((future, loop.call_later(self._timeout, self._expire, future)))
+        self._waiting.append((future, loop.time() + self._timeout))
+        if self._watchdog is None:
+            self._watchdog = loop.call_at(self._waiting[0][1], self._watch)
         self._transport.write(command)  # type: ignore[union-attr]
         return future
 
-    def _expire(self, future: asyncio.Future) -> None:
-        """No reply in time: the connection is given up (a later reply could not be told from the next one's)."""
+    def _watch(self) -> None:
+        """At the oldest waiting call's deadline (or the deadline of one answered since: then it looks again at the
+        call now oldest). No reply in time: the connection is given up, as a later reply could not be told from
+        the next one's."""
+        self._watchdog = None
+        if not self._waiting:
+            return
+        future, due = self._waiting[0]
+        loop = asyncio.get_running_loop()
+        if loop.time() < due:
+            self._watchdog = loop.call_at(due, self._watch)
+            return
         if not future.done():
             future.set_exception(RedisTimeoutError(f"no reply from Redis within {self._timeout} s"))
         self.close()
