@@ -2,12 +2,13 @@
 
 import asyncio
 import dataclasses
+import json
 import random
 import uuid
 
 import asyncpg
 import pytest
-from nats.js.errors import NoStreamResponseError
+from nats.js.errors import APIError, NoStreamResponseError
 
 from wurao_common import db, embedded
 from wurao_common.bus.consumer import Consumer, Subscription
@@ -259,6 +260,31 @@ async def test_a_batch_jetstream_refuses_in_part_stays_whole_in_the_outbox(bus_p
     assert await relay.publish_pending() == 6
     info = await nats_client.jetstream().stream_info("WURAO", subjects_filter=f"wurao.test.{kind}.>")
     assert sum((info.state.subjects or {}).values()) == 6
+
+
+async def test_a_row_the_stream_refuses_in_the_middle_keeps_the_batch_whole_and_fails_at_once(
+    bus_pool, nats_client, small_stream
+):
+    """JetStream answers a refused row with an error: the pass fails with it as soon as it comes (not after the
+    acknowledgement timeout), and every row of the batch stays."""
+    kind = _kind()
+    for n in range(3):
+        await _emit(bus_pool, kind, n)
+    await bus_pool.execute(
+        "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)",
+        uuid.uuid4(),
+        f"{small_stream}.too.large",
+        json.dumps({"padding": "x" * 500}).encode(),
+    )
+    for n in range(3, 6):
+        await _emit(bus_pool, kind, n)
+    relay = OutboxRelay(bus_pool, nats_client)
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(APIError) as refused:
+        await relay.publish_pending()
+    assert refused.value.err_code == 10054
+    assert asyncio.get_running_loop().time() - started < relay.ACK_TIMEOUT / 2
+    assert await bus_pool.fetchval("SELECT count(*) FROM outbox") == 7
 
 
 async def test_nats_down_for_seconds_loses_and_doubles_nothing(bus_pool, tmp_path):

@@ -10,12 +10,12 @@ idle outbox costs a few small queries a second. It publishes batches in commit-v
 `Nats-Msg-Id` = event id so JetStream drops duplicates. One statement takes the relay's turn (an advisory lock held
 until the transaction ends), the batch, and the batch's deletion; the deletion commits only once the stream
 acknowledged the whole batch, and a publish that fails rolls it back: three round trips to PostgreSQL a pass (BEGIN,
-the statement, COMMIT) where a lock, a read and a delete took five. A batch is sent at once (`publish_async`) and
+the statement, COMMIT) where a lock, a read and a delete took five. A batch is sent at once (`bus.publish`) and
 its acknowledgements awaited together, within `ACK_TIMEOUT`: one round trip and one timer per batch, not per event;
-an unacknowledged batch keeps its rows and is published again. Replicas take turns through the lock, so no row is
-published by two relays at once. Order is best effort: a transaction that commits late, or a publish retried after a
-partial failure, lands after later events, so consumers judge each event on its own (and the inbox makes
-redeliveries harmless).
+a batch with a refused or unacknowledged row keeps all its rows and is published again. Replicas take turns through
+the lock, so no row is published by two relays at once. Order is best effort: a transaction that commits late, or a
+publish retried after a partial failure, lands after later events, so consumers judge each event on its own (and the
+inbox makes redeliveries harmless).
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from collections.abc import Sequence
 
 import asyncpg
 from nats.aio.client import Client
-from nats.js.api import PubAck
 from opentelemetry import trace
 
 from wurao_common.bus.envelope import Event
+from wurao_common.bus.publish import Publisher
 from wurao_common.telemetry import current_traceparent, headers_for
 
 log = logging.getLogger("wurao.outbox")
@@ -49,7 +49,7 @@ _TAKE_BATCH = """
             SELECT seq FROM outbox WHERE (SELECT holds FROM relay) ORDER BY seq LIMIT $2
         )) RETURNING seq, event_id, subject, payload
     )
-    SELECT event_id, subject, payload, convert_from(payload, 'UTF8')::json ->> 'traceparent' AS traceparent
+    SELECT event_id::text, subject, payload, convert_from(payload, 'UTF8')::json ->> 'traceparent' AS traceparent
     FROM taken ORDER BY seq"""
 
 
@@ -79,7 +79,7 @@ class OutboxRelay:
 
     def __init__(self, pool: asyncpg.Pool, nc: Client, *, batch: int = 500, poll_seconds: float = 0.2):
         self._pool = pool
-        self._js = nc.jetstream()
+        self._publisher = Publisher(nc)
         self._batch = batch
         self._poll = poll_seconds  # the longest wait between two polls of an idle outbox
         self._wake = asyncio.Event()
@@ -96,6 +96,7 @@ class OutboxRelay:
         if self._task:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(self._task, timeout=10)
+        await self._publisher.stop()
 
     async def _run(self) -> None:
         backoff = 0.1
@@ -131,19 +132,10 @@ class OutboxRelay:
             if not rows:
                 return 0
             with tracer.start_as_current_span("outbox publish", attributes={"wurao.events": len(rows)}):
-                acks = await self._publish(rows)
-            if any(ack.stream is None for ack in acks):
-                raise RuntimeError("JetStream did not acknowledge a publish")
+                await self._publish(rows)
             return len(rows)
 
-    async def _publish(self, rows: list[asyncpg.Record]) -> list[PubAck]:
-        """Sends every row, then waits for all their acknowledgements; raises if one fails or is late."""
-        pending: list[asyncio.Future[PubAck]] = []
-        try:
-            for row in rows:
-                headers = headers_for(str(row["event_id"]), row["traceparent"])
-                pending.append(await self._js.publish_async(row["subject"], row["payload"], headers=headers))
-            return await asyncio.wait_for(asyncio.gather(*pending), timeout=self.ACK_TIMEOUT)
-        finally:
-            for future in pending:  # an unanswered publish gives its slot back; its row stays for the next pass
-                future.cancel()
+    async def _publish(self, rows: list[asyncpg.Record]) -> None:
+        """Sends every row, then waits for all their acknowledgements; raises if one is refused or late."""
+        messages = [(row["subject"], row["payload"], headers_for(row["event_id"], row["traceparent"])) for row in rows]
+        await self._publisher.publish(messages, self.ACK_TIMEOUT)
