@@ -10,7 +10,17 @@ def test_free_ports_lie_below_the_range_outgoing_connections_take_their_ports_fr
     below = embedded.ephemeral_ports_from()
     ports = [embedded.free_port() for _ in range(50)]
     assert all(20000 <= port < below for port in ports), (below, ports)
-    assert len(set(ports)) > 40  # spread at random, not handed out in turn
+    assert len(set(ports)) == 50
+    assert sorted(ports) != ports  # spread at random, not handed out in turn
+
+
+def test_a_port_once_handed_out_is_not_handed_out_again_before_anything_listens_on_it(monkeypatch):
+    """A platform takes all its ports before its servers listen: a random pick that repeats must not give two of
+    them one port."""
+    first = embedded.free_port()
+    picks = iter([first, first, first])
+    monkeypatch.setattr(embedded.random, "randrange", lambda *_range: next(picks, first + 1))
+    assert embedded.free_port() != first
 
 
 def test_a_free_port_can_be_listened_on():

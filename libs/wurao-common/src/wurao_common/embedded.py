@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,17 +41,28 @@ def ephemeral_ports_from() -> int:
         return _EPHEMERAL_FROM_ELSEWHERE
 
 
+# Ports this process has handed out. A platform takes dozens before its servers listen on them, and random picks
+# repeat: of 40 picks among ~12,700 ports, two are the same in about one start in sixteen (seen: the gateway failed
+# to listen, EADDRINUSE, on a port handed out again before it started).
+_handed_out: set[int] = set()
+_handing_out = threading.Lock()  # stacks start from worker threads too
+
+
 def free_port() -> int:
-    """A loopback port nothing uses now, chosen at random below the ephemeral range (see _PORTS_FROM), or any free
-    one when that range leaves no room below it."""
+    """A loopback port nothing uses now and this process has not handed out before, chosen at random below the
+    ephemeral range (see _PORTS_FROM), or any free one when that range leaves no room below it."""
     below = ephemeral_ports_from()
-    for _ in range(200 if below - _PORTS_FROM >= 1000 else 0):
-        port = random.randrange(_PORTS_FROM, below)  # noqa: S311 - spreading ports, not a secret
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
+    with _handing_out:
+        for _ in range(200 if below - _PORTS_FROM >= 1000 else 0):
+            port = random.randrange(_PORTS_FROM, below)  # noqa: S311 - spreading ports, not a secret
+            if port in _handed_out:
                 continue
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _handed_out.add(port)
             return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
