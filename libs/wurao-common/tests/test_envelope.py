@@ -14,6 +14,19 @@ def test_region_tokens_refuse_codes_that_are_not_gb2260(bad):
         region_tokens(bad)
 
 
+@pytest.mark.parametrize("bad", ["", "4", "431", "43102410", "abc", "43.10"])
+def test_an_event_whose_region_is_not_gb2260_is_refused_made_or_decoded(bad):
+    with pytest.raises(ValueError, match="GB/T 2260"):
+        Event(type="plan.item.coded", region=bad, data={})
+    raw = (
+        Event(type="plan.item.coded", region="43", data={})
+        .to_json()
+        .replace(b'"region":"43"', f'"region":"{bad}"'.encode())
+    )
+    with pytest.raises(MalformedEvent, match="GB/T 2260"):
+        Event.from_json(raw)
+
+
 def test_event_round_trips_through_its_cloudevents_json():
     event = Event(
         type="plan.item.coded",

@@ -25,9 +25,13 @@ def region_tokens(region: str) -> list[str]:
 
     Fixed depth, so `wurao.*.*.*.43.4310.>` selects everything in Chenzhou, city-level events included.
     """
+    _check_region(region)
+    return [region[:depth] if len(region) >= depth else "_" for depth in _REGION_DEPTHS]
+
+
+def _check_region(region: str) -> None:
     if not _REGION.match(region):
         raise ValueError(f"region {region!r} is not a GB/T 2260 code of 2, 4, 6, 9 or 12 digits")
-    return [region[:depth] if len(region) >= depth else "_" for depth in _REGION_DEPTHS]
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Event:
     def __post_init__(self) -> None:
         if not _TYPE.match(self.type):
             raise ValueError(f"event type {self.type!r} is not <service>.<entity>.<action>")
-        region_tokens(self.region)
+        _check_region(self.region)  # every decoded event is checked: its subject's tokens are not needed for that
 
     @property
     def source(self) -> str:
