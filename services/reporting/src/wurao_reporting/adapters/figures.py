@@ -18,13 +18,16 @@ Counts = dict[tuple[int, int, str], int]
 
 async def add_many(conn: asyncpg.Connection, sums: Mapping[tuple[str, str, int, int, str], int]) -> None:
     """Adds deltas keyed (scope kind, scope id, year, month, metric); each key once. The rows travel as one JSON
-    array: asyncpg's array parameters inspect every element in Python, a batch's thousands of them."""
+    array: asyncpg's array parameters inspect every element in Python, a batch's thousands of them. They are
+    written in the key's order (INSERT ... SELECT takes the rows as the SELECT orders them), so each transaction locks
+    them in one order: two replicas' batches meeting the same rows in opposite orders would deadlock."""
     if not sums:
         return
     await conn.execute(
         """INSERT INTO figures (scope_kind, scope_id, year, month, metric, value)
-           SELECT r->>0, r->>1, (r->>2)::smallint, (r->>3)::smallint, r->>4, (r->>5)::bigint
-           FROM jsonb_array_elements($1::jsonb) AS r
+           SELECT r->>0 AS scope_kind, r->>1 AS scope_id, (r->>2)::smallint AS year, (r->>3)::smallint AS month,
+                  r->>4 AS metric, (r->>5)::bigint
+           FROM jsonb_array_elements($1::jsonb) AS r ORDER BY scope_kind, scope_id, year, metric, month
            ON CONFLICT (scope_kind, scope_id, year, metric, month)
            DO UPDATE SET value = figures.value + excluded.value""",
         [(*key, value) for key, value in sums.items()],
@@ -32,13 +35,15 @@ async def add_many(conn: asyncpg.Connection, sums: Mapping[tuple[str, str, int, 
 
 
 async def add_open_tasks(conn: asyncpg.Connection, counts: Mapping[tuple[str, str, int, int, date], int]) -> None:
-    """Adds to the open tasks keyed (scope kind, scope id, year, month opened, deadline); each key once."""
+    """Adds to the open tasks keyed (scope kind, scope id, year, month opened, deadline); each key once, written in
+    the key's order (as `add_many`)."""
     if not any(counts.values()):
         return
     await conn.execute(
         """INSERT INTO open_tasks (scope_kind, scope_id, year, month, deadline, tasks)
-           SELECT r->>0, r->>1, (r->>2)::smallint, (r->>3)::smallint, (r->>4)::date, (r->>5)::integer
-           FROM jsonb_array_elements($1::jsonb) AS r
+           SELECT r->>0 AS scope_kind, r->>1 AS scope_id, (r->>2)::smallint AS year, (r->>3)::smallint AS month,
+                  (r->>4)::date AS deadline, (r->>5)::integer
+           FROM jsonb_array_elements($1::jsonb) AS r ORDER BY scope_kind, scope_id, year, month, deadline
            ON CONFLICT (scope_kind, scope_id, year, month, deadline)
            DO UPDATE SET tasks = open_tasks.tasks + excluded.tasks""",
         [

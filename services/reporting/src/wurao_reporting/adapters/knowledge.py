@@ -35,7 +35,9 @@ async def items(db: asyncpg.Pool | asyncpg.Connection, ids: Sequence[str]) -> di
 
 async def remember_regions(conn: asyncpg.Connection, table: str, regions: dict[str, str]) -> None:
     """`table`: offices or units; `regions`: id -> region. A row whose region is unchanged is left alone (most
-    events name a unit reporting already knows; rewriting its row would cost a new row version each time)."""
+    events name a unit reporting already knows; rewriting its row would cost a new row version each time). The rows
+    come out of a jsonb object, whose keys PostgreSQL keeps in one order (shorter first, then bytewise) whatever order
+    they were given in: every batch takes them in that order, so two never deadlock over them."""
     if not regions:
         return
     key = {"offices": "office_id", "units": "unit_id"}[table]
@@ -65,15 +67,17 @@ class KnownTask:
     unit_id: str
 
 
-async def lock_tasks(conn: asyncpg.Connection, task_ids: set[str]) -> None:
-    """Until the transaction ends, no other applies a step of these tasks: an opening and a close applied at once
-    by two replicas would each miss the other (see `early_task_steps`). Taken in one order, so none deadlocks."""
-    if task_ids:
+async def lock(conn: asyncpg.Connection, ids: set[str]) -> None:
+    """Until the transaction ends, no other writes these tasks or items (`ids`: uuids, never one another's). An
+    opening and a close applied at once by two replicas would each miss the other (see `early_task_steps`); items
+    are written one event at a time, in the batch's order, and two batches meeting two items in opposite orders
+    would deadlock. Taken in one order (the keys'), so none deadlocks."""
+    if ids:
         await conn.execute(
             """SELECT pg_advisory_xact_lock(key) FROM (
-                   SELECT DISTINCT hashtextextended(task_id, 0) AS key FROM unnest($1::text[]) AS task_id ORDER BY key
+                   SELECT DISTINCT hashtextextended(id, 0) AS key FROM unnest($1::text[]) AS id ORDER BY key
                ) AS keys""",
-            list(task_ids),
+            list(ids),
         )
 
 

@@ -210,7 +210,10 @@ async def apply_prepared(conn: asyncpg.Connection, prepared: Prepared) -> None:
     on any event it cannot apply. Sums, open tasks and changed regions add up in any order, so counting the events
     that need the database after the others gives the same figures."""
     effects = prepared.effects
-    await knowledge.lock_tasks(conn, {event.data["taskId"] for event in prepared.stored if event.type in TASK_STEPS})
+    # A task step writes its task, any other stored event its item.
+    await knowledge.lock(
+        conn, {event.data["taskId" if event.type in TASK_STEPS else "itemId"] for event in prepared.stored}
+    )
     for event in prepared.stored:
         tally = await STORED_TALLIES[event.type](conn, event, effects)
         if tally is not None:
