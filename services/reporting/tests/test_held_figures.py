@@ -1,6 +1,7 @@
 """Regions' figures held in each replica's memory (figures.HeldRegions), and the listener that tells them and the
 live subscriptions of changes (changes.FigureChanges): a committed change makes every replica forget the regions
-it lies in, nothing is held while a replica cannot hear of changes, and a lost listening connection is replaced."""
+it lies in, nothing is held while a replica cannot hear of changes, a lost listening connection is replaced, and a
+rebuild's emptying makes every replica forget everything."""
 
 import asyncio
 from datetime import datetime
@@ -12,6 +13,7 @@ from wurao_reporting.adapters import figures
 from wurao_reporting.adapters.changes import FigureChanges
 from wurao_reporting.domain.figures import ALL_MONTHS
 from wurao_reporting.domain.periods import CHINA
+from wurao_reporting.rebuild import rebuild
 
 YEAR = 2026
 NEIGHBOUR = "439902"  # a county next to the visits' county
@@ -117,3 +119,20 @@ async def test_a_subscriber_reads_again_once_listening_again_as_a_change_may_hav
     async with replica.hearing.listening(retry_seconds=0.05), replica.changes.watch(t.OFFICE_REGION) as changed:
         await terminate_listener(migrated)  # nothing changes: only listening again wakes the subscriber
         await asyncio.wait_for(changed.wait(), timeout=30)
+
+
+async def test_a_rebuilds_emptying_makes_every_replica_forget_every_region_and_every_subscriber_read_again(
+    apply, migrated, nats_client
+):
+    """Even a region no replayed event touches (here: a rebuild that replays nothing) shows its figures gone."""
+    await apply(t.visit())
+    replica = Replica(migrated)
+    async with replica.hearing.listening(), replica.changes.watch(t.CITY) as changed:
+        assert await replica.visits(t.UNIT_REGION) == 1
+        assert replica.holds(t.UNIT_REGION)
+
+        assert await rebuild(migrated, nats_client, subscriptions=()) == 0
+        await replica.hearing.everything()
+        assert not replica.holds(t.UNIT_REGION)
+        assert await replica.visits(t.UNIT_REGION) == 0
+        assert changed.is_set()

@@ -1,7 +1,8 @@
 """Rebuilds every read model by replaying the event stream: `python -m wurao_reporting.rebuild`.
 
 Stop reporting's replicas first (they share the durable consumers this deletes and re-creates). The command
-empties the read-model tables and reporting's inbox rows in one transaction, deletes reporting's durable
+empties the read-model tables and reporting's inbox rows in one transaction, which tells every replica still
+listening that every region's figures changed (one left running forgets what it holds), deletes reporting's durable
 consumers, re-creates them from the start of the stream and applies every event exactly as the live consumers
 do, until none is pending; then reporting can start again and carry on from there. Reads DATABASE_URL and
 NATS_URL with reporting's NATS user (see the README's settings).
@@ -24,6 +25,7 @@ from wurao_common.bus.consumer import Consumer, Subscription
 from wurao_common.bus.envelope import STREAM
 from wurao_common.bus.nats import NatsSettings, connect
 from wurao_common.service import BUS_MIGRATIONS
+from wurao_reporting.adapters import changes
 from wurao_reporting.app import MIGRATIONS
 from wurao_reporting.consumers import SUBSCRIPTIONS
 
@@ -47,6 +49,7 @@ async def _empty(pool: asyncpg.Pool, durables: list[str]) -> None:
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(f"TRUNCATE {', '.join(READ_MODELS)}")
         await conn.execute("DELETE FROM inbox WHERE consumer = ANY($1::text[])", durables)
+        await changes.notify(conn, [changes.EVERY_REGION])
 
 
 async def _drained(nc: Client, durable: str) -> bool:

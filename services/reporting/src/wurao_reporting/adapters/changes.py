@@ -3,7 +3,9 @@
 The consumer notifies in its own transaction, so a replica hears of a change only once it is committed, and
 whichever replica applied the event, every replica's subscribers hear of it and every replica's held figures
 forget it. A transaction's changed regions travel space-separated in as few notifications as fit (a payload holds
-at most 8,000 bytes): every listener hears a batch of 500 events in one or two notifications, not 500.
+at most 8,000 bytes): every listener hears a batch of 500 events in one or two notifications, not 500. A rebuild's
+emptying names `EVERY_REGION`: every replica forgets all it holds and every subscription reads again (the replay
+then names only the regions its events touch, and a region none touches would keep figures that are gone).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from wurao_reporting.domain.periods import is_region
 
 FIGURES_CHANGED = "reporting_figures"
 PAYLOAD_BYTES = 7_900  # PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more
+EVERY_REGION = "*"  # named with regions: every region's figures changed
 
 
 def payloads(regions: Iterable[str]) -> list[str]:
@@ -67,17 +70,23 @@ class FigureChanges(Notifications):
 
     def _regions_changed(self, payload: str) -> None:
         for region in regions_of(payload):
-            if not is_region(region):
-                continue  # not a consumer's (a test's, say): it changes nothing
-            for held in self._held:
-                held.changed(region)
-            self.changed(region)
+            if region == EVERY_REGION:
+                for held in self._held:
+                    held.mirror.forget()
+                self._wake_all()
+            elif is_region(region):  # else not a consumer's (a test's, say): it changes nothing
+                for held in self._held:
+                    held.changed(region)
+                self.changed(region)
 
     def _live_again(self, live: bool) -> None:
         """Listening (again), every watcher reads again: a change may have committed while none was heard."""
         if live:
-            for _scope, event in self._watchers:
-                event.set()
+            self._wake_all()
+
+    def _wake_all(self) -> None:
+        for _scope, event in self._watchers:
+            event.set()
 
     def changed(self, region: str) -> None:
         for scope, event in self._watchers:

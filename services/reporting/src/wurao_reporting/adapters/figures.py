@@ -79,8 +79,9 @@ async def read(pool: asyncpg.Pool, kind: str, scope_id: str, years: Sequence[int
 class HeldRegions:
     """Regions' sums (`read` of a region scope for a year and the year before) held in this replica's memory
     (wurao_common.mirror) per region, year and day (a task turns overdue by the day), until a notification names
-    the region or one inside it (`changed`, from `changes.FigureChanges`, which holds them only while it listens).
-    An office's or a unit's figures are not held: notifications name regions only."""
+    the region or one inside it (`changed`, from `changes.FigureChanges`, which holds them only while it listens),
+    or every region (a rebuild emptied the figures). An office's or a unit's figures are not held: notifications
+    name regions only."""
 
     def __init__(self, pool: asyncpg.Pool, *, size: int = 4_096) -> None:
         self._pool = pool
