@@ -3,7 +3,7 @@
 import asyncio
 from datetime import date, datetime, timedelta
 
-from wurao_common import embedded
+from wurao_common import db, embedded
 from wurao_inspection.adapters import counters
 from wurao_inspection.domain import caps
 from wurao_inspection.domain.periods import CHINA
@@ -238,3 +238,27 @@ async def test_a_request_id_reused_by_another_caller_never_returns_the_first_cal
     )
     assert type(by_unit).__name__ == type(by_inspector).__name__ == "Visit"
     assert by_inspector.id != by_unit.id
+
+
+async def test_a_check_in_takes_its_locks_in_the_statement_that_reads_its_scene(database_url, deps, plan, as_unit, now):
+    """A unit's first check-in, with a request id (its counter written from PostgreSQL's count): two PostgreSQL
+    statements in all, its locks and scene, then its visit with its event. A round trip fewer holds the unit's lock
+    for less time (migration 011)."""
+    coded = await plan.item(per_unit_cap=9)
+    sent: list[str] = []
+    one_connection = await db.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        async with one_connection.acquire() as conn:
+            conn.add_query_logger(lambda query: sent.append(query.query))
+        watched = Deps(pool=one_connection, counters=deps.counters, keys=deps.keys)
+        # The connection's first check-in prepares its statements (asyncpg asks the server about their types).
+        assert isinstance(await check_in(watched, as_unit(await plan.unit()), coded.code, now=now), Visit)
+        sent.clear()
+        visit = await check_in(watched, as_unit(await plan.unit()), coded.code, now=now, request_id="r-1")
+    finally:
+        await one_connection.close()
+
+    assert isinstance(visit, Visit)
+    assert len(sent) == 2, sent
+    assert "check_in_hold" in sent[0]
+    assert "INSERT INTO visits" in sent[1]

@@ -131,36 +131,27 @@ class Facts:
     item: CodedItem | None
     unit: Unit | None
     policy: CapPolicy | None  # in effect on the day asked
-    earlier: Visit | None  # the visit the unit's request id already admitted
-    # The unit's counted visits of the year asked or of the item, as visits.counted_groups gives them; None when
-    # not asked for.
+    earlier: Visit | None = None  # the visit the unit's request id already admitted
+    # The unit's counted visits of the year asked or of the item, as visits.counted_groups gives them, read under
+    # the unit's exclusive lock; else None.
     counted: list[tuple[int, str, str, str]] | None = None
 
 
 # One statement instead of four round trips: the item (with its office and any revocation), the policy in effect
-# (its columns prefixed `policy_`), the unit as a row of its table's type (asyncpg decodes a row type into a record;
-# not one with jsonb columns, such as cap_policies' or visits', which it cannot decode inside a record) and the id of
-# the visit a request id already admitted (read in full only then: a retry). The visit is looked up only with a
-# request id (`= NULL` matches nothing). With a year ($5), also the unit's counted visits of that year or of the
-# item, as visits.counted_groups reads them (a scan shows the counters Redis does not hold from them): one round
-# trip fewer; without one, the CASE leaves that subquery unrun.
-_FACTS = f"""
-    SELECT item.*, policy.*,
-           (SELECT u FROM units u WHERE u.id = $2) AS unit_row,
-           (SELECT v.id FROM visits v WHERE v.unit_id = $2 AND v.request_id = $4) AS earlier_id,
-           CASE WHEN $5::int IS NOT NULL THEN (
-               SELECT coalesce(json_agg(json_build_array(
-                          v.period_year, v.office_level, v.item_id::text, coalesce(v.joint_visit_id, v.id)::text)),
-                      '[]')
-               FROM visits v WHERE v.unit_id = $2 AND v.counted AND (v.period_year = $5 OR v.item_id = $1)
-           ) END AS counted
-    FROM (SELECT 1) AS one
+# (its columns prefixed `policy_`) and the unit as a row of its table's type (asyncpg decodes a row type into a
+# record; not one with jsonb columns, such as cap_policies' or visits', which it cannot decode inside a record).
+# A check-in's comes FROM its hold instead (Hold.taking): its locks, then the unit's visits behind them.
+_SCENE = f"""
+    SELECT item.*, policy.*, (SELECT u FROM units u WHERE u.id = $2) AS unit_row{{held_columns}}
+    FROM {{source}}
     LEFT JOIN LATERAL ({_ITEM_SELECT} WHERE i.id = $1) AS item ON true
     LEFT JOIN LATERAL (
         SELECT version AS policy_version, effective_from AS policy_effective_from,
                per_level_per_year AS policy_per_level_per_year, across_levels_per_year AS policy_across_levels_per_year,
                default_per_item_per_unit AS policy_default_per_item_per_unit
         FROM cap_policies WHERE effective_from <= $3 ORDER BY version DESC LIMIT 1) AS policy ON true"""
+_FACTS = _SCENE.format(held_columns=", NULL::uuid AS earlier_id, NULL::json AS counted", source="(SELECT 1) AS one")
+_CHECK_IN_FACTS = _SCENE.format(held_columns=", held.*", source=visits.held_source(4))
 
 
 async def facts(
@@ -169,10 +160,20 @@ async def facts(
     item_id: str,
     unit_id: str,
     on: date,
+    hold: visits.Hold | None = None,
     request_id: str | None = None,
     counted_year: int | None = None,
 ) -> Facts:
-    row = await conn.fetchrow(_FACTS, uuid.UUID(str(item_id)), unit_id, on, request_id, counted_year)
+    """With `hold` (not yet taken), the statement takes the check-in's locks first and reads, behind them, the visit
+    `request_id` already admitted and, held exclusively, the unit's counted visits of `counted_year` or of the
+    item."""
+    item_uuid = uuid.UUID(str(item_id))
+    if hold is None:
+        row = await conn.fetchrow(_FACTS, item_uuid, unit_id, on)
+    else:
+        args = hold.taking(request_id=request_id, counted_year=counted_year, item_id=item_uuid)
+        row = await conn.fetchrow(_CHECK_IN_FACTS, item_uuid, unit_id, on, *args)
+        hold.took(row)
     earlier = await visits.get(conn, str(row["earlier_id"])) if row["earlier_id"] is not None else None
     return Facts(
         item=_item(row) if row["id"] is not None else None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,14 +24,35 @@ UNIT_LOCK = 0x7761_7572
 
 @dataclass
 class Hold:
-    """The locks a check-in holds at session level, from before it reads anything until its visit commits (see
-    `hold_for_check_in`). `released` once they are given up, or handed over to the transaction that writes the
-    visit (see `handover`)."""
+    """The locks a check-in holds at session level, from before it reads anything until its visit commits: its
+    request's (`request_lock`, see request_ids.lock_name), so that retries of one request run one after the other
+    and the second finds the first's visit; and the unit's, held from before its counters move until its visit
+    commits or rolls back.
+
+    Taken by the statement that reads the check-in's scene (reference.facts, with the locks first: migration 011), or
+    alone by `take`. The unit's lock is taken exclusively when no other check-in of the unit holds it (always, with
+    `exclusive` asked, waiting for them), else shared; once `taken`, `exclusive` says which. Exclusive, no increment
+    the check-in cannot see is in flight, so what it counts in PostgreSQL is exact, and it may write a missing
+    counter from the count (see admit.lua). Shared, concurrent check-ins of one unit run side by side, and a missing
+    counter is reported, not written: an increment of another check-in in flight may have been lost with it.
+
+    Session-level, so that the check-in reads and writes without a transaction around them (two round trips
+    fewer): the locks outlive each statement, and the caller hands them over to the transaction that writes the
+    visit (`handover`) or gives them up (`release`). `released` once they are given up or handed over."""
 
     unit_id: str
     request_lock: str | None  # request_ids.lock_name of the check-in's request id, if it has one
     exclusive: bool
+    taken: bool = False
     released: bool = False
+
+    def taking(self, *, request_id: str | None, counted_year: int | None, item_id: uuid.UUID | None) -> list:
+        """The values of `held_source`'s parameters: the locks to take, then what to read behind them."""
+        values = [request_ids.REQUEST_LOCK, self.request_lock, UNIT_LOCK, self.unit_id, self.exclusive]
+        return [*values, request_id, counted_year, item_id]
+
+    def took(self, row: asyncpg.Record) -> None:
+        self.taken, self.exclusive = True, row["exclusive"]
 
     def handover(self, first: int) -> tuple[str, list]:
         """SQL (its parameters numbered from `$first`, their values) that takes each lock again for the
@@ -50,46 +70,18 @@ class Hold:
         return ", ".join(moves), [value for _, namespace, name in locks for value in (namespace, name)]
 
 
-async def hold_for_check_in(
-    conn: asyncpg.Connection, unit_id: str, request_lock: str | None, *, exclusive: bool = False
-) -> Hold:
-    """The session-level locks a check-in (or an emergency registration, or a joint visit) of the unit takes, in
-    one statement, before it reads anything: its request's (`request_lock`, see request_ids.lock_name), so that
-    retries of one request run one after the other and the second finds the first's visit; and the unit's, held
-    from before its counters move until its visit commits or rolls back.
+def held_source(first: int) -> str:
+    """A FROM item (its parameters numbered from `$first`, their values from Hold.taking) that takes a check-in's
+    locks, then reads the visit its request id already admitted and, held exclusively, the unit's counted visits
+    of a year or of the item: columns `exclusive`, `earlier_id` and `counted` (migration 011)."""
+    return f"check_in_hold({', '.join(f'${n}' for n in range(first, first + 8))}) AS held"
 
-    The unit's lock is taken exclusively when no other check-in of the unit holds it (always, with `exclusive`,
-    waiting for them), else shared. Exclusive, no increment the check-in cannot see is in flight, so what it
-    counts in PostgreSQL is exact, and it may write a missing counter from the count (see admit.lua). Shared,
-    concurrent check-ins of one unit run side by side, and a missing counter is reported, not written: an
-    increment of another check-in in flight may have been lost with it.
 
-    Session-level, so that the check-in reads and writes without a transaction around them (two round trips
-    fewer): the locks outlive each statement, and the caller hands them over to the transaction that writes the
-    visit (`Hold.handover`) or gives them up (`release`)."""
-    unit = "$1, hashtext($2)" if request_lock is None else "$3, hashtext($4)"
-    # CASE, not AND/OR: PostgreSQL evaluates a CASE's branches only as needed, never a boolean's in a set order.
-    unit_lock = (
-        f"pg_advisory_lock({unit}), true AS exclusive"
-        if exclusive
-        else f"""CASE WHEN pg_try_advisory_lock({unit}) THEN true
-                      WHEN pg_advisory_lock_shared({unit})::text IS NOT NULL THEN false END AS exclusive"""
-    )
-    try:
-        if request_lock is None:
-            row = await conn.fetchrow(f"SELECT {unit_lock}", UNIT_LOCK, unit_id)
-        else:
-            row = await conn.fetchrow(
-                f"SELECT pg_advisory_lock($1, hashtext($2)), {unit_lock}",
-                request_ids.REQUEST_LOCK,
-                request_lock,
-                UNIT_LOCK,
-                unit_id,
-            )
-    except BaseException:  # cancelled while waiting, say: some of the locks may be held
-        await asyncio.shield(_unlock_all(conn))
-        raise
-    return Hold(unit_id, request_lock, exclusive=row["exclusive"] is True)
+async def take(conn: asyncpg.Connection, hold: Hold) -> None:
+    """Takes the check-in's locks on their own (a joint visit's, which reads its scenes code by code). Whatever
+    happens, the caller then releases the hold: a wait cancelled halfway may leave some of the locks held."""
+    args = hold.taking(request_id=None, counted_year=None, item_id=None)
+    hold.took(await conn.fetchrow(f"SELECT exclusive FROM {held_source(1)}", *args))
 
 
 async def hand_over(conn: asyncpg.Connection, hold: Hold) -> None:

@@ -1,7 +1,7 @@
 """Keeping Redis's cap counters true to PostgreSQL: take back what never committed, and reconcile every live counter
 with the visits (a check-in writes a missing counter itself: see usecases.visits).
 
-Each runs under the unit's exclusive advisory lock (see adapters.visits.hold_for_check_in), so none races a
+Each runs under the unit's exclusive advisory lock (see adapters.visits.Hold), so none races a
 check-in of the same unit. Any failure leaves counters too high, never too low: check-ins fail closed, and
 the next reconciliation takes back what a failure left (a unit is never refused for a visit that did not
 happen for longer than that).

@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from wurao_common.auth import Caller
 from wurao_common.codes import CodeClaims, ForgedCode
 from wurao_common.outcomes import NotAllowed
-from wurao_inspection.adapters import reference
+from wurao_inspection.adapters import reference, visits
 from wurao_inspection.domain import access, caps, scan
 from wurao_inspection.domain.caps import CapPolicy, Counter
 from wurao_inspection.domain.items import CodedItem, Unit
@@ -80,18 +80,20 @@ async def read_facts(
     unit_id: str,
     at: datetime,
     *,
+    hold: visits.Hold | None = None,
     request_id: str | None = None,
-    counted: bool = False,
 ) -> reference.Facts:
-    """The item, the unit, the policy in effect on `at`'s day and a request's earlier visit: one statement. With
-    `counted`, also the unit's counted visits behind the counters a scan shows (see counting.current)."""
+    """The item, the unit and the policy in effect on `at`'s day: one statement. With a check-in's `hold`, the same
+    statement takes its locks first, then reads the visit `request_id` already admitted and, held exclusively,
+    the unit's counted visits behind the counters a scan shows (see counting.current)."""
     return await reference.facts(
         conn,
         item_id=claims.item_id,
         unit_id=unit_id,
         on=china_date(at),
+        hold=hold,
         request_id=request_id,
-        counted_year=china_year(at) if counted else None,
+        counted_year=china_year(at),
     )
 
 

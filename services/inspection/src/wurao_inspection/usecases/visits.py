@@ -1,8 +1,8 @@
 """Visits: check-in at the gate, emergency registration afterwards, completion.
 
-The check-in hot path is three PostgreSQL round trips and one Lua call: the unit's lock is taken (exclusive unless
-another check-in of the unit holds it; session-level, see adapters.visits.hold_for_check_in), the scene is read,
-admit.lua checks and increments every counter, and the visit and its event are written by one statement, which
+The check-in hot path is two PostgreSQL round trips and one Lua call: one statement takes the unit's lock
+(exclusive unless another check-in of the unit holds it; session-level, see adapters.visits.Hold) and then reads the
+scene, admit.lua checks and increments every counter, and the visit and its event are written by one statement, which
 takes the locks over until it commits. PostgreSQL is the truth: if the visit does not commit, its increments are
 taken back (counting.settle); a counter Redis does not hold (a unit's first check-in of a period, or Redis lost
 it) is written from the visits PostgreSQL counts by the same Lua call, before its decision, when the check-in
@@ -78,8 +78,9 @@ class Admission:
 
 Outcome = Visit | Refused | Forged | NotAllowed | Invalid
 JointOutcome = JointVisit | JointRefused | Unavailable | NotAllowed | Invalid
-# Judges a check-in under its locks, given whether it holds the unit's lock exclusively.
-Prepare = Callable[[asyncpg.Connection, bool], Awaitable[Admission | Outcome | JointOutcome]]
+# Takes a check-in's locks (the hold, not yet taken: in the statement that reads its scene, or alone) and judges it
+# under them.
+Prepare = Callable[[asyncpg.Connection, visits.Hold], Awaitable[Admission | Outcome | JointOutcome]]
 
 
 async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, request_id: str | None = None) -> Outcome:
@@ -97,8 +98,8 @@ async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, requ
 
     unit_id = caller.unit_id or ""
 
-    async def prepare(conn: asyncpg.Connection, exclusive: bool) -> Admission | Outcome:
-        facts = await read_facts(conn, claims, unit_id, now, request_id=request_id, counted=exclusive)
+    async def prepare(conn: asyncpg.Connection, hold: visits.Hold) -> Admission | Outcome:
+        facts = await read_facts(conn, claims, unit_id, now, hold=hold, request_id=request_id)
         unit = own_unit(caller, facts.unit)
         if isinstance(unit, NotAllowed):
             return unit
@@ -138,7 +139,8 @@ async def check_in_joint(
 
     unit_id = caller.unit_id or ""
 
-    async def prepare(conn: asyncpg.Connection, exclusive: bool) -> Admission | JointOutcome:
+    async def prepare(conn: asyncpg.Connection, hold: visits.Hold) -> Admission | JointOutcome:
+        await visits.take(conn, hold)
         unit = await unit_of(conn, caller)
         if isinstance(unit, NotAllowed):
             return unit
@@ -163,7 +165,7 @@ async def check_in_joint(
         if scenes[0].policy is None:
             return Unavailable("no frequency-cap policy is in effect, so no visit can be counted")
         counters = caps.joint_counters(unit.id, counted, scenes[0].policy, now)
-        counts = caps.tally(counters, await visits.counted_groups(conn, unit.id, counters)) if exclusive else None
+        counts = caps.tally(counters, await visits.counted_groups(conn, unit.id, counters)) if hold.exclusive else None
         return Admission(tuple(scenes), occasion.visits, counters, occasion, counts)
 
     return await _record(deps, prepare, unit_id=unit_id, request_id=request_id, now=now, scope="joint")
@@ -194,8 +196,8 @@ async def register_emergency_visit(
         return claims
     visit_id = str(uuid.uuid4())
 
-    async def prepare(conn: asyncpg.Connection, exclusive: bool) -> Admission | Outcome:
-        facts = await read_facts(conn, claims, unit_id, inspected_at, request_id=request_id, counted=exclusive)
+    async def prepare(conn: asyncpg.Connection, hold: visits.Hold) -> Admission | Outcome:
+        facts = await read_facts(conn, claims, unit_id, inspected_at, hold=hold, request_id=request_id)
         unit = facts.unit
         if unit is None or not caller.can_reach(unit.region):
             return Invalid("unitId", "no such unit in your region")
@@ -274,15 +276,15 @@ async def _attempt(
     now: datetime,
 ):
     """Without a transaction until the visit is written: the check-in's locks are session-level (see
-    visits.hold_for_check_in), its reads autocommit, and a single visit is written with its event by one
-    statement that takes the locks over until it commits (3 PostgreSQL round trips, not 5 with BEGIN and COMMIT).
+    visits.Hold), its reads autocommit, and a single visit is written with its event by one statement that takes
+    the locks over until it commits (2 PostgreSQL round trips with the locks taken by the scene's read; 5 with
+    BEGIN, a statement for the locks and COMMIT).
     A joint visit's rows, and a capped check-in's refusal, are written in one transaction."""
     admission: Admission | Outcome | None = None
-    hold: visits.Hold | None = None
+    hold = visits.Hold(unit_id, request_lock, exclusive=exclusive)
     sent = False  # once admit.lua may have run, a failure must settle: a lost reply does not mean "not counted"
     try:
-        hold = await visits.hold_for_check_in(conn, unit_id, request_lock, exclusive=exclusive)
-        admission = await prepare(conn, hold.exclusive)
+        admission = await prepare(conn, hold)
         if not isinstance(admission, Admission):
             return admission
         if admission.counters:  # the unit's lock is held since prepare
@@ -312,8 +314,8 @@ async def _attempt(
             log.warning("cap counters unreachable: %s", error)
         else:
             log.warning("a check-in failed after it was judged", exc_info=isinstance(error, Exception))
-        if hold is not None:  # first: settling waits for every other check-in of the unit to end
-            await asyncio.shield(_release(conn, hold))
+        # first: settling waits for every other check-in of the unit to end
+        await asyncio.shield(_release(conn, hold))
         if sent and isinstance(admission, Admission):
             await asyncio.shield(
                 counting.settle(
@@ -330,8 +332,7 @@ async def _attempt(
             return Unavailable("the cap counters cannot be reached; nothing was counted, try again")
         return Unavailable("the visit could not be recorded; nothing was counted, try again")
     finally:
-        if hold is not None:
-            await asyncio.shield(_release(conn, hold))
+        await asyncio.shield(_release(conn, hold))
 
 
 async def _release(conn: asyncpg.Connection, hold: visits.Hold) -> None:
