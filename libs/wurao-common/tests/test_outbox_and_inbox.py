@@ -392,3 +392,27 @@ async def test_a_batch_prepared_ahead_with_an_event_already_applied_applies_only
     assert await consumer.apply_batch(events, _rows_of(events)) == 3
     rows = await bus_pool.fetch("SELECT n, count(*) AS c FROM applied GROUP BY n ORDER BY n")
     assert [(row["n"], row["c"]) for row in rows] == [(n, 1) for n in range(5)]
+
+
+async def test_two_batches_meeting_the_same_events_in_opposite_orders_never_deadlock(bus_pool, nats_client):
+    """Two replicas fetch the same redelivered events in different orders: each batch takes their inbox rows in the
+    events' id order, so neither can hold one row while it waits for the other's. A transaction holds the first
+    event's row; the batch (second, then first) waits for it without taking the second's, which the transaction
+    then takes too."""
+    subscription = _batched(_kind())
+    consumer = Consumer(bus_pool, nats_client, subscription)
+    first, second = sorted(
+        (Event(type="test.o.happened", region="43", data={"n": n}) for n in range(2)), key=lambda e: uuid.UUID(e.id)
+    )
+    async with bus_pool.acquire() as other, other.transaction():
+        insert = "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)"
+        await other.execute(insert, subscription.durable, first.id)
+        batch = asyncio.create_task(consumer.apply_batch([second, first]))
+        for _ in range(500):  # until the batch waits for the row this transaction holds
+            if await other.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted"):
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the batch never waited for the first event's row")
+        await other.execute(insert, subscription.durable, second.id)
+    assert await batch == 0  # both were applied by the other transaction

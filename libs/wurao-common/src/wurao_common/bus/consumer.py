@@ -193,10 +193,12 @@ class Consumer:
         what `prepare` made of all of `events`, if it was made before (used when every one of them is fresh)."""
         unique = list({event.id: event for event in events}.values())
         async with self._pool.acquire() as conn, conn.transaction():
+            # In the events' id order: two replicas fetching the same redelivered events in different orders would
+            # otherwise each hold a row the other waits for (a deadlock, and both batches redelivered again).
             fresh = {
                 row["event_id"]
                 for row in await conn.fetch(
-                    """INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[])
+                    """INSERT INTO inbox (consumer, event_id) SELECT $1, id FROM unnest($2::uuid[]) AS id ORDER BY id
                        ON CONFLICT DO NOTHING RETURNING event_id""",
                     self._sub.durable,
                     [event.id for event in unique],
