@@ -8,6 +8,7 @@ import urllib.request
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 import pytest
 import strawberry
 
@@ -16,7 +17,7 @@ from wurao_common.auth import Role, TokenVerifier
 from wurao_common.config import Config, SettingsError
 from wurao_common.service import CommonSettings
 from wurao_common.testing import AUDIENCE, ISSUER, Keys, serving
-from wurao_common.web import build_schema, graphql_service
+from wurao_common.web import STORE_UNREACHABLE, build_schema, graphql_service
 
 
 @strawberry.federation.type(keys=["id"])
@@ -52,7 +53,7 @@ class Query:
         return texts
 
 
-def _app(keys: Keys, **options):
+def _app(keys: Keys, *, schema=None, **options):
     @asynccontextmanager
     async def runtime() -> AsyncIterator[None]:
         yield
@@ -63,7 +64,7 @@ def _app(keys: Keys, **options):
     verifier = TokenVerifier(keys.public_pem, issuer=ISSUER, audience=AUDIENCE)
     return graphql_service(
         service="things",
-        schema=build_schema(query=Query, types=[Thing]),
+        schema=schema or build_schema(query=Query, types=[Thing]),
         verifier=lambda: verifier,
         runtime=runtime,
         make_context=lambda _request, caller: {"caller": caller},
@@ -201,3 +202,44 @@ async def test_strings_without_a_nul_pass_even_when_the_query_spells_the_escape_
             headers=jwt_keys.bearer(Role.OBSERVER, "43"),
         )
     assert answer.json() == {"data": {"echo": "\\u0000 is how JSON spells it"}}
+
+
+@strawberry.type
+class StoreQuery:
+    @strawberry.field
+    async def count(self) -> int:
+        """Reads from a PostgreSQL that is not there: nothing listens on the port."""
+        pool = await asyncpg.create_pool(f"postgresql://wurao@127.0.0.1:{embedded.free_port()}/wurao", min_size=0)
+        try:
+            return await pool.fetchval("SELECT 1")
+        finally:
+            await pool.close()
+
+    @strawberry.field
+    def broken(self) -> int:
+        raise RuntimeError("a bug")
+
+
+async def test_a_store_out_of_reach_is_unavailable_and_logged_without_a_stack_while_a_bug_stays_internal(
+    jwt_keys, caplog
+):
+    """A client told UNAVAILABLE tries again later; INTERNAL means a bug, logged with its stack for the team."""
+    caplog.set_level(logging.WARNING, logger="wurao.web")
+    app = _app(jwt_keys, schema=build_schema(query=StoreQuery))
+    async with serving(app) as client:
+        answer = await client.post(
+            "/graphql", json={"query": "{ count }"}, headers=jwt_keys.bearer(Role.OBSERVER, "43")
+        )
+        bug = await client.post("/graphql", json={"query": "{ broken }"}, headers=jwt_keys.bearer(Role.OBSERVER, "43"))
+
+    [error] = answer.json()["errors"]
+    assert error["message"] == STORE_UNREACHABLE
+    assert error["extensions"]["code"] == "UNAVAILABLE"
+    [logged, bug_logged] = caplog.records
+    assert logged.levelno == logging.WARNING
+    assert logged.exc_info is None
+    assert error["extensions"]["traceId"] in logged.getMessage()
+    assert "ConnectionRefusedError" in logged.getMessage()
+    assert bug.json()["errors"][0]["extensions"]["code"] == "INTERNAL"
+    assert bug_logged.levelno == logging.ERROR
+    assert bug_logged.exc_info is not None

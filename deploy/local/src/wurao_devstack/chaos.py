@@ -234,8 +234,7 @@ def report(outcome: Outcome, bound: float) -> str:
     ]
     if stats is not None:
         lines += [f"traffic through the gateway ({stats.requests} requests):", stats.table(outcome.seconds)]
-        lines += [f"  outcomes: {', '.join(f'{k} {n}' for k, n in sorted(stats.outcomes.items()))}"]
-        lines += [f"  a failed request: {failure}" for failure in stats.failures]
+        lines += stats.details()
     if outcome.audit is not None:
         lines += ["after the faults:", outcome.audit.report(bound)]
     return "\n".join(lines)

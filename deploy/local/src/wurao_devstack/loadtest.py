@@ -43,9 +43,7 @@ async def _run(stack: Stack, args: argparse.Namespace) -> bool:
         f"error rate {errors / max(stats.requests, 1):.2%}\n{stats.table(elapsed)}",
         flush=True,
     )
-    print(f"  outcomes: {', '.join(f'{k} {n}' for k, n in sorted(stats.outcomes.items()))}")
-    for failure in stats.failures:
-        print(f"  a failed request: {failure}")
+    print("\n".join(stats.details()))
     result = await audit.drain(stack, bound=args.bound)
     result = await audit.check(stack, result, units=[unit for unit, _ in world.units], year=world.year)
     print(f"after the load:\n{result.report(args.bound)}", flush=True)

@@ -158,6 +158,7 @@ async def _until_valid(client: httpx.AsyncClient, url: str, token: str, code: st
 class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter = field(default_factory=Counter)
+    error_kinds: Counter = field(default_factory=Counter)  # by the first error's code: UNAVAILABLE, INTERNAL ...
     outcomes: Counter = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)  # a few, to say what went wrong
 
@@ -185,6 +186,24 @@ class Stats:
                 f"{errors:>7} ({errors / count if count else 0:.2%})"
             )
         return "\n".join(lines)
+
+    def details(self) -> list[str]:
+        """The answers' kinds, the errors' kinds (a store out of reach is UNAVAILABLE; INTERNAL is a bug) and a few
+        failed requests."""
+        return [
+            f"  outcomes: {', '.join(f'{k} {n}' for k, n in sorted(self.outcomes.items()))}",
+            f"  errors by kind: {', '.join(f'{k} {n}' for k, n in self.error_kinds.most_common()) or 'none'}",
+            *(f"  a failed request: {failure}" for failure in self.failures),
+        ]
+
+
+def error_kind(status: int, body: dict) -> str:
+    """What a failed request's first error says it was: its code, else its HTTP status, else that none came."""
+    if status == 0:
+        return "no answer"
+    first = (body.get("errors") or [None])[0]
+    code = (first.get("extensions") or {}).get("code") if isinstance(first, dict) else None
+    return code or f"HTTP {status}"
 
 
 class Traffic:
@@ -258,6 +277,7 @@ class Traffic:
         self.stats.latencies[operation].append(time.perf_counter() - started)
         if status != 200 or "errors" in body:
             self.stats.errors[operation] += 1
+            self.stats.error_kinds[error_kind(status, body)] += 1
             if len(self.stats.failures) < 5:
                 self.stats.failures.append(f"{operation}: {status} {json.dumps(body, ensure_ascii=False)[:200]}")
             return

@@ -1,4 +1,8 @@
-"""Errors that are the client's doing. Their message is shown; every other error is masked and logged."""
+"""Errors that are the client's doing, whose message is shown, and a store's absence, which the client may retry.
+Every other error is a bug: masked and logged."""
+
+import asyncpg
+import redis.exceptions
 
 
 class ClientError(Exception):
@@ -9,3 +13,20 @@ class ClientError(Exception):
 
 class NotFound(ClientError):
     code = "NOT_FOUND"
+
+
+# What a store's absence raises: PostgreSQL down, restarting, shut down by its operator or out of connections, a
+# connection lost mid-statement or one that never came, Redis unreachable. Not a bug: answered as UNAVAILABLE, with
+# no stack trace logged. Not asyncpg's InterfaceError as a whole: most of it is our own misuse (a bug).
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    ConnectionError,  # refused, reset, broken pipe
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)

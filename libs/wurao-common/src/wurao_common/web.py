@@ -46,7 +46,7 @@ from strawberry.types import Info
 
 from wurao_common import lean_fields
 from wurao_common.auth import AuthError, Caller, TokenVerifier
-from wurao_common.errors import ClientError
+from wurao_common.errors import UNREACHABLE, ClientError
 from wurao_common.telemetry import exporting, setup_tracing
 
 log = logging.getLogger("wurao.web")
@@ -79,6 +79,7 @@ def _is_expected(error: GraphQLError) -> bool:
 
 
 NUL_REFUSED = "a string may not contain the NUL character (U+0000)"
+STORE_UNREACHABLE = "The service cannot reach its database or cache right now; try again shortly."
 
 
 class _NoNulInStrings(ValidationRule):
@@ -102,8 +103,14 @@ class _Plumbing(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         trace_id = _trace_id()
-        log.error("unexpected error (trace %s)", trace_id, exc_info=error.original_error)
         masked = super().anonymise_error(error)
+        cause = error.original_error
+        if isinstance(cause, UNREACHABLE):  # not a bug: the client may try again
+            log.warning("a store is unreachable (trace %s): %s: %s", trace_id, type(cause).__name__, cause)
+            masked.message = STORE_UNREACHABLE
+            masked.extensions = {"code": "UNAVAILABLE", "traceId": trace_id}
+            return masked
+        log.error("unexpected error (trace %s)", trace_id, exc_info=cause)
         masked.extensions = {"code": "INTERNAL", "traceId": trace_id}
         return masked
 
