@@ -24,6 +24,7 @@ import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError } from 'graphql';
+import { maskError as maskUnexpected } from 'graphql-yoga';
 
 const env = process.env;
 
@@ -344,6 +345,24 @@ class OneLineTokenRejections {
   }
 }
 
+// A subgraph out of reach (refused, reset, timed out): the client may try again, as when a subgraph cannot reach its
+// own database or cache (its UNAVAILABLE). Yoga would mask it as `Unexpected error.` (INTERNAL_SERVER_ERROR), which
+// says "a bug". The other subgraphs' parts still answer. Anything else unexpected is masked as Yoga masks it.
+const SUBGRAPH_UNREACHABLE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE)\b|socket hang up/;
+const SUBGRAPH_UNAVAILABLE = 'A part of the service cannot be reached right now; try again shortly.';
+
+function maskError(error, message, isDev) {
+  if (
+    error instanceof GraphQLError &&
+    error.extensions?.code === 'SUBREQUEST_HTTP_ERROR' &&
+    SUBGRAPH_UNREACHABLE.test(error.message)
+  ) {
+    const { nodes, source, positions, path } = error;
+    return new GraphQLError(SUBGRAPH_UNAVAILABLE, { nodes, source, positions, path, extensions: { code: 'UNAVAILABLE' } });
+  }
+  return maskUnexpected(error, message, isDev);
+}
+
 // Subgraph connections are kept alive and reused, but dropped after 4 s idle. uvicorn closes an idle connection after
 // 5 s (its --timeout-keep-alive default) and Node's default agent also kept them 5 s: a request sent on a connection
 // just as uvicorn closed it failed with "socket hang up" (the gateway's 500 `Unexpected error.` after a lull).
@@ -402,6 +421,7 @@ export const gatewayConfig = defineConfig({
       }
     : {}),
 
+  maskedErrors: { maskError },
   maxTokens: positiveInt('GATEWAY_MAX_TOKENS', 2000),
   blockFieldSuggestions: !isDev,
   plugins: () => [

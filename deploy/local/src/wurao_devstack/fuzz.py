@@ -34,6 +34,8 @@ from wurao_devstack.stack import SERVICES, Stack
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 UNEXPECTED = ("Internal error", "Unexpected error")  # how the subgraphs and the gateway mask a bug
+# A bug, or with every server up, a store or subgraph that should have answered (a connection race, say).
+UNEXPECTED_CODES = ("INTERNAL", "UNAVAILABLE")
 # A Python traceback or one of its frames, or a Node stack frame ("    at fn (/path/file.js:12:34)").
 STACK_TRACE = re.compile(r'Traceback \(most recent call last\)|File "/[^"]+", line \d+|^\s+at .+:\d+:\d+\)?$', re.M)
 
@@ -115,7 +117,7 @@ def _problem(response: httpx.Response) -> str | None:
         return "a body that is no GraphQL response"
     for error in body.get("errors") or ():
         message = str(error.get("message", ""))
-        if (error.get("extensions") or {}).get("code") == "INTERNAL" or message.startswith(UNEXPECTED):
+        if (error.get("extensions") or {}).get("code") in UNEXPECTED_CODES or message.startswith(UNEXPECTED):
             return f"an unexpected error: {error}"
     return None
 
