@@ -10,8 +10,6 @@ import pytest
 
 from wurao_common import embedded
 from wurao_common.auth import Role
-from wurao_devstack import gateway
-from wurao_devstack.stack import AUDIENCE, ISSUER
 
 pytestmark = pytest.mark.e2e
 
@@ -24,24 +22,8 @@ def gateway_without_reporting(platform):
     assert reporting.search(supergraph), "the supergraph names reporting's URL"
     moved = platform.data_dir / "supergraph-reporting-down.graphql"
     moved.write_text(reporting.sub(rf"\g<1>http://127.0.0.1:{embedded.free_port()}/graphql\g<2>", supergraph))
-    port = embedded.free_port()
-    process = gateway.start(
-        moved,
-        port=port,
-        env={
-            "JWT_PUBLIC_KEY_FILE": str(platform.keys.jwt_public),
-            "JWT_ISSUER": ISSUER,
-            "JWT_AUDIENCE": AUDIENCE,
-            "WURAO_ENV": "production",
-            "OTEL_SDK_DISABLED": "true",
-        },
-        log_file=platform.data_dir / "logs" / "gateway-reporting-down.log",
-    )
-    try:
-        gateway.wait_ready(port, timeout=60, proc=process)
-        yield f"http://127.0.0.1:{port}/graphql"
-    finally:
-        gateway.stop(process)
+    with platform.another_gateway(moved, "reporting-down") as url:
+        yield url
 
 
 async def test_a_subgraph_out_of_reach_is_unavailable_and_the_others_still_answer(platform, gateway_without_reporting):

@@ -7,35 +7,19 @@ import json
 import httpx
 import pytest
 
-from wurao_common import embedded
 from wurao_common.auth import Role
-from wurao_devstack import gateway, web
-from wurao_devstack.stack import AUDIENCE, ISSUER
+from wurao_devstack import web
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def production_gateway(platform):
-    port = embedded.free_port()
-    process = gateway.start(
-        platform.data_dir / "supergraph.graphql",
-        port=port,
-        env={
-            "JWT_PUBLIC_KEY_FILE": str(platform.keys.jwt_public),
-            "JWT_ISSUER": ISSUER,
-            "JWT_AUDIENCE": AUDIENCE,
-            "WURAO_ENV": "production",
-            "OTEL_SDK_DISABLED": "true",
-            "GATEWAY_PERSISTED_DOCUMENTS": str(web.PERSISTED_DOCUMENTS),
-        },
-        log_file=platform.data_dir / "logs" / "gateway-production.log",
-    )
-    try:
-        gateway.wait_ready(port, timeout=60, proc=process)
-        yield f"http://127.0.0.1:{port}/graphql"
-    finally:
-        gateway.stop(process)
+    documents = str(web.PERSISTED_DOCUMENTS)
+    with platform.another_gateway(
+        platform.data_dir / "supergraph.graphql", "production", GATEWAY_PERSISTED_DOCUMENTS=documents
+    ) as url:
+        yield url
 
 
 def _document_id(operation: str) -> str:

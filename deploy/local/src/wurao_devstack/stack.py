@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -268,6 +268,30 @@ class Stack:
         """Starts `name` now, and remembers how, so that `restart` starts it the same way (same port)."""
         self._launchers[name] = lambda: spawn(argv, env, self.data_dir / "logs" / f"{name}.log")
         self.processes[name] = self._launchers[name]()
+
+    @contextlib.contextmanager
+    def another_gateway(self, supergraph: Path, name: str, **env: str) -> Iterator[str]:
+        """A gateway of its own on `supergraph` (this platform's keys; production settings, no tracing, unless `env`
+        says otherwise), logged to logs/gateway-`name`.log; yields its URL and stops it afterwards."""
+        port = embedded.free_port()
+        process = gateway.start(
+            supergraph,
+            port=port,
+            env={
+                "JWT_PUBLIC_KEY_FILE": str(self.keys.jwt_public),
+                "JWT_ISSUER": ISSUER,
+                "JWT_AUDIENCE": AUDIENCE,
+                "WURAO_ENV": "production",
+                "OTEL_SDK_DISABLED": "true",
+                **env,
+            },
+            log_file=self.data_dir / "logs" / f"gateway-{name}.log",
+        )
+        try:
+            gateway.wait_ready(port, timeout=60, proc=process)
+            yield f"http://127.0.0.1:{port}/graphql"
+        finally:
+            gateway.stop(process)
 
     def wait_ready(self, name: str, url: str) -> None:
         """Until the replica `name` (serving `url`) is ready: its database, NATS and Redis reachable."""
