@@ -97,7 +97,7 @@ async def test_the_visits_of_many_items_never_scan_every_visit(hunan):
     assert_uses_indexes(explaining.plans[0], "visits")
 
 
-async def test_a_check_ins_and_a_scans_facts_and_a_rebuilds_counts_use_indexes(hunan):
+async def test_a_check_ins_reads_of_visits_and_a_rebuilds_counts_use_indexes(hunan):
     item = uuid.UUID("00000000-0000-4000-8000-000000000007")
     async with hunan.acquire() as conn:
         explaining = Explaining(conn)
@@ -105,7 +105,7 @@ async def test_a_check_ins_and_a_scans_facts_and_a_rebuilds_counts_use_indexes(h
         # check_in_visits, inlined there as here. A retry's: the visit its request id admitted.
         facts = await explaining.explain("SELECT * FROM check_in_visits($1, $2, $3, $4)", "u7", "r7", None, item)
         # Held exclusively: the unit's counted visits of the year or of the item.
-        scan_facts = await explaining.explain("SELECT * FROM check_in_visits($1, $2, $3, $4)", "u7", None, 2026, item)
+        counted = await explaining.explain("SELECT * FROM check_in_visits($1, $2, $3, $4)", "u7", None, 2026, item)
         ends = datetime(2027, 1, 1, tzinfo=UTC)
         counters = [
             Counter(CapScope.LEVEL, "u7", 2, ends, year=2026, level=Level.CITY),
@@ -113,5 +113,5 @@ async def test_a_check_ins_and_a_scans_facts_and_a_rebuilds_counts_use_indexes(h
         ]
         await visits.counted_groups(explaining, "u7", counters)
     assert_uses_indexes(facts, "visits")
-    assert_uses_indexes(scan_facts, "visits")
+    assert_uses_indexes(counted, "visits")
     assert_uses_indexes(explaining.plans[-1], "visits")  # the rebuild's counts

@@ -3,8 +3,11 @@
 import asyncio
 from datetime import date, datetime, timedelta
 
+import asyncpg
+import pytest
+
 from wurao_common import db, embedded
-from wurao_inspection.adapters import counters
+from wurao_inspection.adapters import counters, reference, visits
 from wurao_inspection.domain import caps
 from wurao_inspection.domain.periods import CHINA
 from wurao_inspection.domain.scan import CapReached, NotYetValid, Unavailable
@@ -262,3 +265,21 @@ async def test_a_check_in_takes_its_locks_in_the_statement_that_reads_its_scene(
     assert len(sent) == 2, sent
     assert "check_in_hold" in sent[0]
     assert "INSERT INTO visits" in sent[1]
+
+
+async def test_a_check_in_refuses_to_read_behind_its_locks_outside_read_committed(database_url, deps, plan, now):
+    """Under REPEATABLE READ the read behind the locks would use a snapshot older than the wait (migration 012): the
+    statement fails before it takes any lock, rather than miss a visit committed meanwhile."""
+    unit_id = await plan.unit()
+    coded = await plan.item()
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("SET default_transaction_isolation = 'repeatable read'")
+        hold = visits.Hold(unit_id, "a request", exclusive=False)
+        with pytest.raises(asyncpg.RaiseError, match="READ COMMITTED"):
+            await reference.facts(conn, item_id=coded.item_id, unit_id=unit_id, on=now.date(), hold=hold)
+        assert not hold.taken
+        held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        assert await conn.fetchval(held) == 0
+    finally:
+        await conn.close()

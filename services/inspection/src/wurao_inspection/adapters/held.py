@@ -4,7 +4,7 @@ office and any revocation, units, and the cap policy in effect on a day.
 Each is read from PostgreSQL on first use and forgotten when a change of its rows commits (migration 010), on any
 replica: a revocation consumed by one replica is seen by every replica's next scan once the notification arrives.
 Held only while the app listens for those changes (`watch`); otherwise every read goes to PostgreSQL. Check-ins
-read their facts inside their own transaction, under their locks, as before.
+read theirs from PostgreSQL, in the statement that takes their locks (reference.facts with a hold).
 """
 
 from __future__ import annotations

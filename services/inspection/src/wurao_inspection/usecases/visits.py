@@ -288,6 +288,8 @@ async def _attempt(
         if not isinstance(admission, Admission):
             return admission
         if admission.counters:  # the unit's lock is held since prepare
+            if not hold.taken:  # a prepare that judged without taking the locks: counting now could pass a cap
+                raise RuntimeError("a check-in was judged without its locks")
             sent = True
             result = await deps.counters.admit(admission.counters, admission.occasion, counts=admission.counts, now=now)
             if isinstance(result, Missing):
