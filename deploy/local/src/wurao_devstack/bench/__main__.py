@@ -1,6 +1,6 @@
 """Runs the platform once and every benchmark scenario against it (`make bench`, BENCH_ARGS to choose).
 
-python -m wurao_devstack.bench [--seconds 8] [--concurrency 20] [--only KIND ...] [scenario ...]
+python -m wurao_devstack.bench [--seconds 8] [--concurrency 20] [--only KIND ...] [--rounds 3] [scenario ...]
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from wurao_common import embedded
-from wurao_devstack.bench.fast_paths import KINDS
+from wurao_devstack.bench.fast_paths import KINDS, ROUNDS
 from wurao_devstack.bench.load import GraphQLWorker
 from wurao_devstack.bench.scenarios import SCENARIOS
 from wurao_devstack.stack import Stack
@@ -28,6 +28,12 @@ def main() -> None:
         choices=KINDS,
         default=[],
         help="fast-paths: measure only this kind (repeatable; e.g. while profiling one path)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=ROUNDS,
+        help="fast-paths: split each measurement's seconds into this many runs, taken in turn with the others'",
     )
     parser.add_argument("scenarios", nargs="*", choices=[[], *SCENARIOS], default=[])
     args = parser.parse_args()
@@ -45,7 +51,7 @@ def main() -> None:
             )
             for name in chosen:
                 print(f"{name}: {SCENARIOS[name].__doc__.strip().splitlines()[0]}")
-                options = {"only": args.only} if name == "fast-paths" else {}
+                options = {"only": args.only, "rounds": args.rounds} if name == "fast-paths" else {}
                 asyncio.run(SCENARIOS[name](stack, seconds=args.seconds, concurrency=args.concurrency, **options))
                 for failure in GraphQLWorker.failures:
                     print(f"  a failed answer: {failure}")

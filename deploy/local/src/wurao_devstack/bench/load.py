@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import subprocess
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from wurao_devstack.bench.http import Connection
@@ -21,6 +22,9 @@ class Result:
     errors: int
     seconds: float
     latencies: list[float]
+    # CPU seconds each watched process (by label) used while the requests counted were sent: the warm-up's are not
+    # in it, or every figure would be a warm-up's share too high.
+    cpu: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -32,24 +36,41 @@ class Result:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
-    def line(self, baseline: Result | None = None) -> str:
-        ratio = f"{self.rate / baseline.rate:6.2f}x" if baseline and baseline.rate else "  base "
+    def line(self, baseline: Result | None = None, *, ratio: float | None = None) -> str:
+        """`ratio` when the ratio to `baseline` is not simply theirs (see fast_paths: the median of rounds)."""
+        if ratio is None and baseline and baseline.rate:
+            ratio = self.rate / baseline.rate
+        shown = f"{ratio:6.2f}x" if ratio is not None else "  base "
         return (
             f"  {self.name:<44} {self.rate:8.0f} req/s  p50 {self.percentile(0.5):7.2f} ms  "
-            f"p99 {self.percentile(0.99):7.2f} ms  errors {self.errors:<4} {ratio}"
+            f"p99 {self.percentile(0.99):7.2f} ms  errors {self.errors:<4} {shown}"
+        )
+
+    def cpu_per_request(self) -> str:
+        """On a shared machine CPU per request moves less than requests/s do."""
+        return ", ".join(
+            f"{label}cpu {1000 * used / max(self.requests, 1):.2f} ms/req" for label, used in self.cpu.items()
+        )
+
+    @staticmethod
+    def merged(parts: Sequence[Result]) -> Result:
+        """Runs of one measurement taken apart in time (rounds), as one."""
+        cpu: dict[str, float] = collections.defaultdict(float)
+        for part in parts:
+            for label, used in part.cpu.items():
+                cpu[label] += used
+        return Result(
+            parts[0].name,
+            sum(part.requests for part in parts),
+            sum(part.errors for part in parts),
+            sum(part.seconds for part in parts),
+            [latency for part in parts for latency in part.latencies],
+            dict(cpu),
         )
 
 
-def cpu_counter(processes: Mapping[str, subprocess.Popen]) -> Callable[[int], str]:
-    """Starts counting the CPU time of the processes (by label); the function returned tells, after a run of n
-    requests, each one's CPU per request: on a shared machine that moves less than requests/s do."""
-    before = {label: cpu_seconds(process) for label, process in processes.items()}
-
-    def per_request(requests: int) -> str:
-        spent = {label: (cpu_seconds(process) or 0.0) - (before[label] or 0.0) for label, process in processes.items()}
-        return ", ".join(f"{label}cpu {1000 * used / max(requests, 1):.2f} ms/req" for label, used in spent.items())
-
-    return per_request
+def _cpu_now(watched: Mapping[str, subprocess.Popen]) -> dict[str, float]:
+    return {label: cpu_seconds(process) or 0.0 for label, process in watched.items()}
 
 
 class Worker(Protocol):
@@ -68,10 +89,12 @@ async def run(
     seconds: float,
     warmup: float = 1.0,
     limit: int | None = None,
+    watched: Mapping[str, subprocess.Popen] | None = None,
 ) -> Result:
     """`concurrency` workers send requests back to back; n (shared, increasing) varies their variables.
 
-    With `limit`, the run also stops after that many requests (warm-up included).
+    With `limit`, the run also stops after that many requests (warm-up included). `watched`: the processes (by
+    label) whose CPU time the result tells, counted from the end of the warm-up.
     """
     workers = [new_worker() for _ in range(concurrency)]
     counter = iter(range(10**9))
@@ -92,13 +115,16 @@ async def run(
 
     try:
         await asyncio.gather(*(drive(worker, time.perf_counter() + warmup, False) for worker in workers))
+        cpu_before = _cpu_now(watched or {})
         started = time.perf_counter()
         await asyncio.gather(*(drive(worker, started + seconds, True) for worker in workers))
         elapsed = time.perf_counter() - started
+        cpu_after = _cpu_now(watched or {})
     finally:
         for worker in workers:
             await worker.close()
-    return Result(name, len(latencies), errors, elapsed, latencies)
+    cpu = {label: cpu_after[label] - cpu_before[label] for label in cpu_before}
+    return Result(name, len(latencies), errors, elapsed, latencies, cpu)
 
 
 class GraphQLWorker:

@@ -26,7 +26,7 @@ from wurao_common.bus.nats import connect
 from wurao_common.bus.outbox import OutboxRelay
 from wurao_common.service import BUS_MIGRATIONS
 from wurao_devstack.bench.fast_paths import OFFICE_IDS, OFFICE_QUERY
-from wurao_devstack.bench.load import GraphQLWorker, Result, cpu_counter, run
+from wurao_devstack.bench.load import GraphQLWorker, Result, run
 from wurao_devstack.stack import Stack, cpu_seconds
 from wurao_reporting.adapters.changes import FIGURES_CHANGED, notify, regions_of
 from wurao_reporting.domain import tallies
@@ -344,18 +344,17 @@ async def hunan_figures(stack: Stack, *, seconds: float, concurrency: int) -> No
     def worker(query: str, variables, ok):
         return lambda: GraphQLWorker(stack.gateway_url, query, variables, lambda n: callers[n % len(callers)], ok=ok)
 
-    def cpu(service: str):  # the subgraph answering and the gateway
-        return cpu_counter({f"{service} ": stack.processes[service], "gateway ": stack.processes["gateway"]})
+    def watched(service: str):  # the subgraph answering and the gateway
+        return {f"{service} ": stack.processes[service], "gateway ": stack.processes["gateway"]}
 
-    office_cpu = cpu("plan")
     office = await run(
         "one-office read, through the gateway",
         worker(OFFICE_QUERY, lambda n: {"id": OFFICE_IDS[n % len(OFFICE_IDS)]}, lambda d: d.get("office") is not None),
         concurrency=concurrency,
         seconds=seconds,
+        watched=watched("plan"),
     )
-    print(f"{office.line()}  {office_cpu(office.requests)}")
-    province_cpu = cpu("reporting")
+    print(f"{office.line()}  {office.cpu_per_request()}")
     province = await run(
         "province regionFigures, through the gateway",
         worker(
@@ -365,8 +364,9 @@ async def hunan_figures(stack: Stack, *, seconds: float, concurrency: int) -> No
         ),
         concurrency=concurrency,
         seconds=seconds,
+        watched=watched("reporting"),
     )
-    print(f"{province.line(office)}  {province_cpu(province.requests)}")
+    print(f"{province.line(office)}  {province.cpu_per_request()}")
     print(
         f"  p50 ratio province/office {province.percentile(0.5) / office.percentile(0.5):.2f}, "
         f"p99 ratio {province.percentile(0.99) / office.percentile(0.99):.2f} (goal: within 3x)"
