@@ -10,6 +10,7 @@ round-robin balancer (`wurao_devstack.proxy`), whose address is the one the gate
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import os
 import signal
@@ -353,6 +354,26 @@ def cpu_seconds(process: subprocess.Popen) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(*roots: int) -> float:
+    """CPU seconds processes and their live descendants have used so far (Linux /proc): servers and their workers."""
+    children: dict[int, list[int]] = collections.defaultdict(list)
+    spent: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        children[int(fields[1])].append(pid)
+        spent[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total, unseen = 0.0, list(roots)
+    while unseen:
+        pid = unseen.pop()
+        total += spent.get(pid, 0.0)
+        unseen += children[pid]
+    return total
 
 
 def terminate(process: subprocess.Popen, timeout: float = 15) -> None:

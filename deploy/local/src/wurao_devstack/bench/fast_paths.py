@@ -26,7 +26,7 @@ import httpx
 from wurao_common import db, embedded
 from wurao_common.auth import Role
 from wurao_common.bus.nats import connect
-from wurao_devstack.bench.load import GraphQLWorker, Result, run
+from wurao_devstack.bench.load import GraphQLWorker, Result, quiet, run
 from wurao_devstack.stack import Stack, resident_bytes, serve_command, terminate, wait_ready
 
 OFFICE, OFFICE_REGION = "431024-dcs", "431024"
@@ -142,6 +142,12 @@ class _Bench:
     results: dict[str, list[Result]] = field(default_factory=dict)
     references: dict[str, str | None] = field(default_factory=dict)
     admissions: dict[str, _Admissions] = field(default_factory=dict)
+    waits: list[float] = field(default_factory=list)  # this pass's, for a quiet platform before each run
+
+    @property
+    def platform(self) -> list[int]:
+        """The processes measured and the servers behind them (with their workers)."""
+        return [process.pid for process in self.processes.values()] + [s.process.pid for s in self.stack.servers]
 
     def worker(self, url: str, query: str, variables: Callable[[int], dict], callers: list[dict], ok):
         return lambda: GraphQLWorker(url, query, variables, lambda n: callers[n % len(callers)], ok=ok)
@@ -153,6 +159,7 @@ class _Bench:
             return None
         target = self.processes["bare" if name == "bare" else _SERVES[name.split()[0]] or name.split()[1]]
         watched = {"": target, "gateway ": self.processes["gateway"]} if name.endswith("gateway") else {"": target}
+        self.waits.append(await quiet(self.platform))
         seconds = self.seconds / self.rounds
         result = await run(name, new_worker, concurrency=self.concurrency, seconds=seconds, watched=watched, **options)
         self.results.setdefault(name, []).append(result)
@@ -168,9 +175,13 @@ class _Bench:
         """Every measurement, `rounds` times in turn, then each one's runs as one line: requests/s and latencies
         of all its runs, and the median of its rounds' ratios (the rounds' own beside it), so that a spell of
         other work on the machine falls on one round of every measurement rather than on one measurement."""
-        self.results, self.references, self.admissions = {}, {}, {}
+        self.results, self.references, self.admissions, self.waits = {}, {}, {}, []
         for _round in range(self.rounds):
             await self.one_round()
+        print(
+            f"  before each run, until the platform was quiet: {statistics.median(self.waits):.1f} s "
+            f"(median), {max(self.waits):.1f} s at most"
+        )
         for name, runs in self.results.items():
             whole, reference = Result.merged(runs), self.references[name]
             ratios = self.ratios(name, reference) if reference else []

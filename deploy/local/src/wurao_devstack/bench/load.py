@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from wurao_devstack.bench.http import Connection
-from wurao_devstack.stack import cpu_seconds
+from wurao_devstack.stack import cpu_seconds, tree_cpu_seconds
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,19 @@ class Result:
 
 def _cpu_now(watched: Mapping[str, subprocess.Popen]) -> dict[str, float]:
     return {label: cpu_seconds(process) or 0.0 for label, process in watched.items()}
+
+
+async def quiet(pids: Sequence[int], *, window: float = 0.5, busy: float = 0.1, longest: float = 20.0) -> float:
+    """Waits until these processes and their children together use less than `busy` of one core over `window`
+    seconds (at most `longest`), and tells how long it waited. What a run leaves behind (the events of its
+    check-ins relayed and consumed, a collection) would otherwise be paid for in the next one's time."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < longest:
+        before = tree_cpu_seconds(*pids)
+        await asyncio.sleep(window)
+        if tree_cpu_seconds(*pids) - before < busy * window:
+            break
+    return time.perf_counter() - started
 
 
 class Worker(Protocol):

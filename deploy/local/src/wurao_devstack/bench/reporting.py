@@ -4,17 +4,14 @@ steady rate, and province-wide figures on Hunan-scale data beside a one-office r
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import dataclasses
 import gzip
-import os
 import random
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
-from pathlib import Path
 
 import asyncpg
 
@@ -27,7 +24,7 @@ from wurao_common.bus.outbox import OutboxRelay
 from wurao_common.service import BUS_MIGRATIONS
 from wurao_devstack.bench.fast_paths import OFFICE_IDS, OFFICE_QUERY
 from wurao_devstack.bench.load import GraphQLWorker, Result, run
-from wurao_devstack.stack import Stack, cpu_seconds
+from wurao_devstack.stack import Stack, cpu_seconds, tree_cpu_seconds
 from wurao_reporting.adapters.changes import FIGURES_CHANGED, notify, regions_of
 from wurao_reporting.domain import tallies
 from wurao_reporting.usecases.effects import Effects
@@ -108,30 +105,10 @@ def _rate_line(name: str, count: int, seconds: float, baseline: float | None) ->
     return f"  {name:<44} {rate:8.0f} ev/s   {count} events in {seconds:5.2f} s{'':17}{ratio}"
 
 
-def _tree_cpu(root: int) -> float:
-    """CPU seconds a process and its live descendants have used so far (Linux /proc): a server and its workers."""
-    children: dict[int, list[int]] = collections.defaultdict(list)
-    spent: dict[int, float] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        pid = int(stat.parent.name)
-        children[int(fields[1])].append(pid)
-        spent[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    total, unseen = 0.0, [root]
-    while unseen:
-        pid = unseen.pop()
-        total += spent.get(pid, 0.0)
-        unseen += children[pid]
-    return total
-
-
 def _cpu_now(stack: Stack) -> dict[str, float]:
     """CPU seconds so far of what carries the pipeline: reporting, the servers, this process (relay, listener)."""
     used = {"reporting": cpu_seconds(stack.processes["reporting"]) or 0.0}
-    used |= {server.name: _tree_cpu(server.process.pid) for server in stack.servers if server.name != "redis"}
+    used |= {server.name: tree_cpu_seconds(server.process.pid) for server in stack.servers if server.name != "redis"}
     return used | {"relay and listener (bench)": time.process_time()}
 
 
