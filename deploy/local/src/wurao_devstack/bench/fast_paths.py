@@ -26,7 +26,7 @@ import httpx
 from wurao_common import db, embedded
 from wurao_common.auth import Role
 from wurao_common.bus.nats import connect
-from wurao_devstack.bench.load import GraphQLWorker, Result, quiet, run
+from wurao_devstack.bench.load import GraphQLWorker, Result, quiet, round_ratios, run
 from wurao_devstack.stack import Stack, resident_bytes, serve_command, terminate, wait_ready
 
 OFFICE, OFFICE_REGION = "431024-dcs", "431024"
@@ -167,9 +167,7 @@ class _Bench:
         return result
 
     def ratios(self, measured: str, reference: str) -> list[float]:
-        """Round by round: each run against its baseline's run of the same round, minutes apart at most."""
-        pairs = zip(self.results.get(measured, []), self.results.get(reference, []), strict=False)
-        return [run.rate / base.rate if base.rate else 0.0 for run, base in pairs]
+        return round_ratios(self.results.get(measured, []), self.results.get(reference, []))
 
     async def one_pass(self) -> None:
         """Every measurement, `rounds` times in turn, then each one's runs as one line: requests/s and latencies

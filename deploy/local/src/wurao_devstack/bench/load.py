@@ -69,6 +69,12 @@ class Result:
         )
 
 
+def round_ratios(measured: Sequence[Result], reference: Sequence[Result]) -> list[float]:
+    """Round by round: each run's rate against its baseline's run of the same round (minutes apart at most, where
+    one run against one run may be an hour's drift of a shared machine apart)."""
+    return [run.rate / base.rate if base.rate else 0.0 for run, base in zip(measured, reference, strict=False)]
+
+
 def _cpu_now(watched: Mapping[str, subprocess.Popen]) -> dict[str, float]:
     return {label: cpu_seconds(process) or 0.0 for label, process in watched.items()}
 
