@@ -1,9 +1,13 @@
-"""The fast-paths bench's rounds: runs merged into one line, ratios taken round by round, waiting for quiet."""
+"""The fast-paths bench's rounds: runs merged into one line, ratios taken round by round, CPU counted after the
+warm-up, waiting for a quiet platform."""
 
 import asyncio
+import subprocess
 import sys
 
-from wurao_devstack.bench.load import Result, quiet, round_ratios
+from wurao_devstack.bench.load import Result, quiet, round_ratios, run
+
+BURN = "import time\nend = time.time() + {seconds}\nwhile time.time() < end: pass\ntime.sleep(60)"
 
 
 def _result(requests: int, seconds: float, cpu: float = 0.0, latencies=(0.01,)) -> Result:
@@ -23,27 +27,56 @@ def test_ratios_pair_each_round_with_its_baselines_run_of_the_same_round():
     measured = [_result(100, 1.0), _result(300, 1.0), _result(50, 1.0)]
     baseline = [_result(200, 1.0), _result(300, 1.0), _result(100, 1.0)]
     assert round_ratios(measured, baseline) == [0.5, 1.0, 0.5]
-    assert round_ratios(measured, baseline[:2]) == [0.5, 1.0]  # a baseline not measured in a round: no ratio
-    assert round_ratios([_result(10, 1.0)], [_result(0, 1.0)]) == [0.0]
+    assert round_ratios(measured, baseline[:2]) == [0.5, 1.0]  # the baseline's last round not run: no third ratio
+    assert round_ratios(measured, [_result(200, 1.0), _result(0, 1.0), _result(100, 1.0)]) == [0.5, 0.5]
 
 
-def test_a_line_shows_the_ratio_it_is_given_else_its_own_against_the_baseline():
-    run, base = _result(150, 1.0), _result(200, 1.0)
-    assert "0.75x" in run.line(base)
-    assert "0.60x" in run.line(base, ratio=0.6)
-    assert "base" in run.line()
+def test_a_line_shows_the_ratio_it_is_given_else_its_own_against_the_baseline_and_no_ratio_without_one():
+    run_, base = _result(150, 1.0), _result(200, 1.0)
+    assert "0.75x" in run_.line(base)
+    assert "0.60x" in run_.line(base, ratio=0.6)
+    assert "base" in run_.line()
+    compared = run_.line(compared=True)
+    assert "base" not in compared
+    assert "—" in compared
 
 
-async def test_waiting_for_quiet_ends_at_once_for_idle_processes_and_waits_out_a_busy_one():
-    idle = await asyncio.create_subprocess_exec(sys.executable, "-c", "import time; time.sleep(30)")
-    busy = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "import time\nend = time.time() + 1.5\nwhile time.time() < end: pass\ntime.sleep(30)"
+class _Idle:
+    async def __call__(self, n: int) -> bool:
+        await asyncio.sleep(0.01)
+        return True
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_a_runs_cpu_is_counted_from_the_end_of_its_warm_up():
+    burner = subprocess.Popen([sys.executable, "-c", BURN.format(seconds=60)])  # noqa: ASYNC220
+    try:
+        result = await run("burn", _Idle, concurrency=1, seconds=0.6, warmup=1.5, watched={"burner ": burner})
+    finally:
+        burner.kill()
+        burner.wait()
+    # At most a core for 0.6 s: the warm-up's 1.5 s would show as more.
+    assert 0.05 < result.cpu["burner "] < 0.9
+
+
+async def test_waiting_for_quiet_ends_at_once_for_idle_processes_and_waits_out_a_busy_ones_children():
+    idle = await asyncio.create_subprocess_exec(sys.executable, "-c", "import time; time.sleep(60)")
+    # A parent at rest whose child works for 2.5 s, as a server's worker does.
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {BURN.format(seconds=2.5)!r}])\n"
+        "time.sleep(60)",
     )
     try:
-        await asyncio.sleep(0.2)  # both started
-        assert await quiet([idle.pid], window=0.2) < 0.5
-        assert await quiet([busy.pid], window=0.2) >= 0.8
+        await asyncio.sleep(0.3)  # both started
+        assert await quiet([idle.pid], window=0.2) < 1.0
+        assert await quiet([parent.pid], window=0.2) >= 1.2
+        assert await quiet([parent.pid], window=0.2, longest=0.5) is not None  # quiet again once the child rests
+        assert await quiet([parent.pid], window=0.2, longest=0.5, busy=-1.0) is None  # never quiet: gives up
     finally:
-        for process in (idle, busy):
+        for process in (idle, parent):
             process.kill()
             await process.wait()

@@ -357,7 +357,9 @@ def cpu_seconds(process: subprocess.Popen) -> float | None:
 
 
 def tree_cpu_seconds(*roots: int) -> float:
-    """CPU seconds processes and their live descendants have used so far (Linux /proc): servers and their workers."""
+    """CPU seconds processes and their descendants have used so far (Linux /proc): servers and their workers. A
+    descendant that ended counts through the process that waited for it (its children's time), so the total does
+    not drop when a worker exits."""
     children: dict[int, list[int]] = collections.defaultdict(list)
     spent: dict[int, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -367,7 +369,7 @@ def tree_cpu_seconds(*roots: int) -> float:
             continue
         pid = int(stat.parent.name)
         children[int(fields[1])].append(pid)
-        spent[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        spent[pid] = sum(map(int, fields[11:15])) / os.sysconf("SC_CLK_TCK")  # utime, stime, cutime, cstime
     total, unseen = 0.0, list(roots)
     while unseen:
         pid = unseen.pop()

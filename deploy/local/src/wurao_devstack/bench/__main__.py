@@ -18,9 +18,18 @@ from wurao_devstack.bench.scenarios import SCENARIOS
 from wurao_devstack.stack import Stack
 
 
+def _at_least_one(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=8.0, help="measured time per run")
+    parser.add_argument(
+        "--seconds", type=float, default=8.0, help="measured time per measurement (fast-paths: split into its rounds)"
+    )
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument(
         "--only",
@@ -31,7 +40,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--rounds",
-        type=int,
+        type=_at_least_one,
         default=ROUNDS,
         help="fast-paths: split each measurement's seconds into this many runs, taken in turn with the others'",
     )
@@ -47,7 +56,7 @@ def main() -> None:
             load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
             print(
                 f"cpus: {os.cpu_count()} (load average {load} before the first scenario), "
-                f"concurrency {args.concurrency}, {args.seconds:.0f} s per run\n"
+                f"concurrency {args.concurrency}, {args.seconds:.0f} s per measurement\n"
             )
             for name in chosen:
                 print(f"{name}: {SCENARIOS[name].__doc__.strip().splitlines()[0]}")

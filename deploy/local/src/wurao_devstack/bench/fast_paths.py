@@ -26,7 +26,7 @@ import httpx
 from wurao_common import db, embedded
 from wurao_common.auth import Role
 from wurao_common.bus.nats import connect
-from wurao_devstack.bench.load import GraphQLWorker, Result, quiet, round_ratios, run
+from wurao_devstack.bench.load import QUIET_LONGEST, GraphQLWorker, Result, quiet, round_ratios, run
 from wurao_devstack.stack import Stack, resident_bytes, serve_command, terminate, wait_ready
 
 OFFICE, OFFICE_REGION = "431024-dcs", "431024"
@@ -142,7 +142,7 @@ class _Bench:
     results: dict[str, list[Result]] = field(default_factory=dict)
     references: dict[str, str | None] = field(default_factory=dict)
     admissions: dict[str, _Admissions] = field(default_factory=dict)
-    waits: list[float] = field(default_factory=list)  # this pass's, for a quiet platform before each run
+    waits: list[float | None] = field(default_factory=list)  # this pass's, for a quiet platform before each run
 
     @property
     def platform(self) -> list[int]:
@@ -176,16 +176,24 @@ class _Bench:
         self.results, self.references, self.admissions, self.waits = {}, {}, {}, []
         for _round in range(self.rounds):
             await self.one_round()
-        print(
-            f"  before each run, until the platform was quiet: {statistics.median(self.waits):.1f} s "
-            f"(median), {max(self.waits):.1f} s at most"
-        )
+        waited = [wait for wait in self.waits if wait is not None]
+        if waited:
+            print(
+                f"  before each run, until the platform was quiet: {statistics.median(waited):.1f} s "
+                f"(median), {max(waited):.1f} s at most"
+            )
+        if len(waited) < len(self.waits):
+            print(
+                f"  {len(self.waits) - len(waited)} run(s) started on a platform still busy after {QUIET_LONGEST:.0f} s"
+            )
         for name, runs in self.results.items():
             whole, reference = Result.merged(runs), self.references[name]
             ratios = self.ratios(name, reference) if reference else []
             if ratios:
                 rounds = " ".join(f"{ratio:.2f}" for ratio in ratios)
                 line = f"{whole.line(ratio=statistics.median(ratios))}  of {reference} (rounds {rounds})"
+            elif reference:
+                line = f"{whole.line(compared=True)}  of {reference} (not measured in this pass)"
             else:
                 line = whole.line()
             print(f"{line}  {whole.cpu_per_request()}")

@@ -36,11 +36,12 @@ class Result:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
-    def line(self, baseline: Result | None = None, *, ratio: float | None = None) -> str:
-        """`ratio` when the ratio to `baseline` is not simply theirs (see fast_paths: the median of rounds)."""
+    def line(self, baseline: Result | None = None, *, ratio: float | None = None, compared: bool = False) -> str:
+        """`ratio` when the ratio to `baseline` is not simply theirs (see fast_paths: the median of rounds);
+        `compared`: measured against a baseline, whether or not a ratio could be had (else it is one)."""
         if ratio is None and baseline and baseline.rate:
             ratio = self.rate / baseline.rate
-        shown = f"{ratio:6.2f}x" if ratio is not None else "  base "
+        shown = f"{ratio:6.2f}x" if ratio is not None else "    —  " if compared or baseline else "  base "
         return (
             f"  {self.name:<44} {self.rate:8.0f} req/s  p50 {self.percentile(0.5):7.2f} ms  "
             f"p99 {self.percentile(0.99):7.2f} ms  errors {self.errors:<4} {shown}"
@@ -71,25 +72,32 @@ class Result:
 
 def round_ratios(measured: Sequence[Result], reference: Sequence[Result]) -> list[float]:
     """Round by round: each run's rate against its baseline's run of the same round (minutes apart at most, where
-    one run against one run may be an hour's drift of a shared machine apart)."""
-    return [run.rate / base.rate if base.rate else 0.0 for run, base in zip(measured, reference, strict=False)]
+    one run against one run may be an hour's drift of a shared machine apart). The n-th run of each is of the n-th
+    round: every measurement chosen runs once a round. A round whose baseline answered nothing has no ratio."""
+    return [run.rate / base.rate for run, base in zip(measured, reference, strict=False) if base.rate]
 
 
 def _cpu_now(watched: Mapping[str, subprocess.Popen]) -> dict[str, float]:
     return {label: cpu_seconds(process) or 0.0 for label, process in watched.items()}
 
 
-async def quiet(pids: Sequence[int], *, window: float = 0.5, busy: float = 0.1, longest: float = 20.0) -> float:
+QUIET_LONGEST = 20.0  # seconds a run waits for a quiet platform at most
+
+
+async def quiet(
+    pids: Sequence[int], *, window: float = 0.5, busy: float = 0.1, longest: float = QUIET_LONGEST
+) -> float | None:
     """Waits until these processes and their children together use less than `busy` of one core over `window`
-    seconds (at most `longest`), and tells how long it waited. What a run leaves behind (the events of its
-    check-ins relayed and consumed, a collection) would otherwise be paid for in the next one's time."""
+    seconds, and tells how long it waited; None when they were still busy after `longest` seconds. What a run
+    leaves behind (the events of its check-ins relayed and consumed, a collection) would otherwise be paid for in
+    the next one's time."""
     started = time.perf_counter()
     while time.perf_counter() - started < longest:
         before = tree_cpu_seconds(*pids)
         await asyncio.sleep(window)
         if tree_cpu_seconds(*pids) - before < busy * window:
-            break
-    return time.perf_counter() - started
+            return time.perf_counter() - started
+    return None
 
 
 class Worker(Protocol):
