@@ -80,3 +80,20 @@ async def test_waiting_for_quiet_ends_at_once_for_idle_processes_and_waits_out_a
         for process in (idle, parent):
             process.kill()
             await process.wait()
+
+
+async def test_a_worker_that_ended_during_the_wait_still_counts_as_work():
+    # The parent rests, runs a child that works ~0.8 s and waits for it to end: as a server's worker comes and goes.
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "import subprocess, sys, time\ntime.sleep(0.3)\n"
+        f"subprocess.run([sys.executable, '-c', {BURN.replace('time.sleep(60)', '').format(seconds=0.8)!r}])\n"
+        "time.sleep(60)",
+    )
+    try:
+        # The first window sees the child start, work and end: busy, so a second window follows.
+        assert await quiet([parent.pid], window=1.8) >= 3.0
+    finally:
+        parent.kill()
+        await parent.wait()
