@@ -19,6 +19,7 @@ import subprocess
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import asyncpg
 import httpx
@@ -28,9 +29,14 @@ from wurao_common.auth import Role
 from wurao_common.bus.nats import connect
 from wurao_devstack.bench.load import QUIET_LONGEST, GraphQLWorker, Result, quiet, round_ratios, run
 from wurao_devstack.stack import Stack, resident_bytes, serve_command, terminate, wait_ready
+from wurao_plan.domain.codes import CHINA
 
 OFFICE, OFFICE_REGION = "431024-dcs", "431024"
 VILLAGE = "431024106201"  # Dafangyuan village, inside the seeded flood-season item's scope
+# Items the bench plans for the village besides the seeded one, so that scans vary their code: Jiahe's emergency
+# management bureau plans them (no plan of its own in the seed, well under a county office's ceiling), Jiahe's
+# supervision office approves.
+SCANNED_ITEMS, PLANNER, APPROVER = 8, "431024-yjj", "431024-dcs"
 ROUNDS = 3  # each measurement's time in that many runs, taken in turn with every other measurement's
 CALLERS = 1000  # distinct callers (tokens) a read cycles through: far more than are ever in flight at once
 TYPENAME = "{ __typename }"
@@ -38,6 +44,12 @@ OFFICE_QUERY = "query($id: ID!) { office(id: $id) { id name region } }"
 OFFICE_IDS = ["43-dcs", "4301-dcs", "4304-dcs", "4310-dcs", "430112-dcs", "431024-dcs", "431024-yjj"]
 CODED_ITEMS = "query($office: ID!) { items(officeId: $office) { title scopeRegions code { token } } }"
 REGISTER = "registerUnit(unit: {{name: $n{n}, kind: VILLAGE_COMMITTEE, region: $region}}) {{ ... on Unit {{ id }} }}"
+DRAFT = "mutation($year: Int!) { answer: draftPlan(year: $year) { __typename ... on Plan { id } } }"
+ADD = """mutation($plan: ID!, $item: ItemInput!) {
+  answer: addItem(planId: $plan, item: $item) { __typename ... on Item { id } } }"""
+SUBMIT = "mutation($plan: ID!) { answer: submitPlan(planId: $plan) { __typename } }"
+APPROVE = "mutation($plan: ID!) { answer: approvePlan(planId: $plan) { __typename } }"
+CODE = "mutation($item: ID!) { answer: codeItem(itemId: $item) { __typename ... on ItemCode { token } } }"
 VERIFY = "query($code: String!) { verifyCode(code: $code) { __typename } }"
 CHECK_IN = "mutation($code: String!, $request: String) { checkIn(code: $code, requestId: $request) { __typename } }"
 CHECKED_IN = "wurao.inspection.visit.checked_in.>"
@@ -79,6 +91,37 @@ async def _flood_item_code(stack: Stack) -> str:
     raise RuntimeError("the demo seed has no coded item covering Dafangyuan village")
 
 
+async def _planned_codes(stack: Stack, count: int) -> list[str]:
+    """The codes of `count` new items covering the village: planned, approved and coded through plan's API."""
+    planner = stack.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=PLANNER)
+    approver = stack.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=APPROVER)
+
+    async def done(mutation: str, variables: dict, token: str, wanted: str) -> dict:
+        answer = (await _post(stack.service_urls["plan"], mutation, variables, token))["answer"]
+        if answer["__typename"] != wanted:
+            raise RuntimeError(f"plan answered {answer} to the bench's {mutation.split('(')[0]}")
+        return answer
+
+    year = datetime.now(CHINA).year
+    plan = {"plan": (await done(DRAFT, {"year": year}, planner, "Plan"))["id"]}
+    item = {
+        "kind": "INSPECTION",
+        "basis": "压测：扫码核验的负载",
+        "scopeRegions": [VILLAGE[:9]],
+        "scopeUnitKinds": ["VILLAGE_COMMITTEE"],
+        "windowStart": f"{year}-01-01",
+        "windowEnd": f"{year}-12-31",
+        "inspectors": [{"name": "压测组", "title": "压测"}],
+    }
+    item_ids = [
+        (await done(ADD, {**plan, "item": {**item, "title": f"压测专项检查 {n + 1}"}}, planner, "Item"))["id"]
+        for n in range(count)
+    ]
+    await done(SUBMIT, plan, planner, "Plan")
+    await done(APPROVE, plan, approver, "Plan")
+    return [(await done(CODE, {"item": item_id}, planner, "ItemCode"))["token"] for item_id in item_ids]
+
+
 async def _register_units(stack: Stack, count: int) -> list[str]:
     """New units in Dafangyuan village, registered 25 to a request (aliases) by the county office."""
     token = stack.keys.token(Role.COUNTY_OFFICE, OFFICE_REGION, office=OFFICE)
@@ -100,16 +143,18 @@ async def _register_units(stack: Stack, count: int) -> list[str]:
     return ids[:count]
 
 
-async def _wait_known(stack: Stack, code: str, unit: str) -> None:
-    """Inspection learns units from plan's events: wait until the last one registered verifies."""
+async def _wait_known(stack: Stack, codes: Sequence[str], unit: str) -> None:
+    """Inspection learns units and codes from plan's events: wait until the last unit registered verifies each."""
     token = stack.keys.token(Role.UNIT, VILLAGE, unit=unit)
     verdict = None
-    for _ in range(1200):
-        verdict = (await _post(stack.service_urls["inspection"], VERIFY, {"code": code}, token))["verifyCode"]
-        if verdict["__typename"] == "CodeValid":
-            return
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"inspection never learnt unit {unit}: last verdict {verdict}")
+    for code in codes:
+        for _ in range(1200):
+            verdict = (await _post(stack.service_urls["inspection"], VERIFY, {"code": code}, token))["verifyCode"]
+            if verdict["__typename"] == "CodeValid":
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise RuntimeError(f"inspection never learnt unit {unit} or a code: last verdict {verdict}")
 
 
 @dataclass
@@ -132,7 +177,7 @@ class _Bench:
     concurrency: int
     rounds: int
     bare_url: str
-    code: str
+    codes: list[str]  # of items covering the village, taken in turn: each scan and check-in shows another
     observers: list[dict[str, str]]
     verifiers: list[dict[str, str]]
     fresh: list[list[str]]  # unit ids for each check-in run, each checked in once
@@ -226,7 +271,9 @@ class _Bench:
                 self.worker(
                     url,
                     VERIFY,
-                    lambda _n: {"code": self.code},
+                    # Each caller scans one code, its own among them: its standing is held in Redis after its
+                    # first scan, as for a unit scanning again (a first scan also counts in PostgreSQL).
+                    lambda n: {"code": self.codes[n % len(self.verifiers) % len(self.codes)]},
                     self.verifiers,
                     lambda data: data["verifyCode"]["__typename"] == "CodeValid",
                 ),
@@ -242,7 +289,7 @@ class _Bench:
                 self.worker(
                     url,
                     CHECK_IN,
-                    lambda _n: {"code": self.code, "request": uuid.uuid4().hex},
+                    lambda n: {"code": self.codes[n % len(self.codes)], "request": uuid.uuid4().hex},
                     _bearers([stack.keys.token(Role.UNIT, VILLAGE, unit=unit) for unit in units]),
                     lambda data: data["checkIn"]["__typename"] == "Visit",
                 ),
@@ -339,14 +386,14 @@ async def fast_paths(
     processes = {**{name: stack.processes[name] for name in (*stack.service_urls, "gateway")}, "bare": bare}
     try:
         snapshots = [("idle", {name: resident_bytes(process) for name, process in processes.items()})]
-        code = await _flood_item_code(stack)
+        codes = [await _flood_item_code(stack), *await _planned_codes(stack, SCANNED_ITEMS)]
         # More units than a check-in run admits (~650/s on the fast development machine): one run per pass, route
         # and round.
         per_run = max(600, int(seconds / rounds * 800)) if "checkIn" in kinds else 0
         runs = 2 * 2 * rounds
         units = await _register_units(stack, CALLERS + runs * per_run)
         # Registered after all the others committed: once inspection knows it, it knows them all.
-        await _wait_known(stack, code, (await _register_units(stack, 1))[0])
+        await _wait_known(stack, codes, (await _register_units(stack, 1))[0])
         print(f"  {len(units)} units registered; {CALLERS} callers per read")
         bench = _Bench(
             stack,
@@ -354,7 +401,7 @@ async def fast_paths(
             concurrency,
             rounds,
             bare_url=bare_url,
-            code=code,
+            codes=codes,
             observers=_bearers(
                 [stack.keys.token(Role.OBSERVER, "43", subject=f"observer-{n}") for n in range(CALLERS)]
             ),
