@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import urllib.request
 from collections.abc import AsyncIterator
@@ -12,7 +13,7 @@ import asyncpg
 import pytest
 import strawberry
 
-from wurao_common import embedded
+from wurao_common import embedded, web
 from wurao_common.auth import Role, TokenVerifier
 from wurao_common.config import Config, SettingsError
 from wurao_common.service import CommonSettings
@@ -166,29 +167,50 @@ def test_metrics_listen_on_loopback_unless_told_otherwise_and_are_off_without_a_
 
 
 @pytest.mark.parametrize(
-    ("query", "variables"),
+    ("query", "variables", "refusal"),
     [
-        ('{ echo(text: "a\\u0000b") }', None),
-        ("query($t: String!) { echo(text: $t) }", {"t": "a\u0000b"}),
-        ("query($t: [String!]!) { echoAll(texts: $t) }", {"t": ["ok", "a\u0000b"]}),
+        ('{ echo(text: "a\\u0000b") }', None, web.UNSTORABLE_REFUSED),
+        ("query($t: String!) { echo(text: $t) }", {"t": "a\u0000b"}, web.UNSTORABLE_REFUSED),
+        ("query($t: [String!]!) { echoAll(texts: $t) }", {"t": ["ok", "a\u0000b"]}, web.UNSTORABLE_REFUSED),
+        # a lone surrogate (JSON: "\ud800")
+        ("query($t: String!) { echo(text: $t) }", {"t": "a\ud800b"}, web.UNSTORABLE_REFUSED),
+        ("query($t: [String!]!) { echoAll(texts: $t) }", {"t": ["ok", "\udfff"]}, web.UNSTORABLE_REFUSED),
+        # the same, raw in the document's literal: graphql-core's lexer refuses it
+        ('{ echo(text: "a\ud800b") }', None, "Syntax Error: Invalid character within String: U+D800."),
     ],
-    ids=["literal", "variable", "nested-variable"],
+    ids=["literal", "variable", "nested-variable", "surrogate-variable", "nested-surrogate", "surrogate-literal"],
 )
-async def test_a_string_holding_a_nul_is_refused_as_the_clients_error_before_it_reaches_a_resolver(
-    jwt_keys, caplog, query, variables
+async def test_a_string_postgresql_cannot_store_is_refused_as_the_clients_error_before_it_reaches_a_resolver(
+    jwt_keys, caplog, query, variables, refusal
 ):
-    """PostgreSQL's text holds no NUL: such a string used to fail in the database as a masked internal error."""
+    """PostgreSQL's text holds no NUL and no lone surrogate: such a string used to fail in the database as a masked
+    internal error."""
     caplog.set_level(logging.ERROR, logger="wurao.web")
     async with serving(_app(jwt_keys)) as client:
         answer = await client.post(
             "/graphql",
-            json={"query": query, "variables": variables},
-            headers={**jwt_keys.bearer(Role.OBSERVER, "43"), "accept": "application/graphql-response+json"},
+            # escaped as JSON escapes them: httpx's own encoding cannot write a lone surrogate
+            content=json.dumps({"query": query, "variables": variables}).encode(),
+            headers={
+                **jwt_keys.bearer(Role.OBSERVER, "43"),
+                "accept": "application/graphql-response+json",
+                "content-type": "application/json",
+            },
         )
     assert answer.status_code == 400, answer.text
     assert "data" not in answer.json()
-    assert "NUL" in answer.json()["errors"][0]["message"]
+    assert answer.json()["errors"][0]["message"] == refusal
     assert not caplog.records
+
+
+async def test_a_surrogate_pair_is_one_character_and_passes(jwt_keys):
+    async with serving(_app(jwt_keys)) as client:
+        answer = await client.post(
+            "/graphql",
+            content=b'{"query": "query($t: String!) { echo(text: $t) }", "variables": {"t": "\\ud83d\\ude00"}}',
+            headers={**jwt_keys.bearer(Role.OBSERVER, "43"), "content-type": "application/json"},
+        )
+    assert answer.json() == {"data": {"echo": "\U0001f600"}}
 
 
 async def test_strings_without_a_nul_pass_even_when_the_query_spells_the_escape_elsewhere(jwt_keys):

@@ -357,6 +357,31 @@ async def test_a_complaint_about_a_county_office_goes_to_the_city_above_it(servi
     assert body["data"]["fileComplaint"] == {"__typename": "InvalidInput", "field": "negativeListEntry"}
 
 
+async def test_a_complaint_naming_an_office_inspection_does_not_know_is_refused_and_nothing_is_filed(
+    service, jwt_keys, pool
+):
+    """What a unit names is stored and published as the office complained about: a megabyte of it once made an
+    event NATS refused, and the outbox behind it stalled for every later event."""
+    client, plan = service
+    await coded_item(plan, pool)  # the unit and the item's office, 431024-dcs, are known
+    file = """mutation($input: ComplaintInput!) { fileComplaint(input: $input) { __typename
+      ... on Complaint { officeId } ... on InvalidInput { field reason } } }"""
+    complaint = {"kind": "OTHER", "description": "要求填报表格", "place": "村部"}
+    for office_id in ("4399-none", "x" * 200_000):
+        body = await graphql(client, file, {"input": {**complaint, "officeId": office_id}}, headers=village(jwt_keys))
+        assert body["data"]["fileComplaint"] == {
+            "__typename": "InvalidInput",
+            "field": "officeId",
+            "reason": "no such office",
+        }
+    assert await pool.fetchval("SELECT count(*) FROM complaints") == 0
+
+    known = {**complaint, "officeId": "431024-dcs"}
+    body = await graphql(client, file, {"input": known}, headers=village(jwt_keys))
+    assert body["data"]["fileComplaint"] == {"__typename": "Complaint", "officeId": "431024-dcs"}
+    assert await pool.fetchval("SELECT count(*) FROM complaints") == 1
+
+
 async def test_ratings_are_recorded_without_who_rated_and_nothing_shows_while_the_year_is_open(
     service, jwt_keys, pool, nats_client
 ):
@@ -445,11 +470,15 @@ async def test_a_malformed_entity_id_resolves_to_null_without_spoiling_the_rest_
             {"__typename": "Visit", "id": "nope"},
             {"__typename": "Visit", "id": visit["id"]},
             {"__typename": "Finding", "id": "nope"},
+            # spellings Python's uuid takes and PostgreSQL's uuid parameter does not (once an internal error)
+            {"__typename": "Visit", "id": "{" + visit["id"] + "}"},
+            {"__typename": "Visit", "id": "urn:uuid:" + visit["id"]},
+            {"__typename": "Finding", "id": "0000000_000000000000000000000000"},
         ]
     }
     body = await graphql(client, query, reps, headers=village(jwt_keys))
     assert "errors" not in body, body
-    assert body["data"]["_entities"] == [None, {"id": visit["id"]}, None]
+    assert body["data"]["_entities"] == [None, {"id": visit["id"]}, None, None, None, None]
 
 
 async def test_an_inspector_in_a_busy_region_lists_its_own_offices_visits_and_pages_through_them(

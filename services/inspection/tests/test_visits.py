@@ -124,6 +124,31 @@ async def test_only_the_items_own_office_registers_an_emergency_and_only_for_eme
     assert refused.field == "code"
 
 
+@pytest.mark.parametrize(
+    "inspected_at",
+    ["0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-10:00", "2024-06-01T09:00:00+08:00"],
+    ids=["calendar-start", "calendar-end", "years-ago"],
+)
+async def test_an_emergency_placed_years_off_is_the_clients_mistake_not_a_try_again(
+    deps, plan, as_inspector, now, inspected_at
+):
+    """The calendar's far ends do not convert to China time: they once failed inside the check-in and answered
+    'try again', and a log's traceback."""
+    unit_id = await plan.unit()
+    emergency = await plan.item(emergency=True)
+    refused = await register_emergency_visit(
+        deps,
+        as_inspector(),
+        emergency.code,
+        unit_id=unit_id,
+        inspected_at=datetime.fromisoformat(inspected_at),
+        reason="险情",
+        now=now,
+    )
+    assert (type(refused).__name__, refused.field) == ("Invalid", "inspectedAt")
+    assert await deps.pool.fetchval("SELECT count(*) FROM visits") == 0
+
+
 async def test_a_code_scanned_before_its_window_is_not_yet_valid_and_counts_nothing(deps, plan, as_unit):
     unit_id = await plan.unit()
     coded = await plan.item()

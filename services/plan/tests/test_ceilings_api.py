@@ -117,3 +117,17 @@ async def test_a_ceiling_is_shown_only_to_readers_of_the_offices_workings(as_sta
     unit = jwt_keys.bearer(Role.UNIT, "431024106201", unit_id="431024106201-cwh")
     body = await graphql(plan, CEILING, variables, headers=unit)
     assert body["data"]["office"]["ceiling"] is None, "a unit sees the office above it, not its workings"
+
+
+async def test_a_ceiling_past_next_year_is_refused_clearly_without_working_out_the_years_between(
+    plan, jwt_keys, jiahe_approved_this_year
+):
+    """Deriving a ceiling walks year by year from the first with items: the largest Int once kept a replica busy
+    for minutes."""
+    headers = jwt_keys.bearer(Role.COUNTY_OFFICE, "431024", office_id="431024-dcs")
+    body = await graphql(plan, CEILING, {"id": "431024-dcs", "year": 2_147_483_647}, headers=headers)
+    assert body["data"] == {"office": {"ceiling": None}}
+    assert body["errors"][0]["message"] == f"ceilings are set for {NEXT_YEAR} at the latest, not 2147483647"
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    ahead = await graphql(plan, CEILING, {"id": "431024-dcs", "year": NEXT_YEAR}, headers=headers)
+    assert ahead["data"]["office"]["ceiling"]["ceiling"] == 3  # next year's is still answered

@@ -94,6 +94,9 @@ async def test_the_caps_table_shows_units_at_and_near_a_cap_at_the_periods_end(a
         ("/figures/visits.csv", {"region": "43", "period": "2026"}, 403, "NOT_ALLOWED"),
         ("/figures/visits.csv", {"region": t.OFFICE_REGION, "period": "2026-Q5"}, 400, "BAD_USER_INPUT"),
         ("/figures/visits.csv", {"region": "4399x", "period": "2026"}, 400, "BAD_USER_INPUT"),
+        # digits of another script, a trailing newline: both once reached the file name in a header (a 500)
+        ("/figures/visits.csv", {"region": t.OFFICE_REGION, "period": "٢٠٢٦"}, 400, "BAD_USER_INPUT"),
+        ("/figures/visits.csv", {"region": t.OFFICE_REGION, "period": "2026\n"}, 400, "BAD_USER_INPUT"),
         ("/figures/secrets.csv", {"region": t.OFFICE_REGION, "period": "2026"}, 404, "NOT_FOUND"),
     ],
 )

@@ -78,17 +78,23 @@ def _is_expected(error: GraphQLError) -> bool:
     return error.original_error is None or isinstance(error.original_error, ClientError)
 
 
-NUL_REFUSED = "a string may not contain the NUL character (U+0000)"
+UNSTORABLE_REFUSED = "a string may not contain the NUL character (U+0000) nor a lone surrogate (U+D800 to U+DFFF)"
+# What PostgreSQL's text cannot hold: NUL, and UTF-16 surrogates outside a pair (JSON's `\ud800` escape decodes
+# to one in Python, which no UTF-8 encoder takes). A pair (`\ud83d\ude00`) decodes to one character and passes.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# The escapes that spell them in a JSON body (raw surrogates are not UTF-8, refused with the body).
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 STORE_UNREACHABLE = "The service cannot reach its database or cache right now; try again shortly."
 
 
 class _NoNulInStrings(ValidationRule):
     """PostgreSQL's text holds no NUL, so a string carrying one would fail in the database (a masked internal
-    error, found by fuzzing): refused here, in the document's literals (variables: see `_nul_in_variables`)."""
+    error, found by fuzzing): refused here, in the document's literals (variables: see `_unstorable_in_variables`;
+    graphql-core's lexer itself refuses a lone surrogate in a document, raw or escaped)."""
 
     def enter_string_value(self, node: StringValueNode, *_args) -> None:
         if "\x00" in node.value:
-            self.report_error(GraphQLError(NUL_REFUSED, node))
+            self.report_error(GraphQLError(UNSTORABLE_REFUSED, node))
 
 
 class _Plumbing(MaskErrors):
@@ -305,8 +311,8 @@ class GraphQLGuard:
         if problem:  # no GraphQL-over-HTTP request at all: 400 whichever media type
             await graphql_errors(media_type, 400, problem, "BAD_REQUEST")(scope, receive, send)
             return
-        if _nul_in_variables(bytes(body)):
-            await request_error(media_type, NUL_REFUSED, "BAD_USER_INPUT")(scope, receive, send)
+        if _unstorable_in_variables(bytes(body)):
+            await request_error(media_type, UNSTORABLE_REFUSED, "BAD_USER_INPUT")(scope, receive, send)
             return
         if not self._introspection and _introspects(bytes(body)):
             await request_error(media_type, "introspection is disabled", "INTROSPECTION_DISABLED")(scope, receive, send)
@@ -355,15 +361,15 @@ def _introspects(body: bytes) -> bool:
     return bool(found)
 
 
-def _nul_in_variables(body: bytes) -> bool:
-    """Whether a variable's value holds a NUL anywhere (keys too). JSON escapes it, so a body without the
-    escape is passed at once."""
-    if b"\\u0000" not in body:
+def _unstorable_in_variables(body: bytes) -> bool:
+    """Whether a variable's value holds a NUL or a lone surrogate anywhere (keys too). JSON escapes them, so a body
+    without such an escape is passed at once."""
+    if not _UNSTORABLE_ESCAPE.search(body):
         return False
 
     def holds(value: Any) -> bool:
         if isinstance(value, str):
-            return "\x00" in value
+            return _UNSTORABLE.search(value) is not None
         if isinstance(value, dict):
             return any(holds(key) or holds(item) for key, item in value.items())
         if isinstance(value, list):

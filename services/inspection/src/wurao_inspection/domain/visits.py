@@ -12,6 +12,10 @@ from wurao_inspection.domain.periods import china_year
 DEFAULT_EMERGENCY_GRACE = timedelta(days=10)
 MAX_SUMMARY = 2000
 MAX_REASON = 1000
+# How far from now an emergency registration may place its inspection: registered soon after (late past the grace,
+# never years on), and a code covers one year's window. Further off names no inspection a code could cover, and
+# the far ends of the calendar do not even convert to China time.
+EMERGENCY_REACH = timedelta(days=366)
 
 
 class Registration(enum.StrEnum):
@@ -131,6 +135,12 @@ def emergency_problem(item: CodedItem, inspected_at: datetime, now: datetime, re
         return "inspectedAt", "an emergency inspection is registered after it happened, not before"
     if not reason.strip() or len(reason) > MAX_REASON:
         return "reason", f"say why the inspection could not wait, in 1 to {MAX_REASON} characters"
+    return None
+
+
+def inspected_at_problem(inspected_at: datetime, now: datetime) -> str | None:
+    if abs(inspected_at - now) > EMERGENCY_REACH:
+        return "give the time of the inspection, within a year of now"
     return None
 
 

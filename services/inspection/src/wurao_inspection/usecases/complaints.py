@@ -86,7 +86,7 @@ async def file_complaint(
             unit_id=unit.id,
             unit_region=unit.region,
             kind=kind,
-            office_id=about.id if about else office_id,
+            office_id=about.id if about else None,
             item_id=item_id,
             visit_id=visit_id,
             negative_list_entry=negative_list_entry,
@@ -114,7 +114,8 @@ async def file_complaint(
 async def _office_complained_about(
     conn: asyncpg.Connection, unit_id: str, visit_id: str | None, item_id: str | None, office_id: str | None
 ) -> Office | Invalid | None:
-    """The office behind the named visit, item or office; None when the unit cannot name a known one."""
+    """The office behind the named visit, item or office; None when the unit names none. An office inspection does
+    not know is refused: what a unit names is stored and published as the office complained about."""
     if visit_id:
         visit = await visits.get(conn, visit_id)
         if visit is None or visit.unit_id != unit_id:
@@ -126,7 +127,7 @@ async def _office_complained_about(
             return Invalid("itemId", "no such coded item")
         return item.office
     if office_id:
-        return await reference.office(conn, office_id)
+        return await reference.office(conn, office_id) or Invalid("officeId", "no such office")
     return None
 
 

@@ -42,6 +42,7 @@ from wurao_inspection.domain.visits import (
     Visit,
     counts_against_caps,
     emergency_problem,
+    inspected_at_problem,
     is_late,
     new_visit,
     summary_problem,
@@ -187,6 +188,8 @@ async def register_emergency_visit(
         return NotAllowed("only an inspector of the inspecting office registers an emergency inspection")
     if inspected_at.tzinfo is None:
         return Invalid("inspectedAt", "give a time with its offset, e.g. 2026-03-01T09:30:00+08:00")
+    if problem := inspected_at_problem(inspected_at, now):
+        return Invalid("inspectedAt", problem)
     problem = request_id_problem(request_id)
     if problem:
         return problem

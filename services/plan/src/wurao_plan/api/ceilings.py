@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
+from wurao_common.errors import ClientError
 from wurao_common.results import Conflict, InvalidInput, NotAllowed, RequestId, refusal
 from wurao_plan.adapters import ceilings as ceiling_rows
 from wurao_plan.api.context import PlanContext
 from wurao_plan.domain import access
 from wurao_plan.domain import ceilings as model
+from wurao_plan.domain.codes import CHINA
 from wurao_plan.usecases import ceilings as ceiling_cases
 
 
@@ -71,6 +74,8 @@ class CeilingExceeded:
 
 async def office_ceiling(info: Info[PlanContext, None], office_id: str, year: int) -> Ceiling | None:
     """The ceiling, to those who may read the office's workings."""
+    if problem := model.readable_year_problem(year, datetime.now(CHINA).year):
+        raise ClientError(problem)
     context = info.context
     office = await context.office(office_id)
     if office is None or not access.may_read_workings(context.caller, office.region):

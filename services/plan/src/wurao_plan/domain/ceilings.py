@@ -57,6 +57,14 @@ class CeilingExceeded:
         )
 
 
+def readable_year_problem(year: int, current_year: int) -> str | None:
+    """A ceiling is derived year by year up to the one asked for: none is set beyond next year (plans are made a
+    year ahead at most), so none is worked out there either."""
+    if year > current_year + 1:
+        return f"ceilings are set for {current_year + 1} at the latest, not {year}"
+    return None
+
+
 def ceiling_of(
     office_id: str,
     year: int,

@@ -11,7 +11,7 @@ from wurao_reporting.domain.figures import ALL_MONTHS, Period, Sums
 from wurao_reporting.domain.periods import quarter_months, year_problem
 
 BOM = "\ufeff"  # so that Excel reads the file as UTF-8 and shows Chinese text
-_PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$")
+_PERIOD = re.compile(r"([0-9]{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?")  # fullmatch: ASCII digits, no trailing newline
 _MEAN_DAYS = "mean_days_to_close"
 # Open and overdue are states counted from the tasks table, not sums of events.
 TASK_STATES = ("still_open", "overdue")
@@ -38,7 +38,7 @@ _METRIC = {"still_open": "open"}  # column -> metric suffix where they differ
 
 def period_of(text: str) -> Period | None:
     """'2026', '2026-Q2' or '2026-05'; None when malformed."""
-    match = _PERIOD.match(text)
+    match = _PERIOD.fullmatch(text)
     if not match or year_problem(int(match.group(1))):
         return None
     year, quarter, month = int(match.group(1)), match.group(2), match.group(3)
