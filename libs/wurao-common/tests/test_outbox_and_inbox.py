@@ -14,7 +14,7 @@ from wurao_common import db, embedded
 from wurao_common.bus.consumer import Consumer, Subscription
 from wurao_common.bus.envelope import Event
 from wurao_common.bus.nats import connect, ensure_stream
-from wurao_common.bus.outbox import OutboxRelay, record
+from wurao_common.bus.outbox import MAX_EVENT_BYTES, EventTooLarge, OutboxRelay, record
 from wurao_common.service import BUS_MIGRATIONS
 
 
@@ -52,6 +52,21 @@ async def _wait_for(pool, count: int, timeout: float = 30) -> None:
 
 def _kind() -> str:
     return "k" + uuid.uuid4().hex[:10]
+
+
+async def test_an_event_nats_would_refuse_is_refused_before_it_is_written_and_its_change_rolls_back(bus_pool):
+    """NATS refuses a payload over its limit on every try: recorded, it would stall the relay and every event after
+    it for good."""
+    huge = Event(type="test.huge.happened", region="43", data={"text": "x" * MAX_EVENT_BYTES})
+    with pytest.raises(EventTooLarge):
+        async with bus_pool.acquire() as conn, conn.transaction():
+            await conn.execute("INSERT INTO applied (event_id, n) VALUES ($1, 1)", huge.id)
+            await record(conn, huge)
+    assert await bus_pool.fetchval("SELECT count(*) FROM outbox") == 0
+    assert await bus_pool.fetchval("SELECT count(*) FROM applied") == 0
+    async with bus_pool.acquire() as conn, conn.transaction():  # one just under the limit is recorded
+        await record(conn, Event(type="test.big.happened", region="43", data={"text": "x" * (MAX_EVENT_BYTES - 500)}))
+    assert await bus_pool.fetchval("SELECT count(*) FROM outbox") == 1
 
 
 async def test_recording_outside_a_transaction_is_refused(bus_pool):

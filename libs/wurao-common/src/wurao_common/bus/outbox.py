@@ -34,6 +34,10 @@ from wurao_common.bus.publish import Publisher
 from wurao_common.telemetry import current_traceparent, headers_for
 
 log = logging.getLogger("wurao.outbox")
+# The largest event recorded: under NATS's payload limit (1 MB by default, and in deploy/k8s/base/nats.conf) with
+# room for the headers. A larger one would be refused by the server on every try, and the relay would retry it
+# forever with every later event waiting behind it; refused here instead, its state change rolls back with it.
+MAX_EVENT_BYTES = 1_000_000
 _RELAY_LOCK = 0x7775_7261_6F01
 tracer = trace.get_tracer("wurao.outbox")
 # The lock is tried once (an InitPlan) before the outbox is read; without it the statement reads no row. Its
@@ -61,6 +65,9 @@ async def record(conn: asyncpg.Connection, event: Event, *, change: str | None =
         raise RuntimeError("outbox.record must run inside the state change's transaction")
     if event.traceparent is None and (traceparent := current_traceparent()) is not None:
         event = Event(**{**event.__dict__, "traceparent": traceparent})  # made again only to carry the trace
+    payload = event.to_json()
+    if len(payload) > MAX_EVENT_BYTES:
+        raise EventTooLarge(f"{event.type} event of {len(payload)} bytes, over {MAX_EVENT_BYTES}")
     n = len(args)
     insert = f"INSERT INTO outbox (event_id, subject, payload) VALUES (${n + 1}, ${n + 2}, ${n + 3})"
     # A data-modifying WITH runs to completion whether or not the statement reads it.
@@ -69,8 +76,12 @@ async def record(conn: asyncpg.Connection, event: Event, *, change: str | None =
         *args,
         event.id,
         event.nats_subject,
-        event.to_json(),
+        payload,
     )
+
+
+class EventTooLarge(Exception):
+    """An event over MAX_EVENT_BYTES: a bug (an input without a limit), raised before anything is written."""
 
 
 class OutboxRelay:
