@@ -189,6 +189,22 @@ async def test_every_role_sees_figures_of_its_own_region_and_none_elsewhere(role
         assert refused == {"data": {"regionFigures": None}}, (role, outside)
 
 
+async def test_a_unit_reads_its_own_figures_and_no_other_units_even_beside_it(apply, reporting, jwt_keys):
+    neighbour = "439901101201-jmxz"  # another unit of the same village
+    await apply(t.visit(), t.visit(unit=neighbour))
+    query = "query($u: ID!) { unitFigures(unitId: $u, year: 2026) { visits } }"
+
+    def unit(unit_id: str, region: str = t.UNIT_REGION) -> dict[str, str]:
+        return jwt_keys.bearer(Role.UNIT, region, unit_id=unit_id)
+
+    own = await graphql(reporting, query, {"u": t.UNIT}, headers=unit(t.UNIT))
+    assert own["data"] == {"unitFigures": {"visits": 1}}
+    for caller in (unit(neighbour), unit("439901101-zf", region="439901101")):  # beside it, or the township above
+        assert (await graphql(reporting, query, {"u": t.UNIT}, headers=caller))["data"] == {"unitFigures": None}
+    office = await graphql(reporting, query, {"u": neighbour}, headers=headers(jwt_keys))
+    assert office["data"] == {"unitFigures": {"visits": 1}}  # offices over its region read every unit's
+
+
 async def test_office_and_unit_figures_follow_the_same_region_rule(apply, reporting, jwt_keys):
     await apply(t.visit())
     query = """query($o: ID!, $u: ID!) { officeFigures(officeId: $o, year: 2026) { visits }

@@ -1,5 +1,6 @@
 """Item.timeline shows a rectification task's deadline extension and the office an escalation went to, from the
-events rectification publishes; to callers reaching the item's office only."""
+events rectification publishes; to callers reaching the item's office only, never to a unit nor to an inspector of
+another office (it names every unit visited and what was found)."""
 
 import uuid
 
@@ -41,3 +42,31 @@ async def test_an_extension_and_an_escalation_are_steps_of_the_items_timeline(ap
     outside = jwt_keys.bearer(Role.CITY_OFFICE, "4301", office_id="4301-dcs")
     body = await graphql(reporting, TIMELINE, {"id": item_id}, headers=outside)
     assert body["data"]["_entities"][0]["timeline"] is None
+
+
+async def test_the_timeline_is_the_offices_record_not_read_by_units_nor_by_other_offices_inspectors(
+    apply, reporting, jwt_keys
+):
+    item_id = f"item-{uuid.uuid4()}"
+    await apply(t.item_event("plan.item.approved", item_id), t.visit(item_id=item_id))
+
+    async def timeline_for(role: Role, region: str, **claims) -> list | None:
+        body = await graphql(reporting, TIMELINE, {"id": item_id}, headers=jwt_keys.bearer(role, region, **claims))
+        assert "errors" not in body, body
+        return body["data"]["_entities"][0]["timeline"]
+
+    readers = [
+        (Role.COUNTY_OFFICE, t.OFFICE_REGION, {"office_id": t.OFFICE}),
+        (Role.INSPECTOR, t.OFFICE_REGION, {"office_id": t.OFFICE}),
+        (Role.OBSERVER, t.OFFICE_REGION, {}),
+    ]
+    for role, region, claims in readers:
+        steps = await timeline_for(role, region, **claims)
+        assert [entry["step"] for entry in steps] == ["approved", "visited"], role
+    kept_out = [
+        (Role.INSPECTOR, t.OFFICE_REGION, {"office_id": f"{t.OFFICE_REGION}-yjj"}),  # another office of the county
+        (Role.UNIT, t.UNIT_REGION, {"unit_id": t.UNIT}),  # the visited unit itself
+        (Role.UNIT, t.OFFICE_REGION, {"unit_id": f"{t.OFFICE_REGION}-zf"}),  # a unit whose region holds the office's
+    ]
+    for role, region, claims in kept_out:
+        assert await timeline_for(role, region, **claims) is None, (role, claims)

@@ -17,7 +17,7 @@ import re
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -51,6 +51,9 @@ class Caller:
     region: str
     office_id: str | None = None
     unit_id: str | None = None
+    # When the caller's token expires (seconds since the epoch), for what outlives the request that verified it (a
+    # subscription's stream); None for callers made without a token. Not part of who the caller is.
+    expires_at: float | None = field(default=None, compare=False, repr=False)
 
     def can_reach(self, region: str) -> bool:
         return within_region(self.region, region)
@@ -115,7 +118,7 @@ class TokenVerifier:
         self._keys = load_verification_keys(public_keys_pem)
         self._issuer = issuer
         self._audience = audience
-        self._verified: OrderedDict[str, tuple[Caller, float]] = OrderedDict()
+        self._verified: OrderedDict[str, Caller] = OrderedDict()
         self._cache_size = cache_size
 
     def verify(self, authorization: str | None) -> Caller:
@@ -127,19 +130,18 @@ class TokenVerifier:
         token = token.strip()
         remembered = self._verified.get(token)
         if remembered is not None:
-            caller, expires = remembered
-            if expires > time.time():
+            if remembered.expires_at > time.time():  # type: ignore[operator]  # a verified caller has one
                 self._verified.move_to_end(token)
-                return caller
+                return remembered
             del self._verified[token]
             raise AuthError("the token has expired")
-        caller, expires = self._caller(token)
-        self._verified[token] = (caller, expires)
+        caller = self._caller(token)
+        self._verified[token] = caller
         if len(self._verified) > self._cache_size:
             self._verified.popitem(last=False)
         return caller
 
-    def _caller(self, token: str) -> tuple[Caller, float]:
+    def _caller(self, token: str) -> Caller:
         claims = self._claims(token)
         try:
             role = Role(claims["role"])
@@ -151,7 +153,9 @@ class TokenVerifier:
         office_id, unit_id = claims.get("office"), claims.get("unit")
         if not all(isinstance(value, str) for value in (subject, office_id or "", unit_id or "")):
             raise AuthError("the token's claims are malformed")
-        return Caller(subject=subject, role=role, region=region, office_id=office_id, unit_id=unit_id), claims["exp"]
+        return Caller(
+            subject=subject, role=role, region=region, office_id=office_id, unit_id=unit_id, expires_at=claims["exp"]
+        )
 
     def _claims(self, token: str) -> dict:
         try:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncGenerator
 
 import strawberry
 from strawberry.types import Info
 
+from wurao_common.auth import Caller
 from wurao_common.web import build_schema
 from wurao_reporting.api.context import ReportingContext
 from wurao_reporting.api.figures import Figures, ScopeKind
@@ -66,7 +69,9 @@ class Query:
     ) -> Figures | None:
         return await readable_figures(info, ScopeKind.OFFICE, str(office_id), year)
 
-    @strawberry.field(description="A unit's figures for a year; null outside the caller's region.")
+    @strawberry.field(
+        description="A unit's figures for a year; null outside the caller's region, and to any unit but itself."
+    )
     async def unit_figures(
         self, info: Info[ReportingContext, None], unit_id: strawberry.ID, year: int
     ) -> Figures | None:
@@ -77,7 +82,8 @@ class Query:
 class Subscription:
     @strawberry.subscription(
         description="A region's figures for a year now, and again each time an event changes them; a single null "
-        "when the region lies outside the caller's."
+        "when the region lies outside the caller's. The stream ends when the caller's token expires: subscribe "
+        "again with a new one."
     )
     async def region_figures(
         self, info: Info[ReportingContext, None], region: str, year: int
@@ -87,12 +93,25 @@ class Subscription:
             sums = await read_figures.readable_sums(context.pool, context.held, context.caller, "region", region, year)
             yield None if sums is None else Figures.of(ScopeKind.REGION, region, year, sums)
             while sums is not None:
-                await changed.wait()
+                if not await _changed_while_signed_in(changed, context.caller):
+                    return
                 changed.clear()
                 fresh = await read_figures.sums(context.pool, context.held, "region", region, year)
                 if fresh.counts != sums.counts:
                     sums = fresh
                     yield Figures.of(ScopeKind.REGION, region, year, sums)
+
+
+async def _changed_while_signed_in(changed: asyncio.Event, caller: Caller) -> bool:
+    """Waits for a change; False once the caller's token expires first (its region and role were checked once,
+    when the stream opened: a token past its expiry, or a caller since moved, must not keep reading)."""
+    left = None if caller.expires_at is None else caller.expires_at - time.time()
+    try:
+        async with asyncio.timeout(left):
+            await changed.wait()
+    except TimeoutError:
+        return False
+    return True
 
 
 schema = build_schema(query=Query, subscription=Subscription, types=[Office, Item])

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from wurao_reporting.adapters.facts import Fact
 from wurao_reporting.api.context import ReportingContext
-from wurao_reporting.domain import timeline
+from wurao_reporting.domain import access, timeline
 
 
 @strawberry.type(description="One step of an item's story: when, who (an office or a unit) and what.")
@@ -48,11 +48,12 @@ class Item:
 
     @strawberry.field(
         description="Every step of the item in order, from drafting to completion; null unless the caller's "
-        "region reaches the item's office (or reporting has not heard of the item yet)."
+        "region reaches the item's office and the caller is not a unit, nor an inspector of another office (or "
+        "reporting has not heard of the item yet)."
     )
     async def timeline(self, info: Info[ReportingContext, None]) -> list[TimelineEntry] | None:
         context = info.context
         item = await context.item_loader.load(str(self.id))
-        if item is None or not context.caller.can_reach(item.region):
+        if item is None or not access.may_read_timeline(context.caller, item.office_id, item.region):
             return None
         return [TimelineEntry.of(fact) for fact in await context.facts_loader.load(str(self.id))]

@@ -9,6 +9,7 @@ import asyncpg
 from wurao_common.auth import Caller
 from wurao_common.errors import ClientError
 from wurao_reporting.adapters import figures, knowledge
+from wurao_reporting.domain import access
 from wurao_reporting.domain.figures import Sums
 from wurao_reporting.domain.periods import CHINA, is_region, year_problem
 
@@ -43,11 +44,12 @@ async def scope_region(pool: asyncpg.Pool, kind: str, scope_id: str) -> str | No
 async def readable_sums(
     pool: asyncpg.Pool, held: figures.HeldRegions, caller: Caller, kind: str, scope_id: str, year: int
 ) -> Sums | None:
-    """The scope's sums, or None when it lies outside the caller's region (or reporting does not know it)."""
+    """The scope's sums, or None when it lies outside the caller's region, is another unit's than the calling
+    unit's (or reporting does not know it)."""
     check_year(year)
     if kind == "region":
         check_region(scope_id)
     region = await scope_region(pool, kind, scope_id)
-    if region is None or not caller.can_reach(region):
+    if region is None or not access.may_read_figures(caller, kind, scope_id, region):
         return None
     return await sums(pool, held, kind, scope_id, year)
