@@ -382,6 +382,19 @@ async def test_a_complaint_naming_an_office_inspection_does_not_know_is_refused_
     assert await pool.fetchval("SELECT count(*) FROM complaints") == 1
 
 
+async def test_a_complaint_naming_an_item_in_capitals_is_filed_and_published_in_the_spelling_of_every_service(
+    service, jwt_keys, pool
+):
+    """An upper-case UUID is a UUID: it found the item, then went out in the event as the unit spelt it."""
+    client, plan = service
+    item_id, _ = await coded_item(plan, pool)
+    file = """mutation($input: ComplaintInput!) { fileComplaint(input: $input) { __typename
+      ... on Complaint { itemId officeId } } }"""
+    complaint = {"kind": "OTHER", "description": "要求填报表格", "place": "村部", "itemId": item_id.upper()}
+    body = await graphql(client, file, {"input": complaint}, headers=village(jwt_keys))
+    assert body["data"]["fileComplaint"] == {"__typename": "Complaint", "itemId": item_id, "officeId": "431024-dcs"}
+
+
 async def test_ratings_are_recorded_without_who_rated_and_nothing_shows_while_the_year_is_open(
     service, jwt_keys, pool, nats_client
 ):

@@ -137,6 +137,8 @@ def test_the_default_approver_is_the_supervision_office_one_level_up_or_of_a_dep
         ("431024-YJJ", "431024", "id"),
         ("430112-yjj", "431024", "id"),  # the id names another region
         ("431024106-zf", "431024106", "region"),  # offices sit at province, city or county level
+        ("431024-yjj\n", "431024", "id"),  # a trailing newline once passed (`$`), and was stored
+        ("٤٣١٠٢٤-yjj", "431024", "id"),  # digits of another script
     ],
 )
 def test_a_new_offices_id_names_its_region(office_id, region, field):

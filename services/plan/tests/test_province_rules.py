@@ -43,11 +43,15 @@ def test_caps_must_cover_every_level_and_stay_in_range(limits, field):
     assert limits_problem(limits)[0] == field
 
 
-def test_a_policy_never_takes_effect_in_the_past_nor_before_its_predecessor():
+def test_a_policy_never_takes_effect_in_the_past_nor_before_its_predecessor_nor_after_next_year():
     latest = policy(2, date(2026, 3, 1))
     assert effective_from_problem(date(2026, 1, 9), date(2026, 1, 10), None) is not None
     assert effective_from_problem(date(2026, 2, 1), date(2026, 1, 10), latest) is not None
     assert effective_from_problem(date(2026, 3, 1), date(2026, 1, 10), latest) is None
+    assert effective_from_problem(date(2027, 12, 31), date(2026, 1, 10), latest) is None
+    # years off, it would hold every later version back until then
+    assert effective_from_problem(date(2028, 1, 1), date(2026, 1, 10), latest) is not None
+    assert effective_from_problem(date(9999, 12, 31), date(2026, 1, 10), latest) is not None
 
 
 def test_the_policy_in_effect_is_the_newest_version_whose_date_has_come():
@@ -99,6 +103,7 @@ def test_the_default_negative_list_is_publishable_and_names_the_design_briefs_en
         ([], "entries"),
         ([Entry("N01", "a")] * 2, "entries"),
         ([Entry("1N", "a")], "entries[0].code"),
+        ([Entry("N01\n", "a")], "entries[0].code"),  # a trailing newline once passed (`$`)
         ([Entry("N01", "a"), Entry("N02", "x" * 301)], "entries[1].text"),
     ],
 )

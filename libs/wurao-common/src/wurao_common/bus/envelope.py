@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from wurao_common.ids import is_region_code
+
 STREAM = "WURAO"
 SUBJECT_ROOT = "wurao"
-_TYPE = re.compile(r"^[a-z]+\.[a-z0-9_]+\.[a-z0-9_]+$")  # a breaking change gets a new name: `coded_v2`
-_REGION = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$")
+_TYPE = re.compile(r"[a-z]+\.[a-z0-9_]+\.[a-z0-9_]+")  # a breaking change gets a new name: `coded_v2`
 _REGION_DEPTHS = (2, 4, 6, 9, 12)
 
 
@@ -30,7 +31,7 @@ def region_tokens(region: str) -> list[str]:
 
 
 def _check_region(region: str) -> None:
-    if not _REGION.match(region):
+    if not is_region_code(region):
         raise ValueError(f"region {region!r} is not a GB/T 2260 code of 2, 4, 6, 9 or 12 digits")
 
 
@@ -47,7 +48,7 @@ class Event:
     traceparent: str | None = None
 
     def __post_init__(self) -> None:
-        if not _TYPE.match(self.type):
+        if not _TYPE.fullmatch(self.type):
             raise ValueError(f"event type {self.type!r} is not <service>.<entity>.<action>")
         _check_region(self.region)  # every decoded event is checked: its subject's tokens are not needed for that
 

@@ -65,6 +65,8 @@ async def file_complaint(
     ):
         if problem:
             return Invalid(field, problem)
+    # as stored and as every other service spells them (an upper-case id is a UUID too): the event carries them
+    visit_id, item_id = visit_id and visit_id.lower(), item_id and item_id.lower()
     async with pool.acquire() as conn, conn.transaction():
         if request_id:
             await request_ids.hold(conn, "complaint", request_id)

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from wurao_common.errors import ClientError
-from wurao_common.ids import is_uuid
+from wurao_common.ids import is_region_code, is_uuid
 from wurao_common.results import Conflict, InvalidInput, NotAllowed, refusal
 from wurao_plan.adapters import offices, regions, units
 from wurao_plan.adapters.regions import Region as RegionModel
@@ -16,7 +16,6 @@ from wurao_plan.api.context import PlanContext
 from wurao_plan.domain import access
 from wurao_plan.domain.offices import Office as OfficeModel
 from wurao_plan.domain.offices import OfficeKind as OfficeKindModel
-from wurao_plan.domain.regions import is_code
 from wurao_plan.domain.units import Unit as UnitModel
 from wurao_plan.domain.units import UnitKind as UnitKindModel
 from wurao_plan.usecases import directory as directory_cases
@@ -43,7 +42,7 @@ def uuid_after(after: strawberry.ID | None, what: str) -> str | None:
 
 def region_arg(code: str | None, name: str = "region") -> str | None:
     """Region arguments are codes; anything else is the client's mistake, not a pattern to match."""
-    if code is not None and not is_code(code):
+    if code is not None and not is_region_code(code):
         raise ClientError(f"'{name}' must be a region code of 2, 4, 6, 9 or 12 digits")
     return code
 

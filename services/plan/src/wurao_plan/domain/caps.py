@@ -55,9 +55,13 @@ def limits_problem(limits: CapLimits) -> tuple[str, str] | None:
 
 
 def effective_from_problem(effective_from: date, today: date, latest: CapPolicy | None) -> str | None:
-    """History is never rewritten: a new version starts today or later, and not before the one it follows."""
+    """History is never rewritten: a new version starts today or later, and not before the one it follows. Nor
+    after next year: plans are made a year ahead at most, and every later version must start on or after it, so a
+    date years off would hold every policy back until then."""
     if effective_from < today:
         return f"a policy cannot take effect in the past (today is {today.isoformat()})"
+    if effective_from.year > today.year + 1:
+        return f"a policy takes effect by the end of {today.year + 1} at the latest"
     if latest is not None and effective_from < latest.effective_from:
         return f"version {latest.version} takes effect on {latest.effective_from.isoformat()}; start on or after it"
     return None

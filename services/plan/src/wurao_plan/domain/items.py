@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import date
 
+from wurao_common.ids import is_region_code
 from wurao_common.outcomes import Invalid
 from wurao_plan.domain import regions
 from wurao_plan.domain.units import UnitKind
@@ -137,7 +138,7 @@ def _check_scope(details: ItemDetails, office_region: str) -> Invalid | None:
     if not 1 <= len(details.scope_regions) <= MAX_SCOPE_REGIONS:
         return Invalid("scopeRegions", f"1 to {MAX_SCOPE_REGIONS} regions")
     for code in details.scope_regions:
-        if not regions.is_code(code):
+        if not is_region_code(code):
             return Invalid("scopeRegions", f"{code!r} is not a region code of 2, 4, 6, 9 or 12 digits")
         if not regions.within(code, office_region):
             return Invalid("scopeRegions", f"{code} lies outside the office's region {office_region}")

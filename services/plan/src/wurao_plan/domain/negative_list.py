@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,15}$")
+_CODE = re.compile(r"[A-Z][A-Z0-9]{1,15}")  # fullmatch: no trailing newline
 MAX_ENTRIES = 50
 MAX_TEXT = 300
 
@@ -45,7 +45,7 @@ def entries_problem(entries: list[Entry]) -> tuple[str, str] | None:
         return "entries", f"give between 1 and {MAX_ENTRIES} entries"
     codes = [entry.code for entry in entries]
     for index, entry in enumerate(entries):
-        if not _CODE.match(entry.code):
+        if not _CODE.fullmatch(entry.code):
             return f"entries[{index}].code", "2 to 16 capital letters or digits, starting with a letter"
         if not entry.text.strip() or len(entry.text) > MAX_TEXT:
             return f"entries[{index}].text", f"between 1 and {MAX_TEXT} characters"

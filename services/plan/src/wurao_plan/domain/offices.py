@@ -50,13 +50,13 @@ class Office:
     yearly_baseline: int
 
 
-_OFFICE_ID = re.compile(r"^(\d{2}|\d{4}|\d{6})-[a-z0-9]{2,16}$")
+_OFFICE_ID = re.compile(r"([0-9]{2}|[0-9]{4}|[0-9]{6})-[a-z0-9]{2,16}")  # fullmatch: no trailing newline
 
 
 def check_new_office(office_id: str, name: str, region: str, yearly_baseline: int) -> Invalid | None:
     if OfficeLevel.of_region(region) is None:
         return Invalid("region", "an office sits at province (2 digits), city (4) or county (6) level")
-    if not _OFFICE_ID.match(office_id) or office_id.split("-", 1)[0] != region:
+    if not _OFFICE_ID.fullmatch(office_id) or office_id.split("-", 1)[0] != region:
         return Invalid("id", f"must be '<region>-<2 to 16 lowercase letters or digits>', e.g. '{region}-dcs'")
     if not 1 <= len(name.strip()) <= 100:
         return Invalid("name", "1 to 100 characters")

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
-_CODE = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$")
-
-
-def is_code(text: str) -> bool:
-    return bool(_CODE.match(text))
-
 
 def within(region: str, scope: str) -> bool:
     """`region` lies inside `scope` (or is it)."""

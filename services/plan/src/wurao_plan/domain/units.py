@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from wurao_common.ids import is_region_code
 from wurao_common.outcomes import Invalid
-from wurao_plan.domain import regions
 
 
 class UnitKind(enum.StrEnum):
@@ -32,6 +32,6 @@ class Unit:
 def check_new_unit(name: str, region: str) -> Invalid | None:
     if not 1 <= len(name.strip()) <= 100:
         return Invalid("name", "1 to 100 characters")
-    if not regions.is_code(region):
+    if not is_region_code(region):
         return Invalid("region", "a region code of 2, 4, 6, 9 or 12 digits")
     return None

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from wurao_common.ids import is_region_code
 from wurao_common.outcomes import Invalid
-from wurao_rectification.domain.tasks import Severity, Task, TaskStatus, china_today, is_region_code
+from wurao_rectification.domain.tasks import Severity, Task, TaskStatus, china_today
 
 _IDS = ("findingId", "visitId", "itemId", "officeId", "responsibleUnitId")
 _MAX_ID = 200

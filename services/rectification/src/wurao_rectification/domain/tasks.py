@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -11,7 +10,6 @@ from datetime import date, datetime, time, timedelta, timezone
 # midnight that ends it, wherever the server runs.
 CHINA = timezone(timedelta(hours=8), "CST")
 NOTHING_NOTIFIED = -1
-_REGION = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$")
 
 
 class TaskStatus(enum.StrEnum):
@@ -93,8 +91,3 @@ def due_instant(deadline: date) -> datetime:
 
 def china_today(now: datetime) -> date:
     return now.astimezone(CHINA).date()
-
-
-def is_region_code(code: str) -> bool:
-    """GB/T 2260 codes (2, 4, 6 digits) extended to townships (9) and villages (12)."""
-    return bool(_REGION.match(code))

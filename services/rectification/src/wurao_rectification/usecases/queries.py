@@ -10,11 +10,11 @@ import asyncpg
 
 from wurao_common.auth import Caller
 from wurao_common.errors import ClientError
-from wurao_common.ids import is_uuid
+from wurao_common.ids import is_region_code, is_uuid
 from wurao_rectification.adapters import tasks
 from wurao_rectification.adapters.tasks import Cursor, TaskFilter
 from wurao_rectification.domain import access
-from wurao_rectification.domain.tasks import Task, TaskStatus, china_today, is_region_code
+from wurao_rectification.domain.tasks import Task, TaskStatus, china_today
 
 MAX_PAGE = 200
 
