@@ -196,3 +196,25 @@ async def test_the_scan_page_has_no_serious_accessibility_violation_and_reads_in
     await expect(page.locator("[data-test=verdict]")).to_contain_text("Genuine code")
     await expect(page.locator("html")).to_have_attribute("lang", "en")
     await webapp.shot(page, "11-scan-english")
+
+
+async def test_a_code_signed_by_a_key_newer_than_the_pages_list_is_still_genuine(gateway, platform, phone):
+    """The page reads the code keys once, and plan lets caches keep them 5 minutes: after a key rotation a genuine
+    code was called forged (a unit refuses a visit on that) until the list the page had went stale."""
+    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
+    items = await _call(gateway, office, '{ items(officeId: "431024-dcs") { code { scanUrl } } }', {})
+    scan_url = next(item["code"]["scanUrl"] for item in items["items"] if item["code"])
+    reads = []
+
+    async def before_the_rotation_first(route) -> None:
+        reads.append(route.request.url)
+        if len(reads) == 1:  # the list as a cache kept it from before the code's key was published
+            await route.fulfill(json={"keys": []}, headers={"cache-control": "public, max-age=300"})
+        else:
+            await route.continue_()
+
+    page = await phone.new_page()
+    await page.route("**/.well-known/code-keys.json", before_the_rotation_first)
+    await page.goto(scan_url)
+    await expect(page.locator("[data-test=verdict]")).to_contain_text(GENUINE)
+    assert len(reads) == 2  # read once more, and only once
