@@ -149,12 +149,13 @@ def _secret_refs(template: dict, renamed: dict[str, str]) -> set[str]:
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_each_workload_reads_only_its_own_secrets_and_the_gateway_none(rendered, overlay):
+def test_each_workload_reads_only_its_own_secrets_and_the_gateway_and_web_none(rendered, overlay):
     docs = rendered[overlay]
     renamed = {name: re.sub(r"-\w{10}$", "", name) for name in objects(docs, "Secret")}  # kustomize's hash suffix
     found = {name: _secret_refs(template, renamed) for name, template in workloads(docs).items()}
     expected = {
         "Deployment/wurao-gateway": set(),
+        "Deployment/wurao-web": set(),
         "StatefulSet/wurao-nats": {"wurao-nats-users"},
         "Job/wurao-nats-stream": {"wurao-nats-ops"},
     }
@@ -221,7 +222,7 @@ def test_services_behind_the_ingress_see_the_client_address_for_their_per_client
         path["backend"]["service"]["name"]
         for path in objects(rendered[overlay], "Ingress")["wurao"]["spec"]["rules"][0]["http"]["paths"]
     }
-    for name in routed - {"wurao-gateway"}:
+    for name in routed - {"wurao-gateway", "wurao-web"}:  # neither limits per client
         (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
         assert env_of(container)["FORWARDED_ALLOW_IPS"]["value"] == "*", name
 
@@ -286,6 +287,7 @@ def test_network_policies_let_only_who_needs_it_reach_each_part(rendered, overla
     assert deny == {"podSelector": {}, "policyTypes": ["Ingress"]}
     edge = "namespace/ingress-nginx"
     assert _allowed_sources(docs, "Deployment/wurao-gateway") == {edge}
+    assert _allowed_sources(docs, "Deployment/wurao-web") == {edge}
     public = {"plan", "reporting"}  # the web origin's documented public paths (ingress.yaml)
     for service in SERVICES:
         expected = {"Deployment/wurao-gateway"} | ({edge} if service in public else set())
@@ -399,3 +401,21 @@ def test_the_edge_is_tls_only_the_gateway_survives_drains_and_everything_autosca
     for name in objects(docs, "Deployment"):
         assert hpas[name]["spec"]["scaleTargetRef"]["name"] == name
         assert hpas[name]["spec"]["minReplicas"] >= 2
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_edge_routes_every_page_to_the_web_app_and_the_apis_to_their_services(rendered, overlay):
+    """A QR code opens https://<host>/s/<code>: with no route for it, the scan page was the Ingress's 404."""
+    (ingress,) = objects(rendered[overlay], "Ingress").values()
+    routes = {path["path"]: path["backend"]["service"]["name"] for path in ingress["spec"]["rules"][0]["http"]["paths"]}
+    assert routes == {
+        "/graphql": "wurao-gateway",
+        "/.well-known/code-keys.json": "wurao-plan",
+        "/public/codes": "wurao-plan",
+        "/figures": "wurao-reporting",
+        "/": "wurao-web",
+    }
+    (web,) = objects(rendered[overlay], "Deployment")["wurao-web"]["spec"]["template"]["spec"]["containers"]
+    assert web["image"].startswith("registry.example.gov.cn/wurao/web:")
+    for holding in ("env", "envFrom", "volumeMounts"):  # it holds no setting, no secret, no key
+        assert not web.get(holding), holding

@@ -88,7 +88,7 @@ def dockerfile_instructions(name: str) -> list[tuple[str, str]]:
     return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in lines]
 
 
-@pytest.mark.parametrize("name", ["Dockerfile.service", "Dockerfile.gateway"])
+@pytest.mark.parametrize("name", ["Dockerfile.service", "Dockerfile.gateway", "Dockerfile.web"])
 def test_an_image_runs_as_a_numeric_non_root_user_on_a_pinned_base(name):
     instructions = dockerfile_instructions(name)
     users = [value for op, value in instructions if op == "USER"]

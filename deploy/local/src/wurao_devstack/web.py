@@ -115,14 +115,10 @@ def start(
 # Headers passed through each way; hop-by-hop ones and cookies never are.
 _REQUEST_HEADERS = ("authorization", "content-type", "accept", "traceparent", "tracestate")
 _RESPONSE_HEADERS = ("content-type", "content-disposition", "cache-control", "retry-after", "www-authenticate")
-_PAGE_HEADERS = {
-    "content-security-policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
-        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",  # the scan URL carries the code: never leak it to another site
-}
+# The pages' headers, which production's web server (deploy/web/serve.mjs) sends from the same file: a strict
+# Content-Security-Policy (no inline script, never framed), no sniffing, and no Referer (the scan URL carries the
+# code: never leak it to another site).
+PAGE_HEADERS: dict[str, str] = json.loads((REPO / "deploy" / "web" / "page-headers.json").read_text())
 
 
 def create_app() -> Starlette:
@@ -174,7 +170,7 @@ def create_app() -> Starlette:
             return FileResponse(path, headers={"cache-control": cache})
         if request.path_params["path"].startswith(("assets/", "public/", "figures/", "graphql")):
             return JSONResponse({"error": "not found"}, status_code=404)
-        return FileResponse(DIST / "index.html", headers={"cache-control": "no-cache", **_PAGE_HEADERS})
+        return FileResponse(DIST / "index.html", headers={"cache-control": "no-cache", **PAGE_HEADERS})
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
