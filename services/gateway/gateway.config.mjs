@@ -8,6 +8,8 @@
 //   GATEWAY_HOST (127.0.0.1), GATEWAY_PORT (4000)  note: the CLI's --host/--port and HOST/PORT win
 //   GATEWAY_MAX_DEPTH (12), GATEWAY_MAX_TOKENS (2000), GATEWAY_MAX_ALIASES (30), GATEWAY_MAX_BODY_BYTES (1 MiB)
 //   GATEWAY_QUERY_PLANNER=js                       fall back from the Rust planner to the JS one
+//   GATEWAY_CORS_ORIGINS                           comma-separated origins whose pages may call the gateway from a
+//     browser (never with credentials); none by default: the web app is served from the gateway's own origin
 //   GATEWAY_PERSISTED_DOCUMENTS                    a persisted documents manifest ({"sha256:<hash>": document},
 //     web/src/gql/persisted-documents.json): clients may send `documentId`; in production only these run
 //   OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT   export spans over OTLP/HTTP (JSON),
@@ -366,12 +368,21 @@ function maskError(error, message, isDev) {
 // Subgraph connections are kept alive and reused, but dropped after 4 s idle. uvicorn closes an idle connection after
 // 5 s (its --timeout-keep-alive default) and Node's default agent also kept them 5 s: a request sent on a connection
 // just as uvicorn closed it failed with "socket hang up" (the gateway's 500 `Unexpected error.` after a lull).
+// Cross-origin calls from browsers: the web origin routes /graphql to the gateway, so the app needs none. Yoga's
+// default reflected any Origin with Access-Control-Allow-Credentials: true, which any cookie put in front of the
+// gateway (an SSO edge) would turn into a cross-site read.
+function corsOptions() {
+  const origins = (env.GATEWAY_CORS_ORIGINS || '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  return origins.length ? { origin: origins, credentials: false } : false;
+}
+
 const subgraphAgent = new Agent({ keepAlive: true, timeout: 4_000, scheduling: 'lifo' });
 
 export const gatewayConfig = defineConfig({
   logging: new Logger({ writers: [new OneLineTokenRejections()] }),
   host: env.GATEWAY_HOST || '127.0.0.1',
   port: positiveInt('GATEWAY_PORT', 4000),
+  cors: corsOptions(),
 
   // Rust query planner (Hive Router's) unless explicitly switched off.
   ...(env.GATEWAY_QUERY_PLANNER === 'js' ? {} : { unifiedGraphHandler }),

@@ -39,6 +39,25 @@ def test_200_hostile_tokens_are_refused_with_401_at_the_gateway_and_at_every_sub
     assert not wrong, "\n".join(wrong)
 
 
+def test_the_gateway_lets_no_other_origins_page_call_it_from_a_browser(platform):
+    """The web app is served from the gateway's own origin. Yoga's default answered any Origin with
+    Access-Control-Allow-Origin and Allow-Credentials: true."""
+    origin = {"origin": "https://evil.example"}
+    with httpx.Client(timeout=10) as client:
+        preflight = client.options(
+            platform.gateway_url,
+            headers={
+                **origin,
+                "access-control-request-method": "POST",
+                "access-control-request-headers": "authorization",
+            },
+        )
+        call = client.post(platform.gateway_url, json=QUERY, headers=origin)
+    for response in (preflight, call):
+        assert "access-control-allow-origin" not in response.headers, response.headers
+        assert "access-control-allow-credentials" not in response.headers
+
+
 def test_no_token_is_refused_with_401_everywhere(platform):
     for url in _endpoints(platform):
         response = httpx.post(url, json=QUERY, timeout=10)

@@ -53,3 +53,29 @@ async def test_reporting_csv_goes_through_with_the_callers_token_only(origin, pl
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert response.content.decode("utf-8-sig").startswith("region,period")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/public/%2e%2e/readyz",  # decoded to `..`, it once reached plan's other routes
+        "/public/codes/%2e%2e",
+        "/public/%2e%2e/codes/00000000-0000-0000-0000-000000000000.svg",
+        "/figures/visits%3Fregion=43%23.csv",  # decoded to `?`, it once made the upstream query
+        "/s/%00",  # a NUL in a page's path once failed the origin (500)
+    ],
+)
+async def test_nothing_but_a_code_or_a_table_name_reaches_the_services_behind_the_origin(origin, path):
+    response = await origin.get(path)
+    assert response.status_code in (404, 200), response.text
+    assert "postgres" not in response.text
+    assert "<svg" not in response.text
+    assert response.status_code == 404 or '<div id="app">' in response.text  # else the app's page, nothing else
+
+
+async def test_a_code_still_reaches_plans_public_summary(origin):
+    response = await origin.get("/public/codes/not-a-genuine-code")
+    assert response.status_code in (200, 429)  # 429: the story's scans beside it used this client's allowance
+    assert response.headers["cache-control"] == "no-store"  # plan's own answer
+    if response.status_code == 200:
+        assert response.json()["genuine"] is False

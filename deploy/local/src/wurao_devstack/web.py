@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
@@ -115,10 +116,16 @@ def start(
 # Headers passed through each way; hop-by-hop ones and cookies never are.
 _REQUEST_HEADERS = ("authorization", "content-type", "accept", "traceparent", "tracestate")
 _RESPONSE_HEADERS = ("content-type", "content-disposition", "cache-control", "retry-after", "www-authenticate")
+# A code (base64url) or a table name: nothing that could climb or add to the upstream URL.
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,1000}")
 # The pages' headers, which production's web server (deploy/web/serve.mjs) sends from the same file: a strict
 # Content-Security-Policy (no inline script, never framed), no sniffing, and no Referer (the scan URL carries the
 # code: never leak it to another site).
 PAGE_HEADERS: dict[str, str] = json.loads((REPO / "deploy" / "web" / "page-headers.json").read_text())
+
+
+def _not_found() -> Response:
+    return JSONResponse({"error": "not found"}, status_code=404)
 
 
 def create_app() -> Starlette:
@@ -150,12 +157,20 @@ def create_app() -> Starlette:
     async def code_keys(request: Request) -> Response:
         return await forward(request, f"{plan_url}/.well-known/code-keys.json")
 
+    # Path parameters arrive percent-decoded: pasted into an upstream URL, `%2e%2e` became `..` (and reached plan's
+    # other routes) and `%3F` a query. So only what a code or a table name can be goes through, as it is.
     async def public(request: Request) -> Response:
-        return await forward(request, f"{plan_url}/public/{request.path_params['rest']}")
+        code = request.path_params["code"]
+        if not _NAME.fullmatch(code):
+            return _not_found()
+        return await forward(request, f"{plan_url}/public/codes/{code}")
 
     async def figures_csv(request: Request) -> Response:
+        table = request.path_params["table"]
+        if not _NAME.fullmatch(table):
+            return _not_found()
         query = f"?{request.url.query}" if request.url.query else ""
-        return await forward(request, f"{reporting_url}/figures/{request.path_params['table']}.csv{query}")
+        return await forward(request, f"{reporting_url}/figures/{table}.csv{query}")
 
     async def people(_: Request) -> Response:
         return JSONResponse(
@@ -163,13 +178,16 @@ def create_app() -> Starlette:
         )
 
     async def page(request: Request) -> Response:
-        path = (DIST / request.path_params["path"]).resolve()
+        try:
+            path = (DIST / request.path_params["path"]).resolve()
+        except (ValueError, OSError):  # e.g. a NUL in the path: no file has that name
+            return _not_found()
         if path.is_relative_to(DIST.resolve()) and path.is_file() and path.name != "index.html":
             immutable = path.is_relative_to((DIST / "assets").resolve())
             cache = "public, max-age=31536000, immutable" if immutable else "public, max-age=300"
             return FileResponse(path, headers={"cache-control": cache})
         if request.path_params["path"].startswith(("assets/", "public/", "figures/", "graphql")):
-            return JSONResponse({"error": "not found"}, status_code=404)
+            return _not_found()
         return FileResponse(DIST / "index.html", headers={"cache-control": "no-cache", **PAGE_HEADERS})
 
     @asynccontextmanager
@@ -180,7 +198,7 @@ def create_app() -> Starlette:
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/.well-known/code-keys.json", code_keys),
-        Route("/public/{rest:path}", public),
+        Route("/public/codes/{code}", public),
         Route("/figures/{table}.csv", figures_csv),
         *([Route("/dev/people", people)] if development else []),
         Route("/{path:path}", page),
