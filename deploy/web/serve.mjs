@@ -5,14 +5,16 @@
 //
 //   WEB_DIST (/web/dist), WEB_PAGE_HEADERS (/web/page-headers.json: the pages' headers, shared with the local
 //   origin), WEB_HOST (0.0.0.0), WEB_PORT (8080). GET /healthz answers 200 once the app is loaded.
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const env = process.env;
 const dist = resolve(env.WEB_DIST || '/web/dist');
 const pageHeaders = JSON.parse(readFileSync(env.WEB_PAGE_HEADERS || '/web/page-headers.json', 'utf8'));
-const index = readFileSync(resolve(dist, 'index.html'));  // loaded once: a missing build fails at start
+const index = resolve(dist, 'index.html');
+readFileSync(index);  // a missing build fails at start
 const TYPES = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -28,15 +30,37 @@ const TYPES = {
 };
 // Paths the Ingress gives to the services: one reaching here is a miss, not a page.
 const NOT_PAGES = /^\/(assets|public|figures|graphql)(\/|$)/;
+// Text is sent gzipped to a client that takes it, as the local origin sends it (its GZipMiddleware): the files
+// never change in an image, so each is read and compressed once and kept (the whole app is a few MB).
+const TEXT = new Set(['.js', '.css', '.html', '.json', '.svg', '.txt', '.webmanifest']);
+const held = new Map();
+
+function bodyOf(path) {
+  let body = held.get(path);
+  if (!body) {
+    const plain = readFileSync(path);
+    body = { plain, gzip: TEXT.has(extname(path)) ? gzipSync(plain) : null };
+    held.set(path, body);
+  }
+  return body;
+}
+
+/** The body for this client, and the headers that say how it is encoded. */
+function encoded(request, body) {
+  const vary = body.gzip ? { vary: 'accept-encoding' } : {};
+  if (body.gzip && /\bgzip\b/.test(request.headers['accept-encoding'] || '')) {
+    return [body.gzip, { ...vary, 'content-encoding': 'gzip', 'content-length': body.gzip.length }];
+  }
+  return [body.plain, { ...vary, 'content-length': body.plain.length }];
+}
 
 /** The file of dist a path names (never index.html, never outside dist), or null. */
 function fileOf(pathname) {
   if (pathname.includes('\0') || pathname.includes('\\')) return null;
   const path = resolve(dist, `.${pathname}`);
-  if (!path.startsWith(dist + sep) || path === resolve(dist, 'index.html')) return null;
+  if (!path.startsWith(dist + sep) || path === index) return null;
   try {
-    const stat = statSync(path);
-    return stat.isFile() ? { path, size: stat.size } : null;
+    return statSync(path).isFile() ? path : null;
   } catch {
     return null;
   }
@@ -48,6 +72,15 @@ function send(request, response, status, headers, body) {
 }
 
 const server = createServer((request, response) => {
+  try {
+    answer(request, response);
+  } catch (error) {  // a file that cannot be read now (e.g. no file handle left): this request fails, not the server
+    console.error(`web: ${request.url}: ${error.message}`);
+    if (!response.headersSent) send(request, response, 500, { 'content-type': 'text/plain' }, 'try again\n');
+  }
+});
+
+function answer(request, response) {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return send(request, response, 405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }, 'GET or HEAD only\n');
   }
@@ -60,21 +93,21 @@ const server = createServer((request, response) => {
   if (pathname === '/healthz') return send(request, response, 200, { 'content-type': 'text/plain' }, 'ok\n');
   const file = fileOf(pathname);
   if (file) {
-    const immutable = pathname.startsWith('/assets/');
-    response.writeHead(200, {
-      'content-type': TYPES[extname(file.path)] || 'application/octet-stream',
-      'content-length': file.size,
-      'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
+    const [body, encoding] = encoded(request, bodyOf(file));
+    return send(request, response, 200, {
+      'content-type': TYPES[extname(file)] || 'application/octet-stream',
+      'cache-control': pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
       'x-content-type-options': 'nosniff',
-    });
-    if (request.method === 'HEAD') return response.end();
-    return createReadStream(file.path).pipe(response);
+      ...encoding,
+    }, body);
   }
   if (NOT_PAGES.test(pathname)) {
     return send(request, response, 404, { 'content-type': 'application/json' }, '{"error":"not found"}');
   }
   // Every other path is a page of the app (the scan page /s/<code>, the console): index.html and its headers.
-  return send(request, response, 200, { 'content-type': TYPES['.html'], 'cache-control': 'no-cache', ...pageHeaders }, index);
-});
+  const [body, encoding] = encoded(request, bodyOf(index));
+  const headers = { 'content-type': TYPES['.html'], 'cache-control': 'no-cache', ...pageHeaders, ...encoding };
+  return send(request, response, 200, headers, body);
+}
 server.listen(Number(env.WEB_PORT || 8080), env.WEB_HOST || '0.0.0.0');
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));

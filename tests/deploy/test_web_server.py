@@ -57,6 +57,18 @@ def test_the_local_origin_sends_the_same_headers_from_the_same_file():
     assert "frame-ancestors 'none'" in PAGE_HEADERS["content-security-policy"]  # the console is never framed
 
 
+def test_text_goes_gzipped_to_a_client_that_takes_it_and_plain_to_one_that_does_not(origin):
+    script = re.search(r'src="(/assets/[^"]+\.js)"', origin.get("/").text).group(1)
+    for path in ("/s/x", script):
+        zipped = origin.get(path, headers={"accept-encoding": "gzip"})
+        plain = origin.get(path, headers={"accept-encoding": "identity"})
+        assert zipped.headers["content-encoding"] == "gzip"
+        assert "content-encoding" not in plain.headers
+        assert zipped.content == plain.content  # httpx undid the gzip
+        assert int(zipped.headers["content-length"]) < int(plain.headers["content-length"])
+        assert zipped.headers["vary"] == plain.headers["vary"] == "accept-encoding"
+
+
 def test_hashed_assets_are_cached_for_good_and_a_missing_one_is_404(origin):
     script = re.search(r'src="(/assets/[^"]+\.js)"', origin.get("/").text).group(1)
     asset = origin.get(script)
@@ -69,7 +81,16 @@ def test_hashed_assets_are_cached_for_good_and_a_missing_one_is_404(origin):
 
 
 @pytest.mark.parametrize(
-    "path", ["/%2e%2e/package.json", "/assets/%2e%2e/%2e%2e/package.json", "/%00", "/s/%00", "/assets/%c0%ae"]
+    "path",
+    [
+        "/%2e%2e/package.json",
+        "/assets/%2e%2e/%2e%2e/package.json",
+        "/..%2fpackage.json",  # an encoded slash: the URL parser leaves it, the server's own check must hold
+        "/assets/..%2f..%2fpackage.json",
+        "/%00",
+        "/s/%00",
+        "/assets/%c0%ae",
+    ],
 )
 def test_nothing_outside_the_build_is_served_and_odd_paths_are_no_error(origin, path):
     response = origin.get(path)

@@ -5,8 +5,9 @@ import asyncio
 import json
 import time
 
-from wurao_common.auth import Role
+from wurao_common.auth import Caller, Role
 from wurao_reporting import testing as t
+from wurao_reporting.api.schema import changed_while_signed_in
 
 LIVE = "subscription($r: String!, $y: Int!) { regionFigures(region: $r, year: $y) { visits } }"
 
@@ -36,3 +37,14 @@ async def test_the_live_figures_go_on_while_the_token_is_valid_and_end_when_it_e
     assert response.status_code == 200, response.text
     assert [payload["data"]["regionFigures"]["visits"] for payload in pushed(response.text)] == [0, 1]
     assert time.monotonic() - opened >= 1.5  # it ended at the token's expiry (whole seconds), not before
+
+
+async def test_a_busy_region_does_not_keep_an_expired_stream_going():
+    """A wait on a change already made returns at once, whatever its timeout: on a region changing all the time the
+    stream once went on past the token's expiry."""
+    changed = asyncio.Event()
+    changed.set()
+    expired = Caller(subject="s", role=Role.COUNTY_OFFICE, region="43", expires_at=time.time() - 1)
+    signed_in = Caller(subject="s", role=Role.COUNTY_OFFICE, region="43", expires_at=time.time() + 60)
+    assert await changed_while_signed_in(changed, expired) is False
+    assert await changed_while_signed_in(changed, signed_in) is True

@@ -73,9 +73,10 @@ async def test_nothing_but_a_code_or_a_table_name_reaches_the_services_behind_th
     assert response.status_code == 404 or '<div id="app">' in response.text  # else the app's page, nothing else
 
 
-async def test_a_code_still_reaches_plans_public_summary(origin):
-    response = await origin.get("/public/codes/not-a-genuine-code")
+@pytest.mark.parametrize("code", ["not-a-genuine-code", "a%3Fb%23c", "a%20b"])
+async def test_any_code_still_reaches_plans_public_summary_which_judges_it(origin, code):
+    response = await origin.get(f"/public/codes/{code}")
     assert response.status_code in (200, 429)  # 429: the story's scans beside it used this client's allowance
-    assert response.headers["cache-control"] == "no-store"  # plan's own answer
+    assert response.headers["cache-control"] == "no-store"  # plan's own answer, as behind the production edge
     if response.status_code == 200:
         assert response.json()["genuine"] is False

@@ -3,7 +3,7 @@
 What the web origin serves (the contract a production edge, e.g. an ingress or a CDN, implements alike):
   /graphql                      the gateway (POST; subscriptions stream back as server-sent events)
   /.well-known/code-keys.json   plan's code-signing keys (JWKS), public
-  /public/...                   plan's public code summary, public and rate-limited per client
+  /public/codes/<code>          plan's public code summary, public and rate-limited per client
   /figures/<table>.csv          reporting's CSV export (bearer token)
   /dev/people                   development only: demo people with fresh tokens, for the sign-in chooser
   everything else               web/dist: hashed assets cached for a year, the app's index.html for any page
@@ -23,6 +23,7 @@ import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from starlette.applications import Starlette
@@ -116,8 +117,8 @@ def start(
 # Headers passed through each way; hop-by-hop ones and cookies never are.
 _REQUEST_HEADERS = ("authorization", "content-type", "accept", "traceparent", "tracestate")
 _RESPONSE_HEADERS = ("content-type", "content-disposition", "cache-control", "retry-after", "www-authenticate")
-# A code (base64url) or a table name: nothing that could climb or add to the upstream URL.
-_NAME = re.compile(r"[A-Za-z0-9_-]{1,1000}")
+# A table name: nothing that could climb or add to the upstream URL.
+_TABLE = re.compile(r"[a-z_]{1,100}")
 # The pages' headers, which production's web server (deploy/web/serve.mjs) sends from the same file: a strict
 # Content-Security-Policy (no inline script, never framed), no sniffing, and no Referer (the scan URL carries the
 # code: never leak it to another site).
@@ -158,16 +159,17 @@ def create_app() -> Starlette:
         return await forward(request, f"{plan_url}/.well-known/code-keys.json")
 
     # Path parameters arrive percent-decoded: pasted into an upstream URL, `%2e%2e` became `..` (and reached plan's
-    # other routes) and `%3F` a query. So only what a code or a table name can be goes through, as it is.
+    # other routes) and `%3F` a query. A code goes through encoded again (plan judges a malformed one, as behind
+    # the production edge), a dot segment nowhere; a table name only as one can be.
     async def public(request: Request) -> Response:
         code = request.path_params["code"]
-        if not _NAME.fullmatch(code):
+        if code in (".", ".."):
             return _not_found()
-        return await forward(request, f"{plan_url}/public/codes/{code}")
+        return await forward(request, f"{plan_url}/public/codes/{quote(code, safe='')}")
 
     async def figures_csv(request: Request) -> Response:
         table = request.path_params["table"]
-        if not _NAME.fullmatch(table):
+        if not _TABLE.fullmatch(table):
             return _not_found()
         query = f"?{request.url.query}" if request.url.query else ""
         return await forward(request, f"{reporting_url}/figures/{table}.csv{query}")

@@ -93,7 +93,7 @@ class Subscription:
             sums = await read_figures.readable_sums(context.pool, context.held, context.caller, "region", region, year)
             yield None if sums is None else Figures.of(ScopeKind.REGION, region, year, sums)
             while sums is not None:
-                if not await _changed_while_signed_in(changed, context.caller):
+                if not await changed_while_signed_in(changed, context.caller):
                     return
                 changed.clear()
                 fresh = await read_figures.sums(context.pool, context.held, "region", region, year)
@@ -102,10 +102,12 @@ class Subscription:
                     yield Figures.of(ScopeKind.REGION, region, year, sums)
 
 
-async def _changed_while_signed_in(changed: asyncio.Event, caller: Caller) -> bool:
+async def changed_while_signed_in(changed: asyncio.Event, caller: Caller) -> bool:
     """Waits for a change; False once the caller's token expires first (its region and role were checked once,
     when the stream opened: a token past its expiry, or a caller since moved, must not keep reading)."""
     left = None if caller.expires_at is None else caller.expires_at - time.time()
+    if left is not None and left <= 0:  # a wait on a change already made returns at once, timeout or not
+        return False
     try:
         async with asyncio.timeout(left):
             await changed.wait()
