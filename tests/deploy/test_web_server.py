@@ -52,9 +52,13 @@ def test_every_page_is_the_app_with_the_pages_headers(origin, path):
     assert page.headers["cache-control"] == "no-cache"
 
 
-def test_the_local_origin_sends_the_same_headers_from_the_same_file():
-    assert web.PAGE_HEADERS == PAGE_HEADERS
-    assert "frame-ancestors 'none'" in PAGE_HEADERS["content-security-policy"]  # the console is never framed
+def test_the_pages_headers_forbid_inline_script_framing_sniffing_and_referrers():
+    policy = PAGE_HEADERS["content-security-policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src" not in policy  # scripts fall back to 'self': no inline script runs
+    assert "frame-ancestors 'none'" in policy  # the console is never framed
+    assert PAGE_HEADERS["x-content-type-options"] == "nosniff"
+    assert PAGE_HEADERS["referrer-policy"] == "no-referrer"  # the scan URL carries the code
 
 
 def test_text_goes_gzipped_to_a_client_that_takes_it_and_plain_to_one_that_does_not(origin):

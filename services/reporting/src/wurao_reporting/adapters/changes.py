@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator, Iterable
 
 import asyncpg
 
+from wurao_common.ids import is_region_code
 from wurao_common.mirror import Notifications
 from wurao_reporting.adapters import figures
-from wurao_reporting.domain.periods import is_region
 
 FIGURES_CHANGED = "reporting_figures"
 PAYLOAD_BYTES = 7_900  # PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more
@@ -74,7 +74,7 @@ class FigureChanges(Notifications):
                 for held in self._held:
                     held.mirror.forget()
                 self._wake_all()
-            elif is_region(region):  # else not a consumer's (a test's, say): it changes nothing
+            elif is_region_code(region):  # else not a consumer's (a test's, say): it changes nothing
                 for held in self._held:
                     held.changed(region)
                 self.changed(region)

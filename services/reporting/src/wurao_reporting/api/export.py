@@ -15,11 +15,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from wurao_common.auth import Caller
+from wurao_common.ids import is_region_code
 from wurao_common.service import Runtime
 from wurao_reporting.adapters import export
 from wurao_reporting.domain import export as tables
 from wurao_reporting.domain.figures import Period, Sums
-from wurao_reporting.domain.periods import CHINA, is_region
+from wurao_reporting.domain.periods import CHINA
 
 PATH = "/figures/{table}.csv"
 _ROWS_PER_CHUNK = 500
@@ -57,7 +58,7 @@ async def figures_csv(request: Request, runtime: Runtime, caller: Caller) -> Res
         return _refuse(404, "NOT_FOUND", f"no such table; tables: {', '.join(tables.TABLES)}")
     region = request.query_params.get("region", caller.region)
     period = tables.period_of(request.query_params.get("period", ""))
-    if not is_region(region):
+    if not is_region_code(region):
         return _refuse(400, "BAD_USER_INPUT", "region must be a GB/T 2260 code of 2, 4, 6, 9 or 12 digits")
     if period is None:
         return _refuse(400, "BAD_USER_INPUT", "period must be a year (2026), a quarter (2026-Q1) or a month (2026-03)")

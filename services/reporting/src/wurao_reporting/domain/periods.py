@@ -42,10 +42,6 @@ def quarter_months(quarter: int) -> tuple[int, ...]:
     return tuple(range(3 * quarter - 2, 3 * quarter + 1))
 
 
-def is_region(code: str) -> bool:
-    return code.isascii() and code.isdigit() and len(code) in REGION_DEPTHS
-
-
 def region_ancestors(region: str, *, deepest: int = DEEPEST) -> list[str]:
     """`431024106` -> ['43', '4310', '431024', '431024106']: every region the code lies in, itself included,
     down to `deepest` digits."""

@@ -8,10 +8,11 @@ import asyncpg
 
 from wurao_common.auth import Caller
 from wurao_common.errors import ClientError
+from wurao_common.ids import is_region_code
 from wurao_reporting.adapters import figures, knowledge
 from wurao_reporting.domain import access
 from wurao_reporting.domain.figures import Sums
-from wurao_reporting.domain.periods import CHINA, is_region, year_problem
+from wurao_reporting.domain.periods import CHINA, year_problem
 
 
 def check_year(year: int) -> None:
@@ -21,7 +22,7 @@ def check_year(year: int) -> None:
 
 
 def check_region(region: str) -> None:
-    if not is_region(region):
+    if not is_region_code(region):
         raise ClientError("region must be a GB/T 2260 code of 2, 4, 6, 9 or 12 digits, e.g. '43' or '431024'")
 
 
