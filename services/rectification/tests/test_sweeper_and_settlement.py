@@ -130,3 +130,14 @@ async def test_an_escalation_to_a_region_whose_office_plan_never_announced_names
     await sweep_once(migrated, DUE + timedelta(days=3))
     [escalated] = await recorded("rectification.task.escalated")
     assert (escalated["escalatedToRegion"], escalated["escalatedToOfficeId"]) == ("4310", None)
+
+
+async def test_an_escalation_sent_before_its_office_was_announced_goes_to_that_office_once_it_is(migrated, recorded):
+    [task_id] = await open_tasks(migrated, 1)
+    await learn_offices(migrated, ("43-dcs", "43"))
+    await sweep_once(migrated, DUE + timedelta(days=7))
+    await learn_offices(migrated, ("4310-dcs", "4310"), ("4310-other", "4311"))
+    targets = await migrated.fetch(
+        "SELECT level, target_office_id FROM task_notices WHERE task_id = $1 ORDER BY level", task_id
+    )
+    assert [(row["level"], row["target_office_id"]) for row in targets] == [(1, "4310-dcs"), (2, "43-dcs")]

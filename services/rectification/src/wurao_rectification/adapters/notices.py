@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from wurao_rectification.domain.schedule import Notice
+from wurao_rectification.domain.schedule import REMINDER, Notice
 
 
 async def claim(conn: asyncpg.Connection, task_id: str, notice: Notice, target_office_id: str | None) -> bool:
@@ -19,3 +19,15 @@ async def claim(conn: asyncpg.Connection, task_id: str, notice: Notice, target_o
         target_office_id,
     )
     return bool(inserted)
+
+
+async def address_to(conn: asyncpg.Connection, office_id: str, region: str) -> None:
+    """Escalations to the region sent before plan announced its supervision office go to that office now, so that
+    its list of escalated tasks holds them too (their events, already out, keep saying it was not known)."""
+    await conn.execute(
+        """UPDATE task_notices SET target_office_id = $1
+           WHERE target_region = $2 AND target_office_id IS NULL AND level > $3""",
+        office_id,
+        region,
+        REMINDER,
+    )

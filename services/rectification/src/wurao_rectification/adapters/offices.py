@@ -7,6 +7,8 @@ from typing import Any
 
 import asyncpg
 
+SUPERVISION = "supervision"  # the kind plan gives a supervision office (督查室)
+
 
 async def save(conn: asyncpg.Connection, data: Mapping[str, Any]) -> None:
     """The first announcement of an office is kept (plan never re-registers an id)."""
