@@ -159,6 +159,28 @@ def test_a_metrics_port_that_is_no_port_refuses_to_start(jwt_keys, value):
         _settings(jwt_keys, METRICS_PORT=value)
 
 
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("MAX_BODY_BYTES", "0"),
+        ("MAX_BODY_BYTES", "-1"),
+        ("DB_POOL_MAX", "1"),
+        ("DB_POOL_MAX", "0"),
+        ("DB_POOL_MAX", "-5"),
+    ],
+)
+def test_a_body_limit_or_pool_size_no_service_can_run_with_refuses_to_start(jwt_keys, key, value):
+    """MAX_BODY_BYTES=0 used to start a service that answered every request 413; DB_POOL_MAX=1 one that failed in
+    its lifespan with asyncpg's "min_size is greater than max_size", naming no setting."""
+    with pytest.raises(SettingsError, match=key):
+        _settings(jwt_keys, **{key: value})
+
+
+def test_the_smallest_body_limit_and_pool_size_are_taken(jwt_keys):
+    settings = _settings(jwt_keys, MAX_BODY_BYTES="1", DB_POOL_MAX="2")
+    assert (settings.max_body_bytes, settings.db_pool_max) == (1, 2)
+
+
 def test_metrics_listen_on_loopback_unless_told_otherwise_and_are_off_without_a_port(jwt_keys):
     settings = _settings(jwt_keys, METRICS_PORT="9100")
     assert (settings.metrics_host, settings.metrics_port) == ("127.0.0.1", 9100)
