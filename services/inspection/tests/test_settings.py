@@ -8,7 +8,7 @@ from wurao_inspection.settings import InspectionSettings
 REDIS = {"REDIS_URL": "redis://127.0.0.1:6379/0"}
 
 
-def test_defaults():
+def test_without_settings_inspection_keeps_64_redis_connections_a_5_minute_reconciliation_and_10_days_grace():
     settings = InspectionSettings.from_env(Config(environ=REDIS))
     assert settings.redis_max_connections == 64
     assert settings.reconcile_seconds == 300

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from starlette.config import Config, environ
 from starlette.datastructures import Secret
 
-__all__ = ["Config", "Secret", "SettingsError", "environ", "read", "read_file"]
+__all__ = ["Config", "Secret", "SettingsError", "environ", "read", "read_at_least", "read_file"]
 
 T = TypeVar("T")
 
@@ -25,6 +25,15 @@ def read(config: Config, key: str, cast: Callable[[Any], T] = str, default: Any 
         return config(key, cast=cast, default=default)
     except (KeyError, ValueError) as error:
         raise SettingsError(f"setting {key}: {error}") from None
+
+
+def read_at_least(config: Config, key: str, default: int, least: int, why: str) -> int:
+    """A whole number with a floor: below it the service would start and then fail on every request (or with a
+    library's error that names no setting), so it refuses to start instead."""
+    value = read(config, key, int, default)
+    if value < least:
+        raise SettingsError(f"setting {key}: must be at least {least} ({why})")
+    return value
 
 
 def read_file(config: Config, key: str) -> bytes:

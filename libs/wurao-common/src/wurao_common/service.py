@@ -58,8 +58,8 @@ class CommonSettings:
             jwt_issuer=config.read(env, "JWT_ISSUER"),
             jwt_audience=config.read(env, "JWT_AUDIENCE"),
             environment=environment,
-            max_body_bytes=_at_least(env, "MAX_BODY_BYTES", 1 << 20, 1, "no request could be served"),
-            db_pool_max=_at_least(env, "DB_POOL_MAX", 20, 2, "the pool opens 2 connections at start"),
+            max_body_bytes=config.read_at_least(env, "MAX_BODY_BYTES", 1 << 20, 1, "no request could be served"),
+            db_pool_max=config.read_at_least(env, "DB_POOL_MAX", 20, 2, "the pool opens 2 connections at start"),
             stream_replicas=config.read(env, "NATS_STREAM_REPLICAS", int, 1),
             migrate_on_start=config.read(env, "MIGRATE_ON_START", bool, True),
             metrics_host=config.read(env, "METRICS_HOST", str, "127.0.0.1"),
@@ -69,15 +69,6 @@ class CommonSettings:
     @cached_property
     def verifier(self) -> TokenVerifier:
         return TokenVerifier(self.jwt_public_key, issuer=self.jwt_issuer, audience=self.jwt_audience)
-
-
-def _at_least(env: config.Config, key: str, default: int, least: int, why: str) -> int:
-    """A whole number setting with a floor: below it the service would start and then fail on every request (or
-    with a library's error that names no setting), so it refuses to start instead."""
-    value = config.read(env, key, int, default)
-    if value < least:
-        raise config.SettingsError(f"setting {key}: must be at least {least} ({why})")
-    return value
 
 
 def _metrics_port(env: config.Config) -> int | None:

@@ -24,12 +24,11 @@ class InspectionSettings:
         reconcile_seconds = config.read(env, "CAPS_RECONCILE_SECONDS", float, 300.0)
         if not 1 <= reconcile_seconds <= 86400:
             raise config.SettingsError("setting CAPS_RECONCILE_SECONDS: must be between 1 and 86400")
-        redis_max_connections = config.read(env, "REDIS_MAX_CONNECTIONS", int, 64)
-        if redis_max_connections < 1:  # redis-py would read 0 as 100 and refuse a negative only once serving
-            raise config.SettingsError("setting REDIS_MAX_CONNECTIONS: must be at least 1")
         return cls(
             redis_url=config.read(env, "REDIS_URL", config.Secret),
-            redis_max_connections=redis_max_connections,
+            redis_max_connections=config.read_at_least(
+                env, "REDIS_MAX_CONNECTIONS", 64, 1, "redis-py reads 0 as 100 and refuses a negative only once serving"
+            ),
             emergency_grace=timedelta(days=grace_days),
             reconcile_seconds=reconcile_seconds,
         )
