@@ -16,6 +16,7 @@ import asyncpg
 
 from wurao_reporting import testing as t
 from wurao_reporting.adapters import figures
+from wurao_reporting.domain import caps
 from wurao_reporting.usecases.apply_event import apply_events
 
 Write = Callable[[asyncpg.Connection, list], Awaitable[None]]
@@ -116,3 +117,45 @@ async def test_items_learnt_in_opposite_orders_by_two_batches_are_counted_withou
     assert await migrated.fetchval("SELECT count(*) FROM items") == 2
     approved = "SELECT value FROM figures WHERE scope_kind = 'office' AND metric = 'items.approved'"
     assert await migrated.fetchval(approved) == 4
+
+
+async def test_a_cap_policy_and_a_visit_applied_at_once_by_two_replicas_count_as_if_applied_one_after_the_other(
+    migrated, second_migrated
+):
+    """A lower cap policy and a unit's second visit, in two replicas' batches at the same time: each batch judges the
+    unit's standing on what it reads, so the one applied second must read what the first committed (else the
+    policy's batch judges the unit without the new visit and the visit's batch without the new policy: the unit is
+    counted near its cap twice, and never at it)."""
+    earlier = [t.cap_policy(per_level=3), t.visit()]
+    lower = t.cap_policy(version=t.POLICY_VERSION + 1, per_level=2, effective_from="2026-01-01")
+    second_visit = t.visit()
+    for pool in (migrated, second_migrated):
+        async with pool.acquire() as conn, conn.transaction():
+            await apply_events(conn, earlier)
+    async with second_migrated.acquire() as conn, conn.transaction():
+        await apply_events(conn, [lower])
+        await apply_events(conn, [second_visit])
+
+    async with migrated.acquire() as a, migrated.acquire() as b:
+        a_transaction = a.transaction()
+        await a_transaction.start()
+        await apply_events(a, [lower])
+
+        async def other_replica() -> None:
+            async with b.transaction():
+                await apply_events(b, [second_visit])
+
+        visit_batch = asyncio.create_task(other_replica())
+        for _ in range(100):  # until the visit's batch is done, or waits for the policy's
+            if visit_batch.done() or await migrated.fetchval(
+                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", b.get_server_pid()
+            ):
+                break
+            await asyncio.sleep(0.01)
+        await a_transaction.commit()
+        await visit_batch
+
+    assert await figures.dump(migrated) == await figures.dump(second_migrated)
+    standing = """SELECT metric, sum(value) FROM figures WHERE scope_kind = 'unit' AND scope_id = $1 AND year = 2026
+                  AND metric LIKE 'caps.%' GROUP BY metric"""
+    assert dict(await migrated.fetch(standing, t.UNIT)) == {caps.AT_CAP: 1, caps.NEAR_CAP: 0}

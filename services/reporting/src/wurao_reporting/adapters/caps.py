@@ -14,6 +14,10 @@ from wurao_reporting.domain.caps import CapPolicy, CountedVisit
 
 _FIELDS = tuple(field.name for field in dataclasses.fields(CountedVisit))
 _row_of = operator.attrgetter(*_FIELDS)
+# A new policy changes the standing of every unit, and a batch of visits judges its units on the policies it reads:
+# a batch with a policy takes this lock alone, others share it, before reading (two-key space: apart from
+# knowledge.lock's keys). Two replicas' batches would otherwise each judge without what the other adds.
+_POLICIES_LOCK = (0x7775, 0x6361)
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,10 @@ async def learn(conn: asyncpg.Connection, visits: Sequence[CountedVisit], polici
     """Stores the visits and policy versions not known yet, in one statement that also reads what was known before
     it (every sub-statement sees the same snapshot): the policies, and the counted visits of the batch's units in
     the batch's years, and of every unit from the year of the earliest new policy on. Rows travel as JSON arrays
-    (asyncpg inspects every element of an array parameter in Python)."""
+    (asyncpg inspects every element of an array parameter in Python). Until the transaction ends, no other batch
+    with a policy runs it meanwhile (nor any batch while this one has a policy)."""
+    take = "pg_advisory_xact_lock" if policies else "pg_advisory_xact_lock_shared"
+    await conn.execute(f"SELECT {take}($1, $2)", *_POLICIES_LOCK)  # its own statement: the next one's snapshot follows
     row = await conn.fetchrow(
         f"""WITH batch AS (
                 SELECT r->>0 AS visit_id, r->>1 AS unit_id, r->>2 AS region, (r->>3)::smallint AS year,
