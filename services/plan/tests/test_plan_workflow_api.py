@@ -260,6 +260,23 @@ async def test_an_approved_item_is_cancelled_with_its_reason_but_a_coded_one_mus
     assert (event.region, event.data["itemId"], event.data["reason"]) == ("431024", dropped, "与省级专项督查合并开展")
 
 
+async def test_an_item_removed_or_cancelled_says_the_year_it_counts_in_so_a_subscriber_hearing_it_first_can_count_it(
+    as_office, plan_events, pool
+):
+    """Order on the bus is best effort: a removal or cancellation may be heard before the item's earlier events, and
+    next year's plan is drafted this year, so only the event itself can tell a subscriber which year it counts in."""
+    jiahe, chenzhou = as_office(JIAHE), as_office(CHENZHOU)
+    plan_id, (removed, _kept, cancelled) = await drafted_with_items(jiahe, 3)
+    assert (await jiahe(REMOVE, id=removed))["id"] == removed
+    await jiahe(SUBMIT, plan=plan_id)
+    await chenzhou(APPROVE, plan=plan_id)
+    assert (await jiahe(CANCEL, id=cancelled, reason="与省级专项督查合并开展"))["status"] == "CANCELLED"
+    await plan_events.settle(pool)
+    for event_type, item_id in (("plan.item.removed", removed), ("plan.item.cancelled", cancelled)):
+        (event,) = plan_events.of_type(event_type)
+        assert (event.data["itemId"], event.data.get("year")) == (item_id, 2026), event_type
+
+
 async def test_plans_are_listed_by_office_and_year_with_their_items(as_office, plan, jwt_keys):
     jiahe = as_office(JIAHE)
     plan_id, item_ids = await drafted_with_items(jiahe, 2)

@@ -4,6 +4,7 @@ import asyncio
 import dataclasses
 import random
 import uuid
+from datetime import UTC, datetime
 
 from wurao_common.bus.consumer import Consumer
 from wurao_common.bus.envelope import STREAM
@@ -163,3 +164,29 @@ async def test_openings_and_closes_applied_at_once_by_two_replicas_leave_no_task
     assert await migrated.fetchval("SELECT count(*) FROM tasks WHERE closed_at IS NULL") == 0
     assert await migrated.fetchval("SELECT coalesce(sum(tasks), 0) FROM open_tasks") == 0
     assert await migrated.fetchval("SELECT count(*) FROM early_task_steps") == 0
+
+
+async def test_an_item_of_next_years_plan_removed_or_cancelled_counts_in_that_year_in_whatever_order_it_is_heard(
+    nats_client, migrated, second_migrated
+):
+    """Next year's plan is drafted this year: a removal or a cancellation heard before the item's drafting or
+    approval (two replicas, a retried event) still counts in the item's year, as plan's events say it."""
+    removed, cancelled = str(uuid.uuid4()), str(uuid.uuid4())
+    at = datetime(2026, 11, 20, 2, tzinfo=UTC)
+    ids = {"planId": f"plan-{t.OFFICE}-2027", "officeId": t.OFFICE, "year": 2027}
+    before = [
+        t.item_event("plan.item.drafted", removed, year=2027, at=at),
+        t.item_event("plan.item.drafted", cancelled, year=2027, at=at),
+        t.item_event("plan.item.approved", cancelled, year=2027, at=at),
+    ]
+    after = [
+        t.event("plan.item.removed", t.OFFICE_REGION, {"itemId": removed, **ids}, at),
+        t.event("plan.item.cancelled", t.OFFICE_REGION, {"itemId": cancelled, **ids, "reason": "合并开展"}, at),
+    ]
+    for pool, events in ((migrated, [*before, *after]), (second_migrated, [*after, *before])):
+        consumer = Consumer(pool, nats_client, SUBSCRIPTIONS[1])
+        for event in events:
+            assert await consumer.apply(event)
+    built = await figures.dump(migrated)
+    assert await figures.dump(second_migrated) == built
+    assert {row[2] for row in built} == {2027}

@@ -81,12 +81,14 @@ class ItemRemoved(TypedDict):
     itemId: str
     planId: str
     officeId: str
+    year: int  # the item's: a subscriber that hears this before the item's other events still counts it there
 
 
 class ItemCancelled(TypedDict):
     itemId: str
     planId: str | None
     officeId: str
+    year: int  # the item's, as for ItemRemoved
     reason: str
 
 

@@ -91,7 +91,7 @@ async def remove_item(pool: asyncpg.Pool, caller: Caller, item_id: str) -> Item 
             return found
         item, plan, office = found
         await items.delete(conn, item.id)
-        data = {"itemId": item.id, "planId": plan.id, "officeId": office.id}
+        data = {"itemId": item.id, "planId": plan.id, "officeId": office.id, "year": item.year}
         await events.record(conn, "plan.item.removed", office.region, f"item/{item.id}", data)
     return item
 
@@ -111,7 +111,13 @@ async def cancel_item(
             hint = "; revoke its code instead" if item.status in (ItemStatus.CODED, ItemStatus.ACTIVE) else ""
             return Conflict(f"only an approved item not yet coded can be cancelled; this one is {item.status}{hint}")
         item = await items.set_status(conn, item.id, ItemStatus.CANCELLED, cancel_reason=reason.strip())
-        data = {"itemId": item.id, "planId": item.plan_id, "officeId": office.id, "reason": item.cancel_reason}
+        data = {
+            "itemId": item.id,
+            "planId": item.plan_id,
+            "officeId": office.id,
+            "year": item.year,
+            "reason": item.cancel_reason,
+        }
         await events.record(conn, "plan.item.cancelled", office.region, f"item/{item.id}", data)
     return item
 
