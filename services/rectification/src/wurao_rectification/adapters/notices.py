@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from wurao_rectification.domain.schedule import REMINDER, Notice
+from wurao_rectification.domain.schedule import Notice
 
 
 async def claim(conn: asyncpg.Connection, task_id: str, notice: Notice, target_office_id: str | None) -> bool:
@@ -25,9 +25,9 @@ async def address_to(conn: asyncpg.Connection, office_id: str, region: str) -> N
     """Escalations to the region sent before plan announced its supervision office go to that office now, so that
     its list of escalated tasks holds them too (their events, already out, keep saying it was not known)."""
     await conn.execute(
+        # level 0 is a reminder, which goes to no office; `level > 0` as written lets the partial index serve
         """UPDATE task_notices SET target_office_id = $1
-           WHERE target_region = $2 AND target_office_id IS NULL AND level > $3""",
+           WHERE target_region = $2 AND target_office_id IS NULL AND level > 0""",
         office_id,
         region,
-        REMINDER,
     )
