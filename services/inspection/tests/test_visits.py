@@ -109,6 +109,36 @@ async def test_an_emergency_registration_counts_in_the_year_the_inspection_happe
     assert await deps.counters.redis.hget(f"wurao:cap:{{{unit_id}}}:all:2026", "n") == "1"
 
 
+async def test_an_emergency_registration_refused_at_last_years_cap_names_that_years_full_cap(
+    deps, plan, as_unit, as_inspector
+):
+    """Registered in January for an inspection on 31 December: judged on last year's counters, so its refusal shows
+    and records last year's standing and the full cap, not this year's empty counters."""
+    await plan.policy(version=2, county=1, across=9)
+    unit_id = await plan.unit()
+    ordinary, emergency = await plan.item(per_unit_cap=9, **YEAR_END), await plan.item(emergency=True, **YEAR_END)
+    assert isinstance(
+        await check_in(deps, as_unit(unit_id), ordinary.code, now=datetime(2026, 12, 30, tzinfo=CHINA)), Visit
+    )
+
+    refused = await register_emergency_visit(
+        deps,
+        as_inspector(),
+        emergency.code,
+        unit_id=unit_id,
+        inspected_at=datetime(2026, 12, 31, 9, 0, tzinfo=CHINA),
+        reason="火情",
+        now=datetime(2027, 1, 5, tzinfo=CHINA),
+    )
+
+    assert isinstance(refused, CapReached)
+    full = [(entry.counter.scope, entry.counter.year, entry.used) for entry in refused.exhausted]
+    assert full == [("level", 2026, 1)]
+    assert {entry.counter.year for entry in refused.standing} == {2026, None}
+    exhausted = await deps.pool.fetchval("SELECT exhausted FROM refusals WHERE unit_id = $1", unit_id)
+    assert [(cap["scope"], cap["period"], cap["used"]) for cap in exhausted] == [("level", "2026", 1)]
+
+
 async def test_only_the_items_own_office_registers_an_emergency_and_only_for_emergency_items(
     deps, plan, as_inspector, now
 ):

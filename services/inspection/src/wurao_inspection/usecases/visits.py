@@ -390,12 +390,19 @@ async def _verdicts(
     visits: Sequence[Visit] = (),
 ) -> tuple:
     """What each code of a refused check-in verified as, with the unit's standing: a genuine, live code whose
-    counters include a full one is CapReached, one without is Valid. The counters that apply are those of each
-    scene's judged visit (a late emergency registration counts, exempt or not), else of a visit now."""
+    counters include a full one is CapReached, one without is Valid. The counters that apply and are shown are those
+    of each scene's judged visit (a late emergency registration counts, exempt or not, in the year it happened),
+    else of a visit now."""
     scenes = [entry for entry in found if isinstance(entry, Scene)]
     if not scenes:
         return tuple(found)
-    shown = {counter.key: counter for entry in scenes for counter in entry.shown(now)}
+    at = [visits[n].inspected_at if visits else now for n in range(len(found))]
+    shown = {
+        counter.key: counter
+        for n, entry in enumerate(found)
+        if isinstance(entry, Scene)
+        for counter in entry.shown(at[n])
+    }
     used = await counting.current(conn, deps.counters, scenes[0].unit.id, list(shown.values()))
     verdicts = []
     for n, entry in enumerate(found):
@@ -407,7 +414,7 @@ async def _verdicts(
         else:
             applicable = entry.applicable(now, counted=not entry.item.exempt)
         applicable = () if isinstance(applicable, Unavailable) else applicable
-        standing = caps.standing(entry.shown(now), applicable, used)
+        standing = caps.standing(entry.shown(at[n]), applicable, used)
         capped = any(counter.key in full for counter in applicable)
         verdicts.append(CapReached(entry.item, standing) if capped else Valid(entry.item, standing))
     return tuple(verdicts)
