@@ -9,6 +9,7 @@ from wurao_inspection.domain.joint import JointRefused, JointVisit
 from wurao_inspection.domain.scan import CapReached, Revoked, Valid
 from wurao_inspection.domain.visits import Visit
 from wurao_inspection.usecases import counting
+from wurao_inspection.usecases.scan import verify_code
 from wurao_inspection.usecases.visits import check_in, check_in_joint
 
 CITY = {"office_id": "4310-dcs", "office_level": "city", "office_region": "4310", "scope_regions": ("4310",)}
@@ -88,6 +89,24 @@ async def test_one_refused_code_refuses_the_whole_joint_visit_and_counts_nothing
     assert [type(verdict) for verdict in outcome.outcomes] == [Valid, Revoked]
     assert await deps.pool.fetchval("SELECT count(*) FROM visits WHERE unit_id = $1", unit_id) == 0
     assert await counter(deps, unit_id, "all:2026") in (None, "0")
+
+
+async def test_a_joint_visit_refused_for_another_code_still_names_a_code_whose_cap_is_reached(deps, plan, as_unit, now):
+    """What each code verified as, as a scan of it says: a code whose cap is reached is CapReached, not Valid, even
+    when the joint visit is refused for another code."""
+    await plan.policy(version=2, county=1, across=9)
+    unit_id = await plan.unit()
+    assert isinstance(await check_in(deps, as_unit(unit_id), (await plan.item()).code, now=now), Visit)
+    capped, revoked = await plan.item(), await plan.item(office_id="431024-zfb")
+    await plan.revoke(revoked.item_id)
+    lead = await deps.pool.fetchval("SELECT code_number FROM items WHERE id = $1::uuid", capped.item_id) + "/1"
+
+    outcome = await check_in_joint(deps, as_unit(unit_id), [capped.code, revoked.code], lead=lead, now=now)
+
+    assert isinstance(await verify_code(deps, as_unit(unit_id), capped.code, now=now), CapReached)
+    assert isinstance(outcome, JointRefused)
+    assert [type(verdict) for verdict in outcome.outcomes] == [CapReached, Revoked]
+    assert [(entry.counter.scope, entry.used) for entry in outcome.outcomes[0].exhausted] == [("level", 1)]
 
 
 async def test_a_retried_joint_check_in_returns_the_first_joint_visit_and_counts_once(deps, plan, as_unit, now):

@@ -390,9 +390,9 @@ async def _verdicts(
     visits: Sequence[Visit] = (),
 ) -> tuple:
     """What each code of a refused check-in verified as, with the unit's standing: a genuine, live code whose
-    counters include a full one is CapReached, one without is Valid. The counters that apply and are shown are those
-    of each scene's judged visit (a late emergency registration counts, exempt or not, in the year it happened),
-    else of a visit now."""
+    counters include a full one (`full`, as admit.lua found them, or as they stand now) is CapReached, one without
+    is Valid. The counters that apply and are shown are those of each scene's judged visit (a late emergency
+    registration counts, exempt or not, in the year it happened), else of a visit now."""
     scenes = [entry for entry in found if isinstance(entry, Scene)]
     if not scenes:
         return tuple(found)
@@ -415,7 +415,7 @@ async def _verdicts(
             applicable = entry.applicable(now, counted=not entry.item.exempt)
         applicable = () if isinstance(applicable, Unavailable) else applicable
         standing = caps.standing(entry.shown(at[n]), applicable, used)
-        capped = any(counter.key in full for counter in applicable)
+        capped = any(counter.key in full for counter in applicable) or any(cap.full for cap in standing)
         verdicts.append(CapReached(entry.item, standing) if capped else Valid(entry.item, standing))
     return tuple(verdicts)
 
