@@ -17,6 +17,7 @@ from wurao_inspection.domain.scan import CapReached, Unavailable
 from wurao_inspection.domain.visits import Visit
 from wurao_inspection.usecases import counting
 from wurao_inspection.usecases.deps import Deps
+from wurao_inspection.usecases.scan import verify_code
 from wurao_inspection.usecases.visits import check_in
 
 
@@ -107,6 +108,39 @@ async def test_a_failover_to_a_replica_that_missed_the_last_increments_rebuilds_
             outcome = await check_in(after, caller, third.code, now=now)
 
         assert isinstance(outcome, CapReached), "two county visits this year: the promoted replica's 1 is stale"
+    finally:
+        await asyncio.to_thread(replica.stop)
+        await asyncio.to_thread(primary.stop)
+
+
+async def test_a_scan_after_a_failover_shows_what_postgresql_counts_not_the_replicas_stale_counter(
+    migrated, plan, as_unit, now, tmp_path
+):
+    """A counter the promoted replica holds from the old primary may miss the last increments: check-ins rebuild
+    it (admit.lua), and a scan must not show it either, or the unit sees room the check-in then refuses."""
+    await plan.policy(version=2, county=2, across=9)
+    unit_id = await plan.unit()
+    first, second, third = [await plan.item() for _ in range(3)]
+    caller = as_unit(unit_id)
+    primary = embedded.start_redis(tmp_path / "primary")
+    replica = embedded.start_redis(tmp_path / "replica")
+    try:
+        async with counters.connect(primary.url) as on_primary, counters.connect(replica.url) as on_replica:
+            await on_replica.redis.execute_command("REPLICAOF", "127.0.0.1", primary.port)
+            before = Deps(pool=migrated, counters=on_primary, keys=SigningKeys(migrated))
+            assert isinstance(await check_in(before, caller, first.code, now=now), Visit)
+            assert await on_primary.redis.wait(1, 5000) == 1, "the replica holds the first visit's increments"
+            await on_replica.redis.execute_command("REPLICAOF", "NO", "ONE")  # promoted; replication ends here
+            assert isinstance(await check_in(before, caller, second.code, now=now), Visit)  # the replica misses it
+
+            after = Deps(pool=migrated, counters=on_replica, keys=SigningKeys(migrated))
+            scanned = await verify_code(after, caller, third.code, now=now)
+            checked_in = await check_in(after, caller, third.code, now=now)
+
+        county = next(entry for entry in scanned.standing if entry.counter.key.endswith(":level:county:2026"))
+        assert county.used == 2, "two county visits this year: the promoted replica's 1 is stale"
+        assert isinstance(scanned, CapReached)
+        assert isinstance(checked_in, CapReached)
     finally:
         await asyncio.to_thread(replica.stop)
         await asyncio.to_thread(primary.stop)
