@@ -439,10 +439,11 @@ async def test_a_refusal_is_recorded_with_the_codes_verdict(service, jwt_keys, p
     assert await pool.fetchval("SELECT count(*) FROM refusals") == 1
 
 
-async def test_readiness_includes_redis(service):
+async def test_a_replica_with_postgresql_redis_and_nats_in_reach_is_ready(service):
+    """That Redis is among the checks: test_a_replica_whose_redis_is_unreachable_is_not_ready."""
     client, _ = service
     response = await client.get("/readyz")
-    assert response.status_code == 200
+    assert (response.status_code, response.json()) == (200, {"ready": True})
 
 
 async def test_a_replica_whose_redis_is_unreachable_is_not_ready(service_env):
