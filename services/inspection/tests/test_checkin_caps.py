@@ -24,6 +24,18 @@ async def until_blocked(conn) -> None:
     raise AssertionError("no check-in ever waited on the visits table")
 
 
+async def until_also_waiting(conn, racing: asyncio.Task) -> None:
+    """Until the racing check-in waits for a lock too (for the unit's, or, had it admitted without waiting for the
+    one in flight, for the visits table at its insert), or has ended: a second session waiting in this database."""
+    waiting = """SELECT count(*) FROM pg_locks WHERE NOT granted
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
+    for _ in range(1000):
+        if racing.done() or await conn.fetchval(waiting) >= 2:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the racing check-in neither waited nor ended")
+
+
 async def counted_visits(pool, unit_id: str) -> int:
     return await pool.fetchval("SELECT count(*) FROM visits WHERE unit_id = $1 AND counted", unit_id)
 
@@ -181,7 +193,7 @@ async def test_a_check_in_waits_for_one_in_flight_so_its_lost_increment_is_count
         await until_blocked(blocker)
         await deps.counters.redis.flushall()
         racing = asyncio.create_task(check_in(deps, caller, second.code, now=now))
-        await asyncio.sleep(0.3)  # long enough for a rebuild that does not wait to count and admit
+        await until_also_waiting(blocker, racing)
     outcomes = [await in_flight, await racing]
 
     assert [type(outcome).__name__ for outcome in outcomes] == ["Visit", "CapReached"]
@@ -208,7 +220,7 @@ async def test_a_check_in_sharing_the_units_lock_never_writes_a_lost_counter_fro
         await until_blocked(blocker)
         await deps.counters.redis.flushall()
         racing = asyncio.create_task(check_in(deps, caller, second.code, now=now))
-        await asyncio.sleep(0.3)  # long enough for a check-in that does not wait to count and admit
+        await until_also_waiting(blocker, racing)
     outcomes = [await in_flight, await racing]
 
     assert [type(outcome).__name__ for outcome in outcomes] == ["Visit", "CapReached"]
