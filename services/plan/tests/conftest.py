@@ -60,31 +60,37 @@ def plan_settings(plan_env) -> Callable[..., PlanSettings]:
 class BusEvents:
     """The plan events seen on NATS while a test runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, nats_client) -> None:
         self.seen: list[Event] = []
+        self._nats = nats_client
+        self.subscription = None
 
     def of_type(self, event_type: str) -> list[Event]:
         return [event for event in self.seen if event.type == event_type]
 
     async def settle(self, pool, timeout: float = 10) -> None:
-        """Waits until the outbox is empty and what the relay published has arrived."""
+        """Waits until the outbox is empty and what the relay published has arrived. A row leaves the outbox once
+        JetStream acknowledged its message, which the server had routed to this subscription by then: the message
+        reaches this client before the answer to a flush sent afterwards, and is handed to `seen` from there."""
         deadline = asyncio.get_running_loop().time() + timeout
         while await pool.fetchval("SELECT count(*) FROM outbox"):
             assert asyncio.get_running_loop().time() < deadline, "the outbox did not drain"
             await asyncio.sleep(0.02)
-        await asyncio.sleep(0.2)
+        await self._nats.flush(timeout=timeout)
+        while self.subscription.pending_msgs:  # noqa: ASYNC110 - the subscription offers no event to wait on
+            await asyncio.sleep(0)
 
 
 @pytest.fixture
 async def plan_events(nats_client):
-    events = BusEvents()
+    events = BusEvents(nats_client)
 
     async def seen(message) -> None:
         events.seen.append(Event.from_json(message.data))
 
-    subscription = await nats_client.subscribe("wurao.plan.>", cb=seen)
+    events.subscription = await nats_client.subscribe("wurao.plan.>", cb=seen)
     yield events
-    await subscription.unsubscribe()
+    await events.subscription.unsubscribe()
 
 
 @pytest.fixture
