@@ -1,15 +1,12 @@
 """The ceiling "only decrease" (只减不增) over GraphQL: each year's ceiling derived from the year before, the
 province office lowering it with a reason (never raising it), emergencies outside it, and who may see it."""
 
-from datetime import datetime
-
 import pytest
 
 from wurao_common.auth import Role
-from wurao_common.testing import graphql
-from wurao_plan.domain.codes import CHINA
+from wurao_common.testing import china_today, graphql
 
-THIS_YEAR = datetime.now(CHINA).year
+THIS_YEAR = china_today().year
 NEXT_YEAR = THIS_YEAR + 1
 CEILING_FIELDS = "officeId year ceiling baseline lastYearActual derivedCeiling loweredReason emergencyCount"
 CEILING = f"query($id: ID!, $year: Int!) {{ office(id: $id) {{ ceiling(year: $year) {{ {CEILING_FIELDS} }} }} }}"

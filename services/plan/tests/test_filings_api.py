@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from wurao_common.auth import Role
-from wurao_common.testing import graphql
+from wurao_common.testing import china_today, graphql
 
 REFUSALS = "... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }"
 FILING = f"__typename ... on Filing {{ id status reason decisionReason item {{ id status planId }} }} {REFUSALS}"
@@ -18,6 +18,8 @@ REJECT = (
 )
 CODE = "mutation($id: ID!) { result: codeItem(itemId: $id) { __typename } }"
 
+THIS_YEAR = china_today().year
+
 BUREAU = (Role.COUNTY_OFFICE, "431024", "431024-yjj")  # approved by Jiahe's supervision office
 JIAHE = (Role.COUNTY_OFFICE, "431024", "431024-dcs")
 CHENZHOU = (Role.CITY_OFFICE, "4310", "4310-dcs")
@@ -29,8 +31,8 @@ def recheck(**changes) -> dict:
         "title": "汛后地质灾害隐患点复查",
         "basis": "袁家镇汛后新发现隐患点",
         "scopeRegions": ["431024103"],
-        "windowStart": "2026-11-01",
-        "windowEnd": "2026-12-31",
+        "windowStart": f"{THIS_YEAR}-11-01",
+        "windowEnd": f"{THIS_YEAR}-12-31",
         "inspectors": [{"name": "胡国军", "title": "股负责人"}],
         **changes,
     }

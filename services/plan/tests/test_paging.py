@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from wurao_common.auth import Role
-from wurao_common.testing import graphql
+from wurao_common.testing import china_today, graphql
 
 JIAHE = {"role": Role.COUNTY_OFFICE, "region": "431024", "office_id": "431024-dcs"}
 REGISTER_UNIT = "mutation($unit: RegisterUnitInput!) { registerUnit(unit: $unit) { __typename } }"
@@ -54,6 +54,7 @@ async def test_regions_units_and_offices_page_by_keyset(plan, jwt_keys):
 
 async def test_plans_and_filings_page_by_keyset(plan, jwt_keys):
     """Three offices' plans of one year (tied on the year), three filings of one office."""
+    year = china_today().year  # the service drafts and files for this year or the next only
     headers = jwt_keys.bearer(**JIAHE)
     offices = [
         JIAHE,
@@ -61,15 +62,15 @@ async def test_plans_and_filings_page_by_keyset(plan, jwt_keys):
         {"role": Role.CITY_OFFICE, "region": "4310", "office_id": "4310-dcs"},
     ]
     for office in offices:
-        drafted = await graphql(plan, DRAFT, {"year": 2026}, headers=jwt_keys.bearer(**office))
+        drafted = await graphql(plan, DRAFT, {"year": year}, headers=jwt_keys.bearer(**office))
         assert drafted["data"]["draftPlan"]["__typename"] == "Plan", drafted
     item = {
         "kind": "INSPECTION",
         "title": "汛后地质灾害隐患点复查",
         "basis": "袁家镇汛后新发现隐患点",
         "scopeRegions": ["431024103"],
-        "windowStart": "2026-11-01",
-        "windowEnd": "2026-12-31",
+        "windowStart": f"{year}-11-01",
+        "windowEnd": f"{year}-12-31",
         "inspectors": [{"name": "胡国军", "title": "股负责人"}],
     }
     for title in ("一", "二", "三"):

@@ -7,11 +7,14 @@ import pytest
 from wurao_common import db
 from wurao_common.auth import Caller, Role
 from wurao_common.mirror import Mirror
-from wurao_common.testing import graphql, serving
+from wurao_common.testing import china_today, graphql, serving
 from wurao_plan.api.context import PlanContext
 from wurao_plan.app import create_app
 from wurao_plan.seed.demo import STORY_COUNTIES, load_demo
 from wurao_plan.seed.regions import load_regions
+
+THIS_YEAR = china_today().year
+NEXT_YEAR = THIS_YEAR + 1
 
 DRAFT = (
     "mutation($year: Int!) { draftPlan(year: $year) { __typename ... on Plan { id year status } "
@@ -30,24 +33,24 @@ async def plan(plan_settings, pool):
 
 async def test_an_office_drafts_its_plan_and_the_event_is_recorded_with_it(plan, jwt_keys, pool):
     headers = jwt_keys.bearer(Role.COUNTY_OFFICE, "431024", office_id="431024-dcs")
-    body = await graphql(plan, DRAFT, {"year": 2026}, headers=headers)
+    body = await graphql(plan, DRAFT, {"year": THIS_YEAR}, headers=headers)
     assert body["data"]["draftPlan"]["__typename"] == "Plan"
     assert body["data"]["draftPlan"]["status"] == "DRAFT"
-    stored = await pool.fetchval("SELECT count(*) FROM plans WHERE office_id = '431024-dcs' AND year = 2026")
+    stored = await pool.fetchval("SELECT count(*) FROM plans WHERE office_id = '431024-dcs' AND year = $1", THIS_YEAR)
     assert stored == 1
 
 
 async def test_a_second_plan_for_the_same_year_is_a_typed_conflict_and_changes_nothing(plan, jwt_keys, pool):
     headers = jwt_keys.bearer(Role.COUNTY_OFFICE, "431024", office_id="431024-dcs")
-    await graphql(plan, DRAFT, {"year": 2026}, headers=headers)
-    body = await graphql(plan, DRAFT, {"year": 2026}, headers=headers)
+    await graphql(plan, DRAFT, {"year": THIS_YEAR}, headers=headers)
+    body = await graphql(plan, DRAFT, {"year": THIS_YEAR}, headers=headers)
     assert body["data"]["draftPlan"]["__typename"] == "Conflict"
     assert await pool.fetchval("SELECT count(*) FROM plans") == 1
 
 
 async def test_a_caller_outside_the_offices_region_may_not_draft_for_it(plan, jwt_keys, pool):
     headers = jwt_keys.bearer(Role.COUNTY_OFFICE, "4304", office_id="431024-dcs")
-    body = await graphql(plan, DRAFT, {"year": 2026}, headers=headers)
+    body = await graphql(plan, DRAFT, {"year": THIS_YEAR}, headers=headers)
     assert body["data"]["draftPlan"]["__typename"] == "NotAllowed"
     assert await pool.fetchval("SELECT count(*) FROM plans") == 0
 
@@ -77,11 +80,11 @@ async def test_each_federated_office_gets_its_own_plans_from_one_query_for_all(p
         headers = jwt_keys.bearer(
             Role.COUNTY_OFFICE if len(region) == 6 else Role.CITY_OFFICE, region, office_id=office
         )
-        for year in (2026, 2027):
+        for year in (THIS_YEAR, NEXT_YEAR):
             assert (await graphql(plan, DRAFT, {"year": year}, headers=headers))["data"]["draftPlan"]["year"] == year
     reps = [{"__typename": "Office", "id": office} for office in ("431024-dcs", "430112-dcs", "4310-dcs")]
     body = await graphql(plan, OFFICE_PLANS, {"reps": reps}, headers=jwt_keys.bearer(Role.PROVINCE_OFFICE, "43"))
-    drafted = [{"year": 2026, "status": "DRAFT"}, {"year": 2027, "status": "DRAFT"}]
+    drafted = [{"year": THIS_YEAR, "status": "DRAFT"}, {"year": NEXT_YEAR, "status": "DRAFT"}]
     assert body["data"]["_entities"] == [
         {"id": "431024-dcs", "plans": drafted},
         {"id": "430112-dcs", "plans": []},
@@ -102,5 +105,5 @@ async def test_each_federated_office_gets_its_own_plans_from_one_query_for_all(p
         )
     finally:
         await one.close()
-    assert [[plan.year for plan in plans] for plans in loaded] == [[2026, 2027], [], [2026, 2027]]
+    assert [[plan.year for plan in plans] for plans in loaded] == [[THIS_YEAR, NEXT_YEAR], [], [THIS_YEAR, NEXT_YEAR]]
     assert sum("FROM plans" in query for query in sent) == 1

@@ -4,7 +4,7 @@ the yearly ceiling; events through the outbox."""
 import pytest
 
 from wurao_common.auth import Role
-from wurao_common.testing import graphql
+from wurao_common.testing import china_today, graphql
 
 REFUSALS = "... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }"
 PLAN = f"__typename ... on Plan {{ id status year returnReason itemCount }} {REFUSALS}"
@@ -21,6 +21,8 @@ APPROVE = f"mutation($plan: ID!) {{ result: approvePlan(planId: $plan) {{ {PLAN}
 RETURN = f"mutation($plan: ID!, $reason: String!) {{ result: returnPlan(planId: $plan, reason: $reason) {{ {PLAN} }} }}"
 CODE = "mutation($id: ID!) { result: codeItem(itemId: $id) { __typename } }"
 
+THIS_YEAR = china_today().year
+
 JIAHE = (Role.COUNTY_OFFICE, "431024", "431024-dcs")
 CHENZHOU = (Role.CITY_OFFICE, "4310", "4310-dcs")
 CHANGSHA = (Role.CITY_OFFICE, "4301", "4301-dcs")
@@ -35,8 +37,8 @@ def flood_item(**changes) -> dict:
         "content": "直插现场看实效",
         "scopeRegions": ["431024106", "431024103"],
         "scopeUnitKinds": ["VILLAGE_COMMITTEE", "TOWNSHIP_GOVERNMENT"],
-        "windowStart": "2026-04-01",
-        "windowEnd": "2026-12-31",
+        "windowStart": f"{THIS_YEAR}-04-01",
+        "windowEnd": f"{THIS_YEAR}-12-31",
         "inspectors": [{"name": "陈跃辉", "title": "县委督查室主任"}, {"name": "胡国军", "title": "股负责人"}],
         **changes,
     }
@@ -62,7 +64,7 @@ def as_office(plan, jwt_keys):
 
 
 async def drafted_with_items(jiahe: Office, count: int) -> tuple[str, list[str]]:
-    plan_id = (await jiahe(DRAFT, year=2026))["id"]
+    plan_id = (await jiahe(DRAFT, year=THIS_YEAR))["id"]
     item_ids = [(await jiahe(ADD, plan=plan_id, item=flood_item(title=f"事项{n}")))["id"] for n in range(count)]
     return plan_id, item_ids
 
@@ -100,7 +102,7 @@ async def test_a_returned_plan_is_revised_resubmitted_and_approved_and_every_ste
     assert approval.data == {
         "planId": plan_id,
         "officeId": "431024-dcs",
-        "year": 2026,
+        "year": THIS_YEAR,
         "itemCount": 1,
         "approverOfficeId": "4310-dcs",
     }
@@ -155,13 +157,13 @@ async def test_submitting_over_a_first_years_baseline_is_refused_with_the_number
 
 async def test_an_empty_plan_cannot_be_submitted(as_office):
     jiahe = as_office(JIAHE)
-    plan_id = (await jiahe(DRAFT, year=2026))["id"]
+    plan_id = (await jiahe(DRAFT, year=THIS_YEAR))["id"]
     assert (await jiahe(SUBMIT, plan=plan_id))["__typename"] == "Conflict"
 
 
 async def test_the_author_of_the_province_plan_may_not_approve_it_another_member_may(as_office, pool):
     author, colleague = as_office(PROVINCE, "author"), as_office(PROVINCE, "colleague")
-    plan_id = (await author(DRAFT, year=2026))["id"]
+    plan_id = (await author(DRAFT, year=THIS_YEAR))["id"]
     await author(ADD, plan=plan_id, item=flood_item(scopeRegions=["431024"]))
     await author(SUBMIT, plan=plan_id)
     refused = await author(APPROVE, plan=plan_id)
@@ -172,7 +174,7 @@ async def test_the_author_of_the_province_plan_may_not_approve_it_another_member
 
 async def test_whoever_submitted_a_plan_may_not_decide_on_it_either(as_office):
     drafter, submitter = as_office(PROVINCE, "drafter"), as_office(PROVINCE, "submitter")
-    plan_id = (await drafter(DRAFT, year=2026))["id"]
+    plan_id = (await drafter(DRAFT, year=THIS_YEAR))["id"]
     await drafter(ADD, plan=plan_id, item=flood_item(scopeRegions=["43"]))
     await submitter(SUBMIT, plan=plan_id)
     assert (await submitter(RETURN, plan=plan_id, reason="x"))["__typename"] == "NotAllowed"
@@ -216,7 +218,7 @@ async def test_items_change_only_while_the_office_holds_the_plan(as_office):
         ({"basis": "   "}, "basis"),
         ({"scopeRegions": ["430112"]}, "scopeRegions"),  # Wangcheng: outside Jiahe
         ({"scopeRegions": ["431024999"]}, "scopeRegions"),  # inside Jiahe by its digits, but no such town
-        ({"windowEnd": "2027-01-31"}, "windowStart"),
+        ({"windowEnd": f"{THIS_YEAR + 1}-01-31"}, "windowStart"),  # across the turn of the year
         ({"inspectors": []}, "inspectors"),
         ({"exemption": "COMPLAINT"}, "exemptionReason"),
         ({"perUnitCap": 0}, "perUnitCap"),
@@ -224,7 +226,7 @@ async def test_items_change_only_while_the_office_holds_the_plan(as_office):
 )
 async def test_an_item_that_breaks_a_rule_is_invalid_input_and_nothing_is_stored(as_office, pool, changes, field):
     jiahe = as_office(JIAHE)
-    plan_id = (await jiahe(DRAFT, year=2026))["id"]
+    plan_id = (await jiahe(DRAFT, year=THIS_YEAR))["id"]
     refused = await jiahe(ADD, plan=plan_id, item=flood_item(**changes))
     assert (refused["__typename"], refused["field"]) == ("InvalidInput", field)
     assert await pool.fetchval("SELECT count(*) FROM items") == 0
@@ -274,16 +276,17 @@ async def test_an_item_removed_or_cancelled_says_the_year_it_counts_in_so_a_subs
     await plan_events.settle(pool)
     for event_type, item_id in (("plan.item.removed", removed), ("plan.item.cancelled", cancelled)):
         (event,) = plan_events.of_type(event_type)
-        assert (event.data["itemId"], event.data.get("year")) == (item_id, 2026), event_type
+        assert (event.data["itemId"], event.data.get("year")) == (item_id, THIS_YEAR), event_type
 
 
 async def test_plans_are_listed_by_office_and_year_with_their_items(as_office, plan, jwt_keys):
     jiahe = as_office(JIAHE)
     plan_id, item_ids = await drafted_with_items(jiahe, 2)
-    query = 'query { plans(officeId: "431024-dcs", year: 2026) { id items { id } office { name } } }'
-    body = await graphql(plan, query, headers=jwt_keys.bearer(Role.OBSERVER, "4310"))
+    query = 'query($year: Int!) { plans(officeId: "431024-dcs", year: $year) { id items { id } office { name } } }'
+    body = await graphql(plan, query, {"year": THIS_YEAR}, headers=jwt_keys.bearer(Role.OBSERVER, "4310"))
     assert body["data"]["plans"] == [
         {"id": plan_id, "items": [{"id": i} for i in item_ids], "office": {"name": "嘉禾县委督查室"}}
     ]
-    body = await graphql(plan, query, headers=jwt_keys.bearer(Role.UNIT, "431024106201", unit_id="431024106201-cwh"))
+    unit = jwt_keys.bearer(Role.UNIT, "431024106201", unit_id="431024106201-cwh")
+    body = await graphql(plan, query, {"year": THIS_YEAR}, headers=unit)
     assert body["data"]["plans"] == []

@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -29,6 +30,14 @@ from wurao_common.config import Secret
 
 ISSUER = "wurao-test"
 AUDIENCE = "wurao-api"
+_CHINA = timezone(timedelta(hours=8), "CST")
+
+
+def china_today() -> date:
+    """Today in China (UTC+8), whose calendar the services' years follow. Tests that go through a service's own
+    clock (drafting a plan, filing an item, playing the demo story) derive their years from this, never a literal:
+    a hard-coded year turns into "a year already past" on the next 1 January."""
+    return datetime.now(_CHINA).date()
 
 
 @dataclass(frozen=True)
