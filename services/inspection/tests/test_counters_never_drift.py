@@ -5,6 +5,8 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -85,13 +87,13 @@ async def test_reconciliation_repairs_every_counter_that_differs_and_reports_it(
     assert await counting.reconcile(deps.pool, deps.counters) == [], "nothing left to repair"
 
 
-async def test_a_failover_to_a_replica_that_missed_the_last_increments_rebuilds_before_admitting(
-    migrated, plan, as_unit, now, tmp_path
-):
-    await plan.policy(version=2, county=2, across=9)
-    unit_id = await plan.unit()
+@asynccontextmanager
+async def promoted_replica_missing_the_last_visit(
+    migrated, plan, caller, now, tmp_path
+) -> AsyncIterator[tuple[Deps, str]]:
+    """Two county visits of the caller's unit, the second admitted after the replica was promoted (so it misses that
+    increment): yields the deps on the promoted replica and a third code of the county office."""
     first, second, third = [await plan.item() for _ in range(3)]
-    caller = as_unit(unit_id)
     primary = embedded.start_redis(tmp_path / "primary")
     replica = embedded.start_redis(tmp_path / "replica")
     try:
@@ -102,15 +104,21 @@ async def test_a_failover_to_a_replica_that_missed_the_last_increments_rebuilds_
             assert await on_primary.redis.wait(1, 5000) == 1, "the replica holds the first visit's increments"
             await on_replica.redis.execute_command("REPLICAOF", "NO", "ONE")  # promoted; replication ends here
             assert isinstance(await check_in(before, caller, second.code, now=now), Visit)  # the replica misses it
-            assert await on_replica.redis.hget(f"wurao:cap:{{{unit_id}}}:level:county:2026", "n") == "1"
-
-            after = Deps(pool=migrated, counters=on_replica, keys=SigningKeys(migrated))
-            outcome = await check_in(after, caller, third.code, now=now)
-
-        assert isinstance(outcome, CapReached), "two county visits this year: the promoted replica's 1 is stale"
+            assert await on_replica.redis.hget(f"wurao:cap:{{{caller.unit_id}}}:level:county:2026", "n") == "1"
+            yield Deps(pool=migrated, counters=on_replica, keys=SigningKeys(migrated)), third.code
     finally:
         await asyncio.to_thread(replica.stop)
         await asyncio.to_thread(primary.stop)
+
+
+async def test_a_failover_to_a_replica_that_missed_the_last_increments_rebuilds_before_admitting(
+    migrated, plan, as_unit, now, tmp_path
+):
+    await plan.policy(version=2, county=2, across=9)
+    caller = as_unit(await plan.unit())
+    async with promoted_replica_missing_the_last_visit(migrated, plan, caller, now, tmp_path) as (after, code):
+        outcome = await check_in(after, caller, code, now=now)
+    assert isinstance(outcome, CapReached), "two county visits this year: the promoted replica's 1 is stale"
 
 
 async def test_a_scan_after_a_failover_shows_what_postgresql_counts_not_the_replicas_stale_counter(
@@ -119,31 +127,14 @@ async def test_a_scan_after_a_failover_shows_what_postgresql_counts_not_the_repl
     """A counter the promoted replica holds from the old primary may miss the last increments: check-ins rebuild
     it (admit.lua), and a scan must not show it either, or the unit sees room the check-in then refuses."""
     await plan.policy(version=2, county=2, across=9)
-    unit_id = await plan.unit()
-    first, second, third = [await plan.item() for _ in range(3)]
-    caller = as_unit(unit_id)
-    primary = embedded.start_redis(tmp_path / "primary")
-    replica = embedded.start_redis(tmp_path / "replica")
-    try:
-        async with counters.connect(primary.url) as on_primary, counters.connect(replica.url) as on_replica:
-            await on_replica.redis.execute_command("REPLICAOF", "127.0.0.1", primary.port)
-            before = Deps(pool=migrated, counters=on_primary, keys=SigningKeys(migrated))
-            assert isinstance(await check_in(before, caller, first.code, now=now), Visit)
-            assert await on_primary.redis.wait(1, 5000) == 1, "the replica holds the first visit's increments"
-            await on_replica.redis.execute_command("REPLICAOF", "NO", "ONE")  # promoted; replication ends here
-            assert isinstance(await check_in(before, caller, second.code, now=now), Visit)  # the replica misses it
-
-            after = Deps(pool=migrated, counters=on_replica, keys=SigningKeys(migrated))
-            scanned = await verify_code(after, caller, third.code, now=now)
-            checked_in = await check_in(after, caller, third.code, now=now)
-
-        county = next(entry for entry in scanned.standing if entry.counter.key.endswith(":level:county:2026"))
-        assert county.used == 2, "two county visits this year: the promoted replica's 1 is stale"
-        assert isinstance(scanned, CapReached)
-        assert isinstance(checked_in, CapReached)
-    finally:
-        await asyncio.to_thread(replica.stop)
-        await asyncio.to_thread(primary.stop)
+    caller = as_unit(await plan.unit())
+    async with promoted_replica_missing_the_last_visit(migrated, plan, caller, now, tmp_path) as (after, code):
+        scanned = await verify_code(after, caller, code, now=now)
+        checked_in = await check_in(after, caller, code, now=now)
+    county = next(entry for entry in scanned.standing if entry.counter.key.endswith(":level:county:2026"))
+    assert county.used == 2, "two county visits this year: the promoted replica's 1 is stale"
+    assert isinstance(scanned, CapReached)
+    assert isinstance(checked_in, CapReached)
 
 
 def test_a_counter_key_names_what_it_counts():
