@@ -12,11 +12,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from wurao_devstack import web
 
 ARTEFACTS = web.REPO / ".artefacts" / "web"
+# Assertions wait as long as actions do (Playwright's default for them is 5 s): on a loaded 2-core machine a
+# mutation and the list it refreshes took longer once (the story's coding step, in a landing run).
+expect.set_options(timeout=20_000)
 _LOAD_FONTS = """async () => {
   await document.fonts.load('16px "Noto Sans SC"', document.body.innerText);
   await document.fonts.ready;
