@@ -3,6 +3,7 @@ a service publishes only its own events and a region's subscriber reads only its
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import uuid
@@ -12,10 +13,13 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
+from wurao_common import db
 from wurao_common.bus import access
+from wurao_common.bus.consumer import Consumer, Subscription
 from wurao_common.bus.envelope import STREAM, Event
 from wurao_common.bus.nats import ensure_stream, stream_config
 from wurao_common.config import SettingsError
+from wurao_common.service import BUS_MIGRATIONS
 from wurao_devstack import bus
 
 
@@ -92,6 +96,53 @@ async def test_inspection_may_not_publish_a_cap_policy_only_plan_may(servers, na
         assert (await plan.jetstream().publish(registered.nats_subject, registered.to_json())).stream == STREAM
     finally:
         await plan.close()
+
+
+async def _record(conn, event: Event) -> None:
+    await conn.execute("INSERT INTO applied (event_id) VALUES ($1)", event.id)
+
+
+async def _record_all(conn, events: list[Event]) -> None:
+    await conn.executemany("INSERT INTO applied (event_id) VALUES ($1)", [(event.id,) for event in events])
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "batch"])
+async def test_a_consumer_believes_an_event_only_on_the_subject_of_its_type_and_region(
+    servers, nats_client, pool, batched
+):
+    """Inspection may publish only on inspection's subjects, but it writes the envelope inside: a plan event (here a
+    unit registered) on an inspection subject, or a visit to a Hengyang village on a Chenzhou village's subject, is
+    dropped by a consumer of both types; inspection's own event on its own subject is applied."""
+    await db.migrate(pool, {"bus": BUS_MIGRATIONS})
+    await pool.execute("CREATE TABLE applied (event_id uuid PRIMARY KEY)")
+    village = _village("4310")
+    genuine, posing, moved = _checked_in(village), _unit_registered(village), _checked_in(_village("4304"))
+    inspection = await servers.bus.connect("inspection")
+    try:
+        for event in (posing, moved, genuine):  # all three on the subject of the genuine one, which inspection may use
+            await inspection.jetstream().publish(genuine.nats_subject, event.to_json())
+    finally:
+        await inspection.close()
+    subscription = Subscription(
+        durable=f"test-believed-{uuid.uuid4().hex[:8]}",
+        event_types=("inspection.visit.checked_in", "plan.unit.registered"),
+        handler=_record,
+        batch_handler=_record_all if batched else None,
+    )
+    consumer = Consumer(pool, nats_client, subscription)
+    await consumer.start()
+    try:
+        for _ in range(300):
+            if await pool.fetchval("SELECT count(*) FROM applied WHERE event_id = $1", genuine.id):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await consumer.stop()
+        await nats_client.jetstream().delete_consumer(STREAM, subscription.durable)
+    applied = {str(row["event_id"]) for row in await pool.fetch("SELECT event_id FROM applied")}
+    assert genuine.id in applied
+    assert posing.id not in applied
+    assert moved.id not in applied
 
 
 async def test_a_service_may_not_change_the_stream(servers, nats_client):

@@ -36,6 +36,16 @@ def _as_is(events: list[Event]) -> list[Event]:
     return events
 
 
+def _event_of(message: Msg) -> Event:
+    """The event a message carries, believed only on the subject it came on: NATS lets a service publish only its
+    own `wurao.<service>.>` subjects, but the envelope inside is the publisher's to write, so one whose type or
+    region is not its subject's (another service's event, another region's) is malformed."""
+    event = Event.from_json(message.data)
+    if message.subject != event.nats_subject:
+        raise MalformedEvent(f"a {event.type} event of region {event.region} on subject {message.subject}")
+    return event
+
+
 @dataclass(frozen=True)
 class Subscription:
     """`durable` names the consumer (shared by replicas); `event_types` like `plan.item.coded`.
@@ -144,7 +154,7 @@ class Consumer:
         if self._sub.batch_handler is None:
             return _Batch(messages)  # one by one: each message is decoded as it is handled
         try:
-            events = [Event.from_json(message.data) for message in messages]
+            events = [_event_of(message) for message in messages]
         except MalformedEvent:
             return _Batch(messages)
         try:
@@ -214,7 +224,7 @@ class Consumer:
 
     async def _handle(self, message: Msg) -> None:
         try:
-            event = Event.from_json(message.data)
+            event = _event_of(message)
         except MalformedEvent as error:
             log.error("consumer %s: dropping malformed message on %s: %s", self._sub.durable, message.subject, error)
             await message.term()
