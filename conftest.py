@@ -10,4 +10,6 @@ def bus_parties():
     from wurao_common.testing import BusParties  # imported here: pytest rewrites the plugin's asserts first
     from wurao_devstack import bus
 
-    return BusParties(durables=bus.durables(), regions=(*bus.SUBSCRIBER_REGIONS, "9911", "9921", "9931", "9941"))
+    return BusParties(
+        durables=bus.durables(), regions=(*bus.SUBSCRIBER_REGIONS, "9911", "9921", "9931", "9941", "9951")
+    )

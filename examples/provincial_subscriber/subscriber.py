@@ -46,6 +46,16 @@ def region_filter(region: str) -> str:
     return ".".join(["wurao", "*", "*", "*", *prefixes, *([">"] if len(prefixes) < len(_DEPTHS) else [])])
 
 
+def subject_of(event: dict) -> str:
+    """The subject wurao publishes an event on: its type, then its region's code at each depth (`_` below it).
+
+    NATS lets each wurao service publish only its own subjects, but the envelope inside is the publisher's to
+    write: an event is believed only on its own subject (not, say, a plan event on an inspection subject)."""
+    region = event["region"]
+    tokens = [region[:depth] if len(region) >= depth else "_" for depth in _DEPTHS]
+    return ".".join(["wurao", *event["type"].removeprefix("cn.wurao.").split("."), *tokens])
+
+
 class Seen:
     """The event ids handled lately, to skip a second delivery of one. A system that must apply each event
     exactly once keeps the ids in its own database, in the transaction that applies the event."""
@@ -129,8 +139,13 @@ async def run(args: argparse.Namespace) -> int:
                 try:
                     event = json.loads(message.data)
                     event_id = event["id"]
-                except (ValueError, KeyError, TypeError):
+                    believed = message.subject == subject_of(event)
+                except (ValueError, KeyError, TypeError, AttributeError):
                     log.error("not a CloudEvent on %s: dropped", message.subject)
+                    await message.term()
+                    continue
+                if not believed:
+                    log.error("a %s event of region %s on %s: dropped", event["type"], event["region"], message.subject)
                     await message.term()
                     continue
                 if event_id not in seen:

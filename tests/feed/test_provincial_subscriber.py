@@ -132,6 +132,24 @@ async def test_an_event_stored_twice_is_handled_once(servers, publish, nats_clie
     assert _ids(received) == [event.id]
 
 
+async def test_an_event_wrapped_in_another_services_subject_is_dropped(servers, publish):
+    """Inspection may publish only on inspection's subjects, but it writes the envelope inside: a plan event it
+    wraps in an inspection subject of the city is not handed on; the one plan published is."""
+    city = "9951"
+    (genuine,) = await publish(city)
+    posing = _unit_registered(city)
+    subject = posing.nats_subject.replace("wurao.plan.unit.registered.", "wurao.inspection.visit.checked_in.")
+    inspection = await servers.bus.connect("inspection")
+    try:
+        await inspection.jetstream().publish(subject, posing.to_json())
+    finally:
+        await inspection.close()
+
+    received = await _subscribe(servers, city)
+
+    assert _ids(received) == [genuine.id]
+
+
 async def test_a_region_code_that_is_not_one_is_refused_with_a_clear_message(servers):
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(SUBSCRIBER), "--region", "431", stderr=asyncio.subprocess.PIPE
