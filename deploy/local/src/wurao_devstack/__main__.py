@@ -32,6 +32,16 @@ def _replicas(stack: Stack, name: str) -> str:
     return f"  (balancing over {', '.join(url.removesuffix('/graphql') for url in stack.replica_urls[name])})"
 
 
+def _feed(stack: Stack) -> str:
+    """Where a provincial subscriber connects (examples/provincial_subscriber), when this run started NATS itself
+    (its port is a free one, its users' passwords generated): nothing to print for a NATS_URL of one's own."""
+    if stack.nats_passwords is None:
+        return ""
+    return (
+        f"  nats       {stack.server_urls['NATS_URL']}  (event feed; users' passwords: {stack.keys.nats_passwords})\n"
+    )
+
+
 def main() -> int:
     data_dir = Path(os.environ.get("WURAO_DATA_DIR", REPO / ".wurao"))
     port = int(os.environ.get("GATEWAY_PORT", "4000"))
@@ -68,6 +78,7 @@ def main() -> int:
                 f"  {name:<10} {url}{_replicas(stack, name)}  (metrics: {stack.metrics_urls[name]})\n"
                 for name, url in stack.service_urls.items()
             )
+            + _feed(stack)
             + f"\nA development token (嘉禾县委督查室, 12 h):\n\n  export TOKEN={token}\n\n"
             f'A first query:\n\n  curl -s {stack.gateway_url} -H "authorization: Bearer $TOKEN" '
             f"-H 'content-type: application/json' -d '{body}'\n\n"
