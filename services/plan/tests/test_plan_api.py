@@ -1,17 +1,20 @@
 """The plan subgraph over HTTP, in process, on real PostgreSQL and NATS."""
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 
 from wurao_common import db
 from wurao_common.auth import Caller, Role
 from wurao_common.mirror import Mirror
+from wurao_common.outcomes import Invalid
 from wurao_common.testing import china_today, graphql, serving
 from wurao_plan.api.context import PlanContext
 from wurao_plan.app import create_app
 from wurao_plan.seed.demo import STORY_COUNTIES, load_demo
 from wurao_plan.seed.regions import load_regions
+from wurao_plan.usecases.plans import draft_plan
 
 THIS_YEAR = china_today().year
 NEXT_YEAR = THIS_YEAR + 1
@@ -107,3 +110,11 @@ async def test_each_federated_office_gets_its_own_plans_from_one_query_for_all(p
         await one.close()
     assert [[plan.year for plan in plans] for plans in loaded] == [[THIS_YEAR, NEXT_YEAR], [], [THIS_YEAR, NEXT_YEAR]]
     assert sum("FROM plans" in query for query in sent) == 1
+
+
+async def test_after_16_utc_on_new_years_eve_plans_are_judged_in_chinas_new_year(plan, pool):
+    """China has turned the year while UTC has not: last year's plan is refused, the year after next is not."""
+    office = Caller(subject="jiahe-officer", role=Role.COUNTY_OFFICE, region="431024", office_id="431024-dcs")
+    refused = await draft_plan(pool, office, 2026, today=datetime(2026, 12, 31, 16, 30, tzinfo=UTC))
+    assert isinstance(refused, Invalid)
+    assert refused.reason == "a plan may be drafted for 2027 or 2028, not 2026"

@@ -1,7 +1,7 @@
 """The plan service's pure rules: items, plans, approvers, the item lifecycle (no I/O)."""
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -19,7 +19,7 @@ from wurao_plan.domain.items import (
     due_to_complete,
 )
 from wurao_plan.domain.offices import Office, OfficeKind, check_new_office, default_approver
-from wurao_plan.domain.plans import Plan, PlanStatus, check_submission, check_year
+from wurao_plan.domain.plans import Plan, PlanStatus, check_submission, check_year, planning_year
 
 FLOOD = ItemDetails(
     kind=ItemKind.SUPERVISION,
@@ -98,6 +98,11 @@ def test_plans_are_drafted_for_this_year_or_the_next_only():
     assert check_year(2027, 2026) is None
     assert check_year(2025, 2026) is not None
     assert check_year(2028, 2026) is not None
+
+
+def test_the_planning_year_is_chinas_which_turns_at_16_utc_on_new_years_eve():
+    assert planning_year(datetime(2026, 12, 31, 15, 59, tzinfo=UTC)) == 2026
+    assert planning_year(datetime(2026, 12, 31, 16, 0, tzinfo=UTC)) == 2027
 
 
 def test_the_authors_of_a_plan_are_its_drafter_and_its_submitter():

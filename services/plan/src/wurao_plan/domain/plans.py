@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 from wurao_common.outcomes import Conflict
+from wurao_plan.domain.codes import CHINA
 
 
 class PlanStatus(enum.StrEnum):
@@ -29,6 +31,12 @@ class Plan:
     def authors(self) -> frozenset[str]:
         """Who wrote or submitted it: none of them may decide on it (four eyes)."""
         return frozenset(subject for subject in (self.created_by, self.submitted_by) if subject)
+
+
+def planning_year(now: datetime) -> int:
+    """The year plans, filings and ceilings are judged in: China's, which from 16:00 UTC on 31 December is already
+    the next."""
+    return now.astimezone(CHINA).year
 
 
 def check_year(year: int, current_year: int) -> str | None:

@@ -13,7 +13,7 @@ from wurao_plan.adapters import ceilings, items, offices
 from wurao_plan.domain.caps import may_publish_province_rules
 from wurao_plan.domain.ceilings import Ceiling, ceiling_of, lowering_problem
 from wurao_plan.domain.offices import Office
-from wurao_plan.domain.plans import check_year
+from wurao_plan.domain.plans import check_year, planning_year
 from wurao_plan.usecases import events
 
 
@@ -41,7 +41,7 @@ async def lower_ceiling(
     """The province office lowers an office's ceiling for this year or the next, with the reason; never raises it.
 
     A retried request (same request id) returns the ceiling as it stands instead of a conflict."""
-    if problem := check_year(year, (today or datetime.now(UTC)).year):
+    if problem := check_year(year, planning_year(today or datetime.now(UTC))):
         return Invalid("year", problem.replace("a plan may be drafted", "a ceiling may be lowered"))
     if problem := request_ids.request_id_problem(request_id):
         return problem

@@ -17,7 +17,7 @@ from wurao_plan.domain.ceilings import CeilingExceeded, check_within
 from wurao_plan.domain.filings import Filing, FilingStatus, check_awaiting_decision
 from wurao_plan.domain.items import Item, ItemDetails, ItemStatus, check_reason
 from wurao_plan.domain.offices import Office
-from wurao_plan.domain.plans import check_year
+from wurao_plan.domain.plans import check_year, planning_year
 from wurao_plan.usecases import events
 from wurao_plan.usecases.ceilings import ceiling_for
 from wurao_plan.usecases.items import valid_details
@@ -47,7 +47,7 @@ async def file_item(
         return problem
     request_id = request_ids.callers_own(caller, request_id)
     year = details.window_start.year
-    if problem := check_year(year, (today or datetime.now(UTC)).year):
+    if problem := check_year(year, planning_year(today or datetime.now(UTC))):
         return Invalid("windowStart", problem)
     async with pool.acquire() as conn, conn.transaction():
         if request_id and (first := await _first_filing(conn, request_id, "filing.submitted")):

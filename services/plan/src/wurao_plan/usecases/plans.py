@@ -20,6 +20,7 @@ from wurao_plan.domain.plans import (
     check_awaiting_decision,
     check_submission,
     check_year,
+    planning_year,
 )
 from wurao_plan.usecases import events
 from wurao_plan.usecases.ceilings import ceiling_for
@@ -31,7 +32,7 @@ async def draft_plan(
     """The caller's office starts its annual plan for `year`."""
     if not caller.office_id:
         return NotAllowed("only an office can draft a plan")
-    problem = check_year(year, (today or datetime.now(UTC)).year)
+    problem = check_year(year, planning_year(today or datetime.now(UTC)))
     if problem:
         return Invalid("year", problem)
     async with pool.acquire() as conn, conn.transaction():
