@@ -66,7 +66,7 @@ async def test_the_sweep_activates_coded_items_whose_window_opened_and_announces
     statuses = dict(await pool.fetch("SELECT id::text, status FROM items"))
     assert statuses == {opened: "active", later: "coded"}
     await plan_events.settle(pool)
-    assert [e.data["itemId"] for e in plan_events.of_type("plan.item.activated")] == [opened]
+    assert [(e.data["itemId"], e.data["year"]) for e in plan_events.of_type("plan.item.activated")] == [(opened, 2026)]
 
 
 async def publish(nats_client, event_type: str, item_id: str, task_id: str) -> None:
@@ -104,7 +104,7 @@ async def test_an_item_with_an_open_rectification_task_completes_only_once_the_t
     await publish(nats_client, "rectification.task.closed", over, task)
     await until(pool, "SELECT status = 'completed' FROM items WHERE id = $1::uuid", over)
     await plan_events.settle(pool)
-    assert [e.data["itemId"] for e in plan_events.of_type("plan.item.completed")] == [over]
+    assert [(e.data["itemId"], e.data["year"]) for e in plan_events.of_type("plan.item.completed")] == [(over, 2026)]
 
 
 async def test_a_task_closed_before_its_opening_arrives_never_keeps_the_item_open(plan, pool, nats_client, insert_item):

@@ -81,14 +81,16 @@ class ItemRemoved(TypedDict):
     itemId: str
     planId: str
     officeId: str
-    year: int  # the item's: a subscriber that hears this before the item's other events still counts it there
+    # The item's, so that a subscriber hearing this before the item's other events still counts it there; added after
+    # the first release, hence optional (the stream keeps a year of events without it).
+    year: NotRequired[int]
 
 
 class ItemCancelled(TypedDict):
     itemId: str
     planId: str | None
     officeId: str
-    year: int  # the item's, as for ItemRemoved
+    year: NotRequired[int]  # as for ItemRemoved
     reason: str
 
 
@@ -98,6 +100,7 @@ class ItemProgressed(TypedDict):
     itemId: str
     officeId: str
     codeNumber: str
+    year: NotRequired[int]  # as for ItemRemoved
 
 
 class FilingSubmitted(ItemFacts):

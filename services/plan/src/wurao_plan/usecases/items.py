@@ -156,7 +156,7 @@ async def _advance(conn: asyncpg.Connection, item: Item, today: date) -> bool:
         return False
     office = await offices.get(conn, item.office_id)
     item = await items.set_status(conn, item.id, status)
-    data = {"itemId": item.id, "officeId": item.office_id, "codeNumber": item.code_number}
+    data = {"itemId": item.id, "officeId": item.office_id, "codeNumber": item.code_number, "year": item.year}
     await events.record(conn, event_type, office.region, f"item/{item.id}", data)
     return True
 
