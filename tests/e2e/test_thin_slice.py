@@ -3,17 +3,17 @@ subgraphs; one trace runs from the gateway request to the consumer."""
 
 import asyncio
 import secrets
-from datetime import UTC, datetime
 
 import pytest
 
 from wurao_common.auth import Role
+from wurao_common.testing import china_today
 
 pytestmark = pytest.mark.e2e
 
 OFFICE = "430112-dcs"
 REGION = "430112"
-NEXT_YEAR = datetime.now(UTC).year + 1  # offices may draft next year's plan; the demo seed drafts this year's
+NEXT_YEAR = china_today().year + 1  # offices may draft next year's plan; the demo seed drafts this year's
 LOAD = "query($id: ID!) { office(id: $id) { name region plans { year } load { plansDrafted } } }"
 DRAFT = "mutation($year: Int!) { draftPlan(year: $year) { __typename ... on Plan { id year } } }"
 
