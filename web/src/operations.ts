@@ -45,8 +45,8 @@ export const CheckIn = graphql(`
 `);
 
 export const RefuseInspection = graphql(`
-  mutation RefuseInspection($reason: RefusalReason!, $code: String, $entry: String, $note: String!) {
-    refuseInspection(reason: $reason, code: $code, negativeListEntry: $entry, note: $note) {
+  mutation RefuseInspection($reason: RefusalReason!, $code: String, $entry: String, $note: String!, $requestId: String!) {
+    refuseInspection(reason: $reason, code: $code, negativeListEntry: $entry, note: $note, requestId: $requestId) {
       __typename
       ... on Refusal { id refusedFor: reason verdict }
       ... on NotAllowed { reason }
@@ -56,8 +56,8 @@ export const RefuseInspection = graphql(`
 `);
 
 export const FileComplaint = graphql(`
-  mutation FileComplaint($input: ComplaintInput!) {
-    fileComplaint(input: $input) {
+  mutation FileComplaint($input: ComplaintInput!, $requestId: String!) {
+    fileComplaint(input: $input, requestId: $requestId) {
       __typename
       ... on Complaint { id routedToLevel }
       ... on NotAllowed { reason }

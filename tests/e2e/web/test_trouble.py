@@ -1,0 +1,84 @@
+"""The pages when things go wrong for their users: a double tap on a weak phone, a complaint missing what the API
+needs, a sign-in that expires while a page is open, a code summary that cannot be read."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from playwright.async_api import expect
+
+from wurao_common.auth import Role
+
+pytestmark = pytest.mark.e2e
+
+REGISTER = """mutation($unit: RegisterUnitInput!) { registerUnit(unit: $unit) { __typename ... on Unit { id } } }"""
+GENUINE = "真码 · 有效"
+
+
+async def _call(gateway, token: str, query: str, variables: dict | None = None) -> dict:
+    response = await gateway.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers={"authorization": f"Bearer {token}"}
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+async def _scan_url(platform, gateway) -> str:
+    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
+    items = await _call(gateway, office, '{ items(officeId: "431024-dcs") { code { scanUrl } } }')
+    return next(item["code"]["scanUrl"] for item in items["items"] if item["code"])
+
+
+async def _new_unit_token(platform, gateway) -> str:
+    """A village committee of its own, so only this test's refusals and complaints are its."""
+    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
+    unit = {"name": f"大方元村第{uuid.uuid4().hex[:4]}小组", "kind": "VILLAGE_COMMITTEE", "region": "431024106201"}
+    registered = (await _call(gateway, office, REGISTER, {"unit": unit}))["registerUnit"]
+    assert registered["__typename"] == "Unit", registered
+    return platform.keys.token(Role.UNIT, "431024106201", unit=registered["id"], subject="village-clerk")
+
+
+async def test_a_double_tapped_refusal_or_complaint_is_recorded_once(platform, gateway, phone, webapp):
+    scan_url = await _scan_url(platform, gateway)
+    unit_token = await _new_unit_token(platform, gateway)
+    page = await phone.new_page()
+    await webapp.sign_in_with_token(page, unit_token, scan_url.removeprefix(platform.web_url.rstrip("/")))
+    await expect(page.locator("[data-test=standing]")).to_be_visible(timeout=20_000)
+
+    complaint = page.locator("[data-test=complaint-form]")
+    await complaint.locator("[data-test=complaint-entry]").select_option("N05")
+    await complaint.get_by_label("地点").fill("村委会")
+    await complaint.get_by_label("情况说明").fill("要求村里专门准备汇报材料")
+    await complaint.locator("button[type=submit]").dblclick()
+    await expect(page.locator("[data-test=complained]")).to_be_visible()
+    await page.locator("[data-test=refuse-form] button[type=submit]").dblclick()
+    await expect(page.locator("[data-test=refused]")).to_be_visible()
+    await asyncio.sleep(1)  # a second request, if one was sent, has been answered by now
+
+    mine = await _call(gateway, unit_token, "{ complaints(first: 100) { id } refusals(first: 100) { id } }")
+    assert (len(mine["complaints"]), len(mine["refusals"])) == (1, 1), mine
+
+
+async def test_a_negative_list_complaint_asks_for_the_entry_before_it_is_sent(platform, gateway, phone, webapp):
+    """The API refuses such a complaint without the entry it cites, in English: the form asks for it first."""
+    scan_url = await _scan_url(platform, gateway)
+    unit_token = await _new_unit_token(platform, gateway)
+    page = await phone.new_page()
+    await webapp.sign_in_with_token(page, unit_token, scan_url.removeprefix(platform.web_url.rstrip("/")))
+    await expect(page.locator("[data-test=standing]")).to_be_visible(timeout=20_000)
+
+    complaint = page.locator("[data-test=complaint-form]")
+    await complaint.get_by_label("地点").fill("村委会")
+    await complaint.get_by_label("情况说明").fill("要求准备与督查无关的台账")
+    await complaint.locator("button[type=submit]").click()  # the kind is 违反负面清单, the entry still "—"
+    await expect(complaint.locator("[data-test=complaint-entry]:invalid")).to_have_count(1)
+    await asyncio.sleep(1)
+    await expect(page.get_by_role("alert")).to_have_count(0)  # no "未成功：cite the negative-list entry …"
+    assert (await _call(gateway, unit_token, "{ complaints(first: 100) { id } }"))["complaints"] == []
+
+    await complaint.locator("[data-test=complaint-entry]").select_option("N01")
+    await complaint.locator("button[type=submit]").click()
+    await expect(page.locator("[data-test=complained]")).to_be_visible()
