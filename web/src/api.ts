@@ -1,7 +1,7 @@
 // The GraphQL client: POST /graphql on this origin with the signed-in person's token. Operations are persisted
 // documents, sent by hash only (`documentId`); subscriptions come back as server-sent events on the same POST.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { session } from './session';
+import { expire, session } from './session';
 
 export class ApiError extends Error {}
 
@@ -22,12 +22,19 @@ function headers(accept: string): Record<string, string> {
   };
 }
 
+/** A token the API no longer accepts (expired, or its key rotated away) ends the session: the pages then offer
+ * signing in again instead of failing request after request. */
+export function refused(response: Response): void {
+  if (response.status === 401 && session.value) expire();
+}
+
 export async function request<R, V>(document: TypedDocumentNode<R, V>, variables?: V): Promise<R> {
   const response = await fetch('/graphql', {
     method: 'POST',
     headers: headers('application/graphql-response+json, application/json'),
     body: body(document as TypedDocumentNode<unknown, unknown>, variables),
   });
+  refused(response);
   let payload: { data?: R; errors?: { message: string }[] };
   try {
     payload = await response.json();
@@ -54,6 +61,7 @@ export function subscribe<R, V>(
       body: body(document as TypedDocumentNode<unknown, unknown>, variables),
       signal: controller.signal,
     });
+    refused(response);
     if (!response.ok || !response.body) throw new ApiError(`subscription: HTTP ${response.status}`);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';

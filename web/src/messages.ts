@@ -77,6 +77,7 @@ const zh = {
   pasteToken: '粘贴身份提供方签发的令牌（Bearer JWT）',
   useToken: '使用此令牌',
   badToken: '令牌无法识别或已过期。',
+  sessionExpired: '登录已过期，请重新登录。',
   // console
   console: '工作台',
   plans: '年度计划',
@@ -230,6 +231,7 @@ const en: Record<MessageKey, string> = {
   pasteToken: 'Paste a token from your identity provider (Bearer JWT)',
   useToken: 'Use this token',
   badToken: 'The token is not readable or has expired.',
+  sessionExpired: 'Your sign-in has expired; please sign in again.',
   console: 'Console',
   plans: 'Annual plans',
   items: 'Items and codes',

@@ -15,6 +15,8 @@ export interface Claims {
 const KEY = 'wurao.session';
 const stored = sessionStorage.getItem(KEY);
 const state = ref<{ token: string; name: string } | null>(stored ? JSON.parse(stored) : null);
+/** The session ended by itself (its token expired or the API stopped accepting it): the sign-in page says so. */
+export const expired = ref(false);
 
 function decode(token: string): Claims | null {
   try {
@@ -26,21 +28,31 @@ function decode(token: string): Claims | null {
   }
 }
 
+const live = (claims: Claims | null) => !!claims && !(claims.exp && claims.exp * 1000 < Date.now());
+if (state.value && !live(decode(state.value.token))) expired.value = true;
+
 export const session = computed(() => {
   if (!state.value) return null;
   const claims = decode(state.value.token);
-  if (!claims || (claims.exp && claims.exp * 1000 < Date.now())) return null;
+  if (!claims || !live(claims)) return null;
   return { ...state.value, claims };
 });
 
 export function signIn(token: string, name: string): void {
   state.value = { token, name };
+  expired.value = false;
   sessionStorage.setItem(KEY, JSON.stringify(state.value));
 }
 
 export function signOut(): void {
   state.value = null;
   sessionStorage.removeItem(KEY);
+}
+
+/** The API refused the token (401): the person has to sign in again. */
+export function expire(): void {
+  signOut();
+  expired.value = true;
 }
 
 export const isOffice = (claims: Claims) => claims.role.endsWith('_office');

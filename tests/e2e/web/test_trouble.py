@@ -4,7 +4,9 @@ needs, a sign-in that expires while a page is open, a code summary that cannot b
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
+from urllib.parse import unquote
 
 import pytest
 from playwright.async_api import expect
@@ -82,3 +84,24 @@ async def test_a_negative_list_complaint_asks_for_the_entry_before_it_is_sent(pl
     await complaint.locator("[data-test=complaint-entry]").select_option("N01")
     await complaint.locator("button[type=submit]").click()
     await expect(page.locator("[data-test=complained]")).to_be_visible()
+
+
+async def test_a_sign_in_that_expires_while_the_console_is_open_asks_to_sign_in_again(platform, desk, webapp):
+    expires = time.time() + 4
+    token = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs", subject="chen-yuehui", ttl_seconds=4)
+    page = await desk.new_page()
+    await webapp.sign_in_with_token(page, token, "/console/items")
+    await expect(page.get_by_role("heading", name="事项与赋码")).to_be_visible()
+    await asyncio.sleep(max(0.0, expires + 1.5 - time.time()))
+
+    await page.get_by_role("link", name="年度计划").click()  # the gateway now answers 401
+    await page.wait_for_url(lambda url: "/signin?" in url and "next=/console/plans" in unquote(url))
+    await expect(page.locator("[data-test=session-expired]")).to_have_text("登录已过期，请重新登录。")
+    await page.click("[data-test=person-chen-yuehui]")
+    await page.wait_for_url(lambda url: url.endswith("/console/plans"))
+    await expect(page.get_by_role("alert")).to_have_count(0)
+
+    # A code sheet opened without signing in asks for it too, instead of "未成功：Unauthenticated".
+    sheet = await desk.new_page()
+    await sheet.goto(f"{platform.web_url}console/items/{uuid.uuid4()}/sheet")
+    await sheet.wait_for_url(lambda url: "/signin?" in url and "/sheet" in unquote(url))
