@@ -105,3 +105,24 @@ async def test_a_sign_in_that_expires_while_the_console_is_open_asks_to_sign_in_
     sheet = await desk.new_page()
     await sheet.goto(f"{platform.web_url}console/items/{uuid.uuid4()}/sheet")
     await sheet.wait_for_url(lambda url: "/signin?" in url and "/sheet" in unquote(url))
+
+
+async def test_a_scan_whose_summary_cannot_be_read_says_so_and_offers_a_retry(platform, gateway, phone):
+    scan_url = await _scan_url(platform, gateway)
+    refused = []
+
+    async def rate_limited_once(route) -> None:
+        if not refused:
+            refused.append(route.request.url)
+            await route.fulfill(status=429, json={"error": "too many requests"})
+        else:
+            await route.continue_()
+
+    page = await phone.new_page()
+    await page.route("**/public/codes/**", rate_limited_once)
+    await page.goto(scan_url)
+    await expect(page.get_by_role("alert")).to_contain_text("查询过于频繁")
+    await expect(page.locator("[data-test=verdict]")).not_to_contain_text("正在核验")  # not "checking" for ever
+    await page.get_by_role("button", name="重试").click()
+    await expect(page.locator("[data-test=verdict]")).to_contain_text(GENUINE)
+    await expect(page.get_by_role("alert")).to_have_count(0)
