@@ -126,3 +126,18 @@ async def test_a_scan_whose_summary_cannot_be_read_says_so_and_offers_a_retry(pl
     await page.get_by_role("button", name="重试").click()
     await expect(page.locator("[data-test=verdict]")).to_contain_text(GENUINE)
     await expect(page.get_by_role("alert")).to_have_count(0)
+
+
+async def test_a_visit_can_be_rated_from_the_keyboard(platform, gateway, phone, webapp):
+    """The stars take the focus, so Enter or Space on one must rate, as a tap does."""
+    scan_url = await _scan_url(platform, gateway)
+    unit_token = await _new_unit_token(platform, gateway)
+    page = await phone.new_page()
+    await webapp.sign_in_with_token(page, unit_token, scan_url.removeprefix(platform.web_url.rstrip("/")))
+    await page.click("[data-test=admit]", timeout=30_000)
+    await expect(page.locator("[data-test=admitted]")).to_be_visible()
+
+    stars = page.get_by_role("radiogroup", name="匿名评价本次督查").get_by_role("radio")
+    await stars.nth(3).focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_text("谢谢，评价已记录。")).to_be_visible()
