@@ -51,7 +51,7 @@ async def test_a_double_tapped_refusal_or_complaint_is_recorded_once(platform, g
     await expect(page.locator("[data-test=standing]")).to_be_visible(timeout=20_000)
 
     complaint = page.locator("[data-test=complaint-form]")
-    await complaint.locator("[data-test=complaint-entry]").select_option("N05")
+    await complaint.locator("[data-test=complaint-entry]").select_option(index=1)  # the list in force: its first
     await complaint.get_by_label("地点").fill("村委会")
     await complaint.get_by_label("情况说明").fill("要求村里专门准备汇报材料")
     await complaint.locator("button[type=submit]").dblclick()
@@ -81,7 +81,7 @@ async def test_a_negative_list_complaint_asks_for_the_entry_before_it_is_sent(pl
     await expect(page.get_by_role("alert")).to_have_count(0)  # no "未成功：cite the negative-list entry …"
     assert (await _call(gateway, unit_token, "{ complaints(first: 100) { id } }"))["complaints"] == []
 
-    await complaint.locator("[data-test=complaint-entry]").select_option("N01")
+    await complaint.locator("[data-test=complaint-entry]").select_option(index=1)
     await complaint.locator("button[type=submit]").click()
     await expect(page.locator("[data-test=complained]")).to_be_visible()
 
