@@ -29,3 +29,9 @@ export function t(key: MessageKey, vars: Record<string, string | number> = {}): 
 }
 
 export const otherLang = computed(() => (lang.value === 'zh' ? { code: 'en' as Lang, label: 'English' } : { code: 'zh' as Lang, label: '中文' }));
+
+/** An enum value of the API in words (the messages' `Enum.VALUE` keys); one the app does not know yet, as sent. */
+export function label(kind: string, value: string): string {
+  const key = `${kind}.${value}`;
+  return key in messages.zh ? t(key as MessageKey) : value;
+}

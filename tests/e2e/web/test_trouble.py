@@ -141,3 +141,15 @@ async def test_a_visit_can_be_rated_from_the_keyboard(platform, gateway, phone, 
     await stars.nth(3).focus()
     await page.keyboard.press("Enter")
     await expect(page.get_by_text("谢谢，评价已记录。")).to_be_visible()
+
+
+ITEM_STATUS_WORDS = {"草拟", "已批准", "已赋码", "督查中", "已办结", "码已作废", "已撤销", "已驳回"}
+
+
+async def test_the_console_names_statuses_in_chinese_not_as_the_api_spells_them(platform, desk, webapp):
+    page = await desk.new_page()
+    await webapp.sign_in_as(page, "chen-yuehui", "/console/items")
+    statuses = page.locator("[data-test^=item-] td:nth-child(3)")
+    await expect(statuses.first).to_be_visible()
+    shown = set(await statuses.all_inner_texts())
+    assert shown <= ITEM_STATUS_WORDS, shown  # the first row is visible: never empty
