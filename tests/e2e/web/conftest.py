@@ -7,6 +7,7 @@ is a failure, never a skip. Screenshots of every step go to .artefacts/web/ (not
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
@@ -14,6 +15,7 @@ from urllib.parse import quote
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
+from wurao_common.auth import Role
 from wurao_devstack import web
 
 ARTEFACTS = web.REPO / ".artefacts" / "web"
@@ -115,3 +117,29 @@ class Web:
 @pytest.fixture
 def webapp(platform, artefacts: Path) -> Web:
     return Web(platform.web_url, artefacts)
+
+
+REGISTER = """mutation($unit: RegisterUnitInput!) { registerUnit(unit: $unit) { __typename ... on Unit { id } } }"""
+
+
+@pytest.fixture
+async def scan_url(platform, call) -> str:
+    """The scan page of one of Jiahe's coded items (the demo's)."""
+    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
+    items = await call('{ items(officeId: "431024-dcs") { code { scanUrl } } }', {}, office)
+    return next(item["code"]["scanUrl"] for item in items["items"] if item["code"])
+
+
+@pytest.fixture
+def new_unit_token(platform, call):
+    """`await new_unit_token()`: the token of a village committee of its own, with no visits, refusals or
+    complaints yet, so that what a test counts is its own."""
+
+    async def register() -> str:
+        office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
+        unit = {"name": f"大方元村第{uuid.uuid4().hex[:4]}小组", "kind": "VILLAGE_COMMITTEE", "region": "431024106201"}
+        registered = (await call(REGISTER, {"unit": unit}, office))["registerUnit"]
+        assert registered["__typename"] == "Unit", registered
+        return platform.keys.token(Role.UNIT, "431024106201", unit=registered["id"], subject="village-clerk")
+
+    return register

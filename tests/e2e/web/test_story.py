@@ -20,20 +20,10 @@ pytestmark = pytest.mark.e2e
 FILE_ITEM = """mutation($item: ItemInput!) { fileItem(item: $item, reason: "汛后新增险情，需计划外核查一次") {
   __typename ... on Filing { id itemId } ... on NotAllowed { reason } ... on InvalidInput { field reason } } }"""
 APPROVE = "mutation($id: ID!) { approveFiling(filingId: $id) { __typename ... on NotAllowed { reason } } }"
-REGISTER = """mutation($unit: RegisterUnitInput!) { registerUnit(unit: $unit) { __typename ... on Unit { id } } }"""
 GENUINE = "真码 · 有效"
 
 
-async def _call(gateway, token: str, query: str, variables: dict) -> dict:
-    response = await gateway.post(
-        "/graphql", json={"query": query, "variables": variables}, headers={"authorization": f"Bearer {token}"}
-    )
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
-
-
-async def _approved_filed_item(platform, gateway, title: str) -> str:
+async def _approved_filed_item(platform, call, title: str) -> str:
     """An approved one-off item of Jiahe's office over Longtan town, not coded yet (arranged through the API)."""
     today = china_today()  # the service's day: its filing year and the code's validity follow China's calendar
     item = {
@@ -46,21 +36,12 @@ async def _approved_filed_item(platform, gateway, title: str) -> str:
         "inspectors": [{"name": "胡国军", "title": "督查组成员"}],
     }
     office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs", subject="chen-yuehui")
-    filed = (await _call(gateway, office, FILE_ITEM, {"item": item}))["fileItem"]
+    filed = (await call(FILE_ITEM, {"item": item}, office))["fileItem"]
     assert filed["__typename"] == "Filing", filed
     approver = platform.keys.token(Role.CITY_OFFICE, "4310", office="4310-dcs", subject="chenzhou-review")
-    approved = (await _call(gateway, approver, APPROVE, {"id": filed["id"]}))["approveFiling"]
+    approved = (await call(APPROVE, {"id": filed["id"]}, approver))["approveFiling"]
     assert approved["__typename"] == "Filing", approved
     return filed["itemId"]
-
-
-async def _new_unit_token(platform, gateway) -> str:
-    """A village committee with no inspections yet, so only this story's visits count against its caps."""
-    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
-    unit = {"name": f"大方元村第{uuid.uuid4().hex[:4]}村民小组", "kind": "VILLAGE_COMMITTEE", "region": "431024106201"}
-    registered = (await _call(gateway, office, REGISTER, {"unit": unit}))["registerUnit"]
-    assert registered["__typename"] == "Unit", registered
-    return platform.keys.token(Role.UNIT, "431024106201", unit=registered["id"], subject="village-clerk")
 
 
 async def _until_visible(page: Page, selector: str, tries: int = 40) -> None:
@@ -73,11 +54,13 @@ async def _until_visible(page: Page, selector: str, tries: int = 40) -> None:
     await expect(page.locator(selector).first).to_be_visible()
 
 
-async def test_the_whole_story_from_coding_to_a_verified_rectification(platform, gateway, phone, desk, webapp):
+async def test_the_whole_story_from_coding_to_a_verified_rectification(
+    platform, call, new_unit_token, phone, desk, webapp
+):
     web = platform.web_url
     title = f"汛后隐患点复查（浏览器 {uuid.uuid4().hex[:6]}）"
-    item_id = await _approved_filed_item(platform, gateway, title)
-    unit_token = await _new_unit_token(platform, gateway)
+    item_id = await _approved_filed_item(platform, call, title)
+    unit_token = await new_unit_token()
 
     # The office codes the item and prints its sheet.
     office = await desk.new_page()
@@ -182,12 +165,7 @@ async def test_the_whole_story_from_coding_to_a_verified_rectification(platform,
     await webapp.shot(office, "09-office-item-timeline")
 
 
-async def test_the_scan_page_has_no_serious_accessibility_violation_and_reads_in_english(
-    gateway, platform, phone, webapp
-):
-    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
-    items = await _call(gateway, office, '{ items(officeId: "431024-dcs") { code { scanUrl } } }', {})
-    scan_url = next(item["code"]["scanUrl"] for item in items["items"] if item["code"])
+async def test_the_scan_page_has_no_serious_accessibility_violation_and_reads_in_english(scan_url, phone, webapp):
     page = await phone.new_page()
     await page.set_viewport_size({"width": 360, "height": 740})  # the narrowest phone the issue names
     await page.goto(scan_url)
@@ -201,12 +179,9 @@ async def test_the_scan_page_has_no_serious_accessibility_violation_and_reads_in
     await webapp.shot(page, "11-scan-english")
 
 
-async def test_a_code_signed_by_a_key_newer_than_the_pages_list_is_still_genuine(gateway, platform, phone):
+async def test_a_code_signed_by_a_key_newer_than_the_pages_list_is_still_genuine(scan_url, phone):
     """The page reads the code keys once, and plan lets caches keep them 5 minutes: after a key rotation a genuine
     code was called forged (a unit refuses a visit on that) until the list the page had went stale."""
-    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
-    items = await _call(gateway, office, '{ items(officeId: "431024-dcs") { code { scanUrl } } }', {})
-    scan_url = next(item["code"]["scanUrl"] for item in items["items"] if item["code"])
     reads = []
 
     async def before_the_rotation_first(route) -> None:

@@ -9,46 +9,27 @@ import uuid
 from urllib.parse import unquote
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Page, expect
 
 from wurao_common.auth import Role
 
 pytestmark = pytest.mark.e2e
 
-REGISTER = """mutation($unit: RegisterUnitInput!) { registerUnit(unit: $unit) { __typename ... on Unit { id } } }"""
 GENUINE = "真码 · 有效"
 
 
-async def _call(gateway, token: str, query: str, variables: dict | None = None) -> dict:
-    response = await gateway.post(
-        "/graphql", json={"query": query, "variables": variables or {}}, headers={"authorization": f"Bearer {token}"}
-    )
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
-
-
-async def _scan_url(platform, gateway) -> str:
-    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
-    items = await _call(gateway, office, '{ items(officeId: "431024-dcs") { code { scanUrl } } }')
-    return next(item["code"]["scanUrl"] for item in items["items"] if item["code"])
-
-
-async def _new_unit_token(platform, gateway) -> str:
-    """A village committee of its own, so only this test's refusals and complaints are its."""
-    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
-    unit = {"name": f"大方元村第{uuid.uuid4().hex[:4]}小组", "kind": "VILLAGE_COMMITTEE", "region": "431024106201"}
-    registered = (await _call(gateway, office, REGISTER, {"unit": unit}))["registerUnit"]
-    assert registered["__typename"] == "Unit", registered
-    return platform.keys.token(Role.UNIT, "431024106201", unit=registered["id"], subject="village-clerk")
-
-
-async def test_a_double_tapped_refusal_or_complaint_is_recorded_once(platform, gateway, phone, webapp):
-    scan_url = await _scan_url(platform, gateway)
-    unit_token = await _new_unit_token(platform, gateway)
+@pytest.fixture
+async def unit_at_scan(platform, phone, webapp, scan_url, new_unit_token) -> tuple[Page, str]:
+    """A unit of its own signed in on a coded item's scan page, its standing shown: (the page, its token)."""
+    unit_token = await new_unit_token()
     page = await phone.new_page()
     await webapp.sign_in_with_token(page, unit_token, scan_url.removeprefix(platform.web_url.rstrip("/")))
     await expect(page.locator("[data-test=standing]")).to_be_visible(timeout=20_000)
+    return page, unit_token
+
+
+async def test_a_double_tapped_refusal_or_complaint_is_recorded_once(unit_at_scan, call):
+    page, unit_token = unit_at_scan
 
     complaint = page.locator("[data-test=complaint-form]")
     await complaint.locator("[data-test=complaint-entry]").select_option(index=1)  # the list in force: its first
@@ -60,17 +41,13 @@ async def test_a_double_tapped_refusal_or_complaint_is_recorded_once(platform, g
     await expect(page.locator("[data-test=refused]")).to_be_visible()
     await asyncio.sleep(1)  # a second request, if one was sent, has been answered by now
 
-    mine = await _call(gateway, unit_token, "{ complaints(first: 100) { id } refusals(first: 100) { id } }")
+    mine = await call("{ complaints(first: 100) { id } refusals(first: 100) { id } }", {}, unit_token)
     assert (len(mine["complaints"]), len(mine["refusals"])) == (1, 1), mine
 
 
-async def test_a_negative_list_complaint_asks_for_the_entry_before_it_is_sent(platform, gateway, phone, webapp):
+async def test_a_negative_list_complaint_asks_for_the_entry_before_it_is_sent(unit_at_scan, call):
     """The API refuses such a complaint without the entry it cites, in English: the form asks for it first."""
-    scan_url = await _scan_url(platform, gateway)
-    unit_token = await _new_unit_token(platform, gateway)
-    page = await phone.new_page()
-    await webapp.sign_in_with_token(page, unit_token, scan_url.removeprefix(platform.web_url.rstrip("/")))
-    await expect(page.locator("[data-test=standing]")).to_be_visible(timeout=20_000)
+    page, unit_token = unit_at_scan
 
     complaint = page.locator("[data-test=complaint-form]")
     await complaint.get_by_label("地点").fill("村委会")
@@ -79,7 +56,7 @@ async def test_a_negative_list_complaint_asks_for_the_entry_before_it_is_sent(pl
     await expect(complaint.locator("[data-test=complaint-entry]:invalid")).to_have_count(1)
     await asyncio.sleep(1)
     await expect(page.get_by_role("alert")).to_have_count(0)  # no "未成功：cite the negative-list entry …"
-    assert (await _call(gateway, unit_token, "{ complaints(first: 100) { id } }"))["complaints"] == []
+    assert (await call("{ complaints(first: 100) { id } }", {}, unit_token))["complaints"] == []
 
     await complaint.locator("[data-test=complaint-entry]").select_option(index=1)
     await complaint.locator("button[type=submit]").click()
@@ -107,8 +84,7 @@ async def test_a_sign_in_that_expires_while_the_console_is_open_asks_to_sign_in_
     await sheet.wait_for_url(lambda url: "/signin?" in url and "/sheet" in unquote(url))
 
 
-async def test_a_scan_whose_summary_cannot_be_read_says_so_and_offers_a_retry(platform, gateway, phone):
-    scan_url = await _scan_url(platform, gateway)
+async def test_a_scan_whose_summary_cannot_be_read_says_so_and_offers_a_retry(scan_url, phone):
     refused = []
 
     async def rate_limited_once(route) -> None:
@@ -128,12 +104,9 @@ async def test_a_scan_whose_summary_cannot_be_read_says_so_and_offers_a_retry(pl
     await expect(page.get_by_role("alert")).to_have_count(0)
 
 
-async def test_a_visit_can_be_rated_from_the_keyboard(platform, gateway, phone, webapp):
+async def test_a_visit_can_be_rated_from_the_keyboard(unit_at_scan):
     """The stars take the focus, so Enter or Space on one must rate, as a tap does."""
-    scan_url = await _scan_url(platform, gateway)
-    unit_token = await _new_unit_token(platform, gateway)
-    page = await phone.new_page()
-    await webapp.sign_in_with_token(page, unit_token, scan_url.removeprefix(platform.web_url.rstrip("/")))
+    page, _unit_token = unit_at_scan
     await page.click("[data-test=admit]", timeout=30_000)
     await expect(page.locator("[data-test=admitted]")).to_be_visible()
 
