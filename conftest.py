@@ -11,5 +11,5 @@ def bus_parties():
     from wurao_devstack import bus
 
     return BusParties(
-        durables=bus.durables(), regions=(*bus.SUBSCRIBER_REGIONS, "9911", "9921", "9931", "9941", "9951")
+        durables=bus.durables(), regions=(*bus.SUBSCRIBER_REGIONS, "9911", "9921", "9931", "9941", "9951", "9961")
     )

@@ -2,8 +2,9 @@
 
 It keeps a durable JetStream pull consumer filtered to one region's subjects, so a restart resumes where the
 last run stopped; `--since` replays from a point in time instead. Every event is printed as one JSON line (the
-CloudEvent as published) and acknowledged after it is handled. Delivery is at least once: an event can come
-twice (a lost acknowledgement, a replay overlapping what was already seen), so it is handled once per event id.
+CloudEvent as published) and acknowledged after it is handled; an event whose handling fails comes again later,
+while the others go on. Delivery is at least once: an event can come twice (a lost acknowledgement, a replay
+overlapping what was already seen), so it is handled once per event id.
 
 Self-contained on purpose (only `nats-py`), so it can leave this repository. Replace `handle` with your work.
 """
@@ -28,6 +29,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 STREAM = "WURAO"
+RETRY_AFTER = 30.0  # seconds until an event whose handling failed comes again
 _REGION = re.compile(r"\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?")
 _DEPTHS = (2, 4, 6, 9, 12)  # province, city, county, township, village
 
@@ -74,7 +76,7 @@ class Seen:
 
 
 def handle(event: dict) -> None:
-    """Your work goes here. This one prints the event as one JSON line."""
+    """Your work goes here. This one prints the event as one JSON line. If it raises, the event comes again."""
     print(json.dumps(event, ensure_ascii=False), flush=True)
 
 
@@ -149,7 +151,12 @@ async def run(args: argparse.Namespace) -> int:
                     await message.term()
                     continue
                 if event_id not in seen:
-                    handle(event)  # if it raises, the event is not acknowledged and comes again
+                    try:
+                        handle(event)
+                    except Exception:  # the work may succeed later (its database back): keep the event, go on
+                        log.exception("event %s not handled: it comes again in %g s", event_id, RETRY_AFTER)
+                        await message.nak(delay=RETRY_AFTER)
+                        continue
                     seen.add(event_id)
                 await message.ack()
             if args.catch_up and not messages:

@@ -59,11 +59,11 @@ def _unit_registered(region: str) -> Event:
     )
 
 
-async def _subscribe(servers, city: str, *args: str) -> list[dict]:
+async def _subscribe(servers, city: str, *args: str, program: tuple[str, ...] = (str(SUBSCRIBER),)) -> list[dict]:
     """Runs the example subscriber as the city's read-only user until it has caught up; the events it printed."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(SUBSCRIBER),
+        *program,
         "--catch-up",
         "--region",
         city,
@@ -80,6 +80,28 @@ async def _subscribe(servers, city: str, *args: str) -> list[dict]:
             await process.wait()
     assert process.returncode == 0, err.decode()
     return [json.loads(line) for line in out.decode().splitlines()]
+
+
+def _failing_once(event_id: str) -> tuple[str, ...]:
+    """The example subscriber whose `handle` fails the first time it is given the event `event_id`, as an
+    integrator's work does when its database is away for a moment; the event comes again after half a second."""
+    code = f"""
+import sys
+sys.path.insert(0, {str(SUBSCRIBER.parent)!r})
+import subscriber
+
+failed, handle = [], subscriber.handle
+
+def failing_once(event):
+    if event["id"] == {event_id!r} and not failed:
+        failed.append(event["id"])
+        raise ConnectionError("the database is away for a moment")
+    handle(event)
+
+subscriber.handle, subscriber.RETRY_AFTER = failing_once, 0.5
+sys.exit(subscriber.main(sys.argv[1:]))
+"""
+    return ("-c", code)
 
 
 def _ids(events) -> list[str]:
@@ -148,6 +170,15 @@ async def test_an_event_wrapped_in_another_services_subject_is_dropped(servers, 
     received = await _subscribe(servers, city)
 
     assert _ids(received) == [genuine.id]
+
+
+async def test_an_event_whose_handling_fails_comes_again_while_the_others_go_on(servers, publish):
+    city = "9961"
+    failing, other = await publish(city, f"{city}01")
+
+    received = await _subscribe(servers, city, program=_failing_once(failing.id))
+
+    assert [event["id"] for event in received] == [other.id, failing.id]
 
 
 async def test_a_region_code_that_is_not_one_is_refused_with_a_clear_message(servers):
