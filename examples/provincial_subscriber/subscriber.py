@@ -184,7 +184,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Prints the events of one region from wurao's NATS JetStream.")
     parser.add_argument("--region", required=True, help="GB/T 2260 code: 43 (province), 4310 (a city), 431024 …")
     parser.add_argument("--since", type=since, help="replay from this time (ISO 8601 with offset), not resume")
-    parser.add_argument("--consumer", help="durable consumer name (default: region-<region>)")
+    parser.add_argument(
+        "--consumer", help="durable consumer name (default: region-<region>, the only one a region's user may have)"
+    )
     parser.add_argument("--catch-up", action="store_true", help="exit once every stored event is handled")
     parser.add_argument("--batch", type=int, default=100, help="events fetched at once")
     parser.add_argument("--url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"), help="or NATS_URL")
