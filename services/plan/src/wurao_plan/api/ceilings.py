@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
@@ -14,7 +14,7 @@ from wurao_plan.adapters import ceilings as ceiling_rows
 from wurao_plan.api.context import PlanContext
 from wurao_plan.domain import access
 from wurao_plan.domain import ceilings as model
-from wurao_plan.domain.codes import CHINA
+from wurao_plan.domain.plans import planning_year
 from wurao_plan.usecases import ceilings as ceiling_cases
 
 
@@ -74,7 +74,7 @@ class CeilingExceeded:
 
 async def office_ceiling(info: Info[PlanContext, None], office_id: str, year: int) -> Ceiling | None:
     """The ceiling, to those who may read the office's workings."""
-    if problem := model.readable_year_problem(year, datetime.now(CHINA).year):
+    if problem := model.readable_year_problem(year, planning_year(datetime.now(UTC))):
         raise ClientError(problem)
     context = info.context
     office = await context.office(office_id)
