@@ -31,7 +31,7 @@ async def test_production_runs_the_apps_documents_by_hash_and_refuses_any_other_
     headers = {"authorization": f"Bearer {platform.keys.token(Role.COUNTY_OFFICE, '431024', office='431024-dcs')}"}
     async with httpx.AsyncClient(timeout=30) as client:
         known = await client.post(
-            production_gateway, json={"documentId": _document_id("Items"), "variables": {}}, headers=headers
+            production_gateway, json={"documentId": _document_id("Items"), "variables": {"first": 10}}, headers=headers
         )
         assert known.status_code == 200
         assert known.json()["data"]["items"]

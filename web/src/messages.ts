@@ -144,6 +144,7 @@ const zh = {
   empty: '暂无',
   saved: '已保存',
   loading: '加载中…',
+  loadMore: '加载更多',
   notFound: '页面不存在',
   backHome: '返回首页',
   // The API's enum values in words, as `label(enum, value)` shows them (i18n.ts).
@@ -323,6 +324,7 @@ const en: Record<MessageKey, string> = {
   empty: 'None',
   saved: 'Saved',
   loading: 'Loading…',
+  loadMore: 'Load more',
   notFound: 'No such page',
   backHome: 'Home',
   // The API's enum values in words, as `label(enum, value)` shows them (i18n.ts).

@@ -84,8 +84,9 @@ export const UnitVisits = graphql(`
 `);
 
 export const Tasks = graphql(`
-  query Tasks($region: String, $status: TaskStatus, $overdue: Boolean!) {
-    tasks(region: $region, status: $status, overdue: $overdue, first: 100) {
+  query Tasks($region: String, $status: TaskStatus, $overdue: Boolean!, $first: Int!, $after: String) {
+    tasks(region: $region, status: $status, overdue: $overdue, first: $first, after: $after) {
+      nextCursor
       tasks {
         id itemId officeId responsibleUnitId unitRegion severity description deadline status overdue
         escalationLevel submissionNote sentBackReason timesSentBack
@@ -123,8 +124,8 @@ export const SendBackTask = graphql(`
 `);
 
 export const Plans = graphql(`
-  query Plans($officeId: ID, $year: Int) {
-    plans(officeId: $officeId, year: $year, first: 50) {
+  query Plans($officeId: ID, $year: Int, $first: Int!, $after: ID) {
+    plans(officeId: $officeId, year: $year, first: $first, after: $after) {
       id officeId year status returnReason itemCount
       office { name }
       steps { action actor officeId reason at }
@@ -174,8 +175,8 @@ export const ReturnPlan = graphql(`
 `);
 
 export const Filings = graphql(`
-  query Filings {
-    filings(first: 50) { id officeId year reason status decisionReason office { name } item { id title } }
+  query Filings($first: Int!, $after: ID) {
+    filings(first: $first, after: $after) { id officeId year reason status decisionReason office { name } item { id title } }
   }
 `);
 
@@ -196,8 +197,8 @@ export const RejectFiling = graphql(`
 `);
 
 export const Items = graphql(`
-  query Items($officeId: ID, $year: Int) {
-    items(officeId: $officeId, year: $year, first: 100) {
+  query Items($officeId: ID, $year: Int, $first: Int!, $after: ID) {
+    items(officeId: $officeId, year: $year, first: $first, after: $after) {
       id title status kind windowStart windowEnd codeNumber officeId office { name }
     }
   }
@@ -220,8 +221,8 @@ export const CodeSheet = graphql(`
 `);
 
 export const ItemVisits = graphql(`
-  query ItemVisits($itemId: ID!) {
-    visits(itemId: $itemId, first: 100) {
+  query ItemVisits($itemId: ID!, $first: Int!, $after: ID) {
+    visits(itemId: $itemId, first: $first, after: $after) {
       id unitId unitRegion codeNumber inspectedAt status findings { id severity description proposedDeadline }
     }
   }
@@ -236,8 +237,8 @@ export const RecordFinding = graphql(`
 `);
 
 export const Complaints = graphql(`
-  query Complaints {
-    complaints(first: 100) {
+  query Complaints($first: Int!, $after: ID) {
+    complaints(first: $first, after: $after) {
       id unitId kind officeId itemId negativeListEntry place description routedToLevel routedToRegion filedAt
     }
   }
@@ -266,8 +267,13 @@ export const FiguresFields = graphql(`
 export const RegionFigures = graphql(`
   query RegionFigures($region: String!, $year: Int!) {
     region(code: $region) { code name level parentCode }
-    regions(parent: $region, first: 200) { code name level }
     regionFigures(region: $region, year: $year) { ...FiguresFields }
+  }
+`);
+
+export const Regions = graphql(`
+  query Regions($parent: String!, $first: Int!, $after: String) {
+    regions(parent: $parent, first: $first, after: $after) { code name level }
   }
 `);
 
