@@ -77,12 +77,6 @@ export const RateVisit = graphql(`
   }
 `);
 
-export const UnitVisits = graphql(`
-  query UnitVisits($itemId: ID) {
-    visits(itemId: $itemId, first: 20) { id itemId codeNumber inspectedAt status }
-  }
-`);
-
 export const Tasks = graphql(`
   query Tasks($region: String, $status: TaskStatus, $overdue: Boolean!, $first: Int!, $after: String) {
     tasks(region: $region, status: $status, overdue: $overdue, first: $first, after: $after) {
