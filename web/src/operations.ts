@@ -155,7 +155,7 @@ export const SubmitPlan = graphql(`
 export const ApprovePlan = graphql(`
   mutation ApprovePlan($planId: ID!) {
     approvePlan(planId: $planId) {
-      __typename ... on Plan { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+      __typename ... on Plan { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason } ... on CeilingExceeded { reason }
     }
   }
 `);

@@ -1,6 +1,8 @@
 """The ceiling "only decrease" (只减不增) over GraphQL: each year's ceiling derived from the year before, the
 province office lowering it with a reason (never raising it), emergencies outside it, and who may see it."""
 
+import uuid
+
 import pytest
 
 from wurao_common.auth import Role
@@ -16,6 +18,8 @@ LOWER = f"""mutation($id: ID!, $year: Int!, $ceiling: Int!, $reason: String!, $r
     ... on InvalidInput {{ field reason }} ... on Conflict {{ reason }} }} }}"""
 DRAFT = "mutation($year: Int!) { draftPlan(year: $year) { ... on Plan { id } } }"
 ADD = "mutation($plan: ID!, $item: ItemInput!) { addItem(planId: $plan, item: $item) { __typename } }"
+APPROVE = """mutation($plan: ID!) { approvePlan(planId: $plan) { __typename ... on Plan { status }
+  ... on CeilingExceeded { planned filed ceiling reason } } }"""
 SUBMIT = """mutation($plan: ID!) { submitPlan(planId: $plan) { __typename ... on Plan { status }
   ... on CeilingExceeded { year planned filed total lastYearActual ceiling reason } } }"""
 
@@ -128,3 +132,24 @@ async def test_a_ceiling_past_next_year_is_refused_clearly_without_working_out_t
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     ahead = await graphql(plan, CEILING, {"id": "431024-dcs", "year": NEXT_YEAR}, headers=headers)
     assert ahead["data"]["office"]["ceiling"]["ceiling"] == 3  # next year's is still answered
+
+
+async def test_a_plan_submitted_before_the_province_lowered_its_ceiling_is_not_approved_over_it(
+    as_staff, jiahe_approved_this_year, pool
+):
+    jiahe, chenzhou, province = as_staff(JIAHE, "chen"), as_staff(CHENZHOU, "reviewer"), as_staff(PROVINCE)
+    plan_id = (await jiahe(DRAFT, year=NEXT_YEAR))["draftPlan"]["id"]
+    for n in range(3):
+        await jiahe(ADD, plan=plan_id, item=item(n))
+    assert (await jiahe(SUBMIT, plan=plan_id))["submitPlan"]["status"] == "SUBMITTED"  # 3 items, ceiling 3
+    lowered = await province(LOWER, id="431024-dcs", year=NEXT_YEAR, ceiling=2, reason="督查检查考核总量再压减")
+    assert lowered["lowerCeiling"]["ceiling"] == 2
+
+    refused = (await chenzhou(APPROVE, plan=plan_id))["approvePlan"]
+
+    assert refused["__typename"] == "CeilingExceeded", refused
+    assert (refused["planned"], refused["filed"], refused["ceiling"]) == (3, 0, 2), refused["reason"]
+    plan_uuid = uuid.UUID(plan_id)
+    assert await pool.fetchval("SELECT status FROM plans WHERE id = $1", plan_uuid) == "submitted"
+    statuses = await pool.fetch("SELECT status FROM items WHERE plan_id = $1", plan_uuid)
+    assert {row["status"] for row in statuses} == {"draft"}, "no item of the plan is approved"

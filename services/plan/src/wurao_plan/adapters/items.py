@@ -239,5 +239,6 @@ async def count_year_planned(conn: asyncpg.Connection, office_id: str, year: int
 
 
 async def lock_year(conn: asyncpg.Connection, office_id: str, year: int) -> None:
-    """Serialises what counts toward an office's year (submitting its plan, approving its filings) until commit."""
+    """Serialises what counts toward an office's year (submitting or approving its plan, approving its filings, lowering
+    its ceiling) until commit."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))", office_id, year)

@@ -91,10 +91,17 @@ PlanResult = Annotated[Plan | NotAllowed | InvalidInput | Conflict, strawberry.u
 SubmitPlanResult = Annotated[
     Plan | NotAllowed | InvalidInput | Conflict | CeilingExceeded, strawberry.union("SubmitPlanResult")
 ]
+ApprovePlanResult = Annotated[
+    Plan | NotAllowed | InvalidInput | Conflict | CeilingExceeded, strawberry.union("ApprovePlanResult")
+]
 
 
 def _plan_result(outcome) -> PlanResult:
     return Plan.of(outcome) if isinstance(outcome, PlanModel) else refusal(outcome)
+
+
+def _within_ceiling_result(outcome) -> SubmitPlanResult | ApprovePlanResult:
+    return CeilingExceeded.of(outcome) if isinstance(outcome, CeilingExceededModel) else _plan_result(outcome)
 
 
 @strawberry.type
@@ -145,11 +152,15 @@ class PlanMutation:
     )
     async def submit_plan(self, info: Info[PlanContext, None], plan_id: strawberry.ID) -> SubmitPlanResult:
         outcome = await plan_cases.submit_plan(info.context.pool, info.context.caller, str(plan_id))
-        return CeilingExceeded.of(outcome) if isinstance(outcome, CeilingExceededModel) else _plan_result(outcome)
+        return _within_ceiling_result(outcome)
 
-    @strawberry.mutation(description="Approve a submitted plan: the approving office, never its author.")
-    async def approve_plan(self, info: Info[PlanContext, None], plan_id: strawberry.ID) -> PlanResult:
-        return _plan_result(await plan_cases.approve_plan(info.context.pool, info.context.caller, str(plan_id)))
+    @strawberry.mutation(
+        description="Approve a submitted plan: the approving office, never its author. Refused with the numbers "
+        "(CeilingExceeded) when the ceiling was lowered below the plan after it was submitted (只减不增)."
+    )
+    async def approve_plan(self, info: Info[PlanContext, None], plan_id: strawberry.ID) -> ApprovePlanResult:
+        outcome = await plan_cases.approve_plan(info.context.pool, info.context.caller, str(plan_id))
+        return _within_ceiling_result(outcome)
 
     @strawberry.mutation(description="Return a submitted plan with the reasons; the office revises and resubmits.")
     async def return_plan(self, info: Info[PlanContext, None], plan_id: strawberry.ID, reason: str) -> PlanResult:

@@ -11,7 +11,7 @@ from wurao_common.auth import Caller
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_plan.adapters import items, offices, plans
 from wurao_plan.domain import access
-from wurao_plan.domain.ceilings import CeilingExceeded, check_within
+from wurao_plan.domain.ceilings import Ceiling, CeilingExceeded, check_within
 from wurao_plan.domain.items import check_reason
 from wurao_plan.domain.offices import Office
 from wurao_plan.domain.plans import (
@@ -75,12 +75,9 @@ async def submit_plan(
         plan, office = found
         if refused := access.check_write_plan(caller, office):
             return refused
-        await items.lock_year(conn, office.id, plan.year)
-        planned = await items.count_planned(conn, plan.id)
+        planned, filed, ceiling = await _year_count(conn, office, plan)
         if conflict := check_submission(plan, planned=planned):
             return conflict
-        filed = await items.count_filed(conn, office.id, plan.year)
-        ceiling = await ceiling_for(conn, office, plan.year)
         if exceeded := check_within(ceiling, planned=planned, filed=filed):
             return exceeded
         plan = await plans.record_step(
@@ -100,13 +97,19 @@ async def submit_plan(
     return plan
 
 
-async def approve_plan(pool: asyncpg.Pool, caller: Caller, plan_id: str) -> Plan | NotAllowed | Conflict:
-    """The approving office approves; every item of the plan becomes approved, ready to be coded."""
+async def approve_plan(
+    pool: asyncpg.Pool, caller: Caller, plan_id: str
+) -> Plan | NotAllowed | Conflict | CeilingExceeded:
+    """The approving office approves; every item of the plan becomes approved, ready to be coded. Judged against
+    the ceiling again: the province office may have lowered it since the plan was submitted."""
     async with pool.acquire() as conn, conn.transaction():
         found = await _decidable(conn, caller, plan_id)
         if not isinstance(found, tuple):
             return found
         plan, office, approver = found
+        planned, filed, ceiling = await _year_count(conn, office, plan)
+        if exceeded := check_within(ceiling, planned=planned, filed=filed):
+            return exceeded
         approved = await items.approve_plan_items(conn, plan.id)
         plan = await plans.record_step(
             conn,
@@ -161,6 +164,15 @@ async def return_plan(
         }
         await events.record(conn, "plan.plan.returned", office.region, f"plan/{plan.id}", data)
     return plan
+
+
+async def _year_count(conn: asyncpg.Connection, office: Office, plan: Plan) -> tuple[int, int, Ceiling]:
+    """The plan's items, the office's approved filings of its year and the year's ceiling, read under the year's
+    lock: what submitting or approving the plan is judged on (只减不增)."""
+    await items.lock_year(conn, office.id, plan.year)
+    planned = await items.count_planned(conn, plan.id)
+    filed = await items.count_filed(conn, office.id, plan.year)
+    return planned, filed, await ceiling_for(conn, office, plan.year)
 
 
 async def _decidable(
