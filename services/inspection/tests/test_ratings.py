@@ -42,6 +42,28 @@ async def test_too_few_ratings_keep_the_average_withheld_even_when_closed(deps, 
     assert (summary.ratings, summary.average) == (MIN_RATINGS_SHOWN - 1, None)
 
 
+async def test_a_rating_given_after_its_visits_year_closed_never_moves_the_closed_years_figures(
+    deps, plan, as_unit, now
+):
+    """A closed year's count and average are what the office reads: one more rating in it would tell the office,
+    by the change, the score a unit it visited late that year gave."""
+    await plan.publish("plan.office.registered", _office(), region="431024")
+    await _rated_visits(deps, plan, as_unit, now, [5, 4, 4, 3, 5][:MIN_RATINGS_SHOWN])
+    late_unit = await plan.unit()
+    december = datetime(2026, 12, 28, 15, 0, tzinfo=CHINA)
+    december_visit = await check_in(deps, as_unit(late_unit), (await plan.item()).code, now=december)
+    assert isinstance(december_visit, Visit)
+    shown = await rating_summary(deps.pool, OFFICE, "431024-dcs", 2026, now=NEXT_JANUARY)
+
+    rated = await rate_visit(deps.pool, as_unit(late_unit), december_visit.id, 1, now=NEXT_JANUARY)
+
+    assert isinstance(rated, RatingRecorded)
+    after = await rating_summary(deps.pool, OFFICE, "431024-dcs", 2026, now=NEXT_JANUARY)
+    assert (after.ratings, after.average) == (shown.ratings, shown.average) == (MIN_RATINGS_SHOWN, 4.2)
+    next_year = await rating_summary(deps.pool, OFFICE, "431024-dcs", 2027, now=NEXT_JANUARY)
+    assert (next_year.closed, next_year.ratings) == (False, None), "counted in the year it was given, still open"
+
+
 async def test_no_event_carries_a_single_rating(deps, plan, as_unit, now):
     """Rating a visit records no event at all, under any name: one per rating would tell which visit was scored."""
     unit_id = await plan.unit()

@@ -536,8 +536,8 @@ class RatingRecorded:
 
 
 @strawberry.type(
-    description="An office's ratings for a year: nothing while the year is open; then the count, and the average "
-    "once enough units rated. Never who rated what."
+    description="An office's ratings given in a year: nothing while the year is open; then the count, and the "
+    "average once enough units rated. Never who rated what."
 )
 class RatingSummary:
     office_id: strawberry.ID

@@ -54,8 +54,9 @@ async def rate_visit(
                 return RatingRecorded(visit_id)
             return Conflict("this visit is already rated")
         # The score row keeps no visit, unit or time: nothing can join it back to who gave it. No event either:
-        # one per rating, however bare, would tell its reader which visit was scored how.
-        await feedback.insert_rating(conn, visit.office_id, visit.period_year, score)
+        # one per rating, however bare, would tell its reader which visit was scored how. It counts in the year it
+        # is given, never in one already closed: a closed year's figures the office reads would move by this score.
+        await feedback.insert_rating(conn, visit.office_id, china_year(now), score)
     return RatingRecorded(visit_id)
 
 
