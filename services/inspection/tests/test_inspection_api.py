@@ -16,9 +16,10 @@ from wurao_common import codes, db
 from wurao_common.auth import Caller, Role
 from wurao_common.bus.envelope import Event
 from wurao_common.config import Config, SettingsError
-from wurao_common.testing import graphql, serving, settings_from
+from wurao_common.service import migration_components
+from wurao_common.testing import apply_again, graphql, serving, settings_from
 from wurao_inspection.api.context import InspectionContext
-from wurao_inspection.app import create_app
+from wurao_inspection.app import MIGRATIONS, create_app
 from wurao_inspection.domain.periods import CHINA
 from wurao_inspection.settings import InspectionSettings
 from wurao_inspection.usecases.deps import Deps
@@ -153,12 +154,12 @@ async def coded_item(plan, pool, **kwargs) -> tuple[str, str]:
     return item_id, code
 
 
-def village(jwt_keys):
-    return jwt_keys.bearer(Role.UNIT, VILLAGE[1], unit_id=VILLAGE[0])
+def village(jwt_keys, person="village-clerk"):
+    return jwt_keys.bearer(Role.UNIT, VILLAGE[1], unit_id=VILLAGE[0], subject=person)
 
 
-def county_inspector(jwt_keys, office="431024-dcs"):
-    return jwt_keys.bearer(Role.INSPECTOR, "431024", office_id=office)
+def county_inspector(jwt_keys, office="431024-dcs", person="inspector-li"):
+    return jwt_keys.bearer(Role.INSPECTOR, "431024", office_id=office, subject=f"{office}:{person}")
 
 
 async def test_a_scan_shows_the_item_the_negative_list_and_the_units_standing(service, jwt_keys, pool):
@@ -197,6 +198,20 @@ async def test_a_retried_check_in_with_the_same_request_id_counts_once(service, 
     )
     assert first["data"]["checkIn"]["id"] == second["data"]["checkIn"]["id"]
     assert await pool.fetchval("SELECT count(*) FROM visits") == 1
+
+
+async def test_another_person_of_the_unit_reusing_a_request_id_checks_in_for_themselves(service, jwt_keys, pool):
+    """A request id is its caller's own: two clerks of one village whose clients name requests alike each admit
+    their own visit; neither is handed the other's."""
+    client, plan = service
+    codes = [(await coded_item(plan, pool))[1] for _ in range(2)]
+    first = await graphql(client, CHECK_IN, {"code": codes[0], "requestId": "r-1"}, headers=village(jwt_keys))
+    second = await graphql(
+        client, CHECK_IN, {"code": codes[1], "requestId": "r-1"}, headers=village(jwt_keys, "village-head")
+    )
+    assert second["data"]["checkIn"]["__typename"] == "Visit"
+    assert second["data"]["checkIn"]["id"] != first["data"]["checkIn"]["id"]
+    assert await pool.fetchval("SELECT count(*) FROM visits") == 2
 
 
 async def test_a_forged_code_is_typed_and_shows_the_negative_list(service, jwt_keys):
@@ -547,6 +562,69 @@ async def test_a_retried_finding_returns_the_first_and_opens_nothing_twice(servi
     assert len(ids) == 1
     assert other["data"]["recordFinding"]["id"] not in ids, "another request id is another finding"
     assert await pool.fetchval("SELECT count(*) FROM findings WHERE visit_id = $1::uuid", visit["id"]) == 2
+
+
+async def test_another_inspector_of_the_office_reusing_a_request_id_records_their_own_finding(service, jwt_keys, pool):
+    """An office's inspectors do not share request ids: the second inspector is neither handed the first one's
+    finding nor refused."""
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    visit = (await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys)))["data"]["checkIn"]
+    record = """mutation($input: FindingInput!, $requestId: String) {
+      recordFinding(input: $input, requestId: $requestId) { __typename ... on Finding { id description } } }"""
+    finding = {
+        "visitId": visit["id"],
+        "severity": "LOW",
+        "responsibleUnitId": VILLAGE[0],
+        "proposedDeadline": "2026-04-10",
+    }
+
+    answers = [
+        await graphql(
+            client,
+            record,
+            {"input": {**finding, "description": description}, "requestId": "f-1"},
+            headers=county_inspector(jwt_keys, person=person),
+        )
+        for person, description in (("li", "积水未排"), ("wang", "垃圾未清"))
+    ]
+
+    assert [answer["data"]["recordFinding"]["description"] for answer in answers] == ["积水未排", "垃圾未清"]
+    assert await pool.fetchval("SELECT count(*) FROM findings WHERE visit_id = $1::uuid", visit["id"]) == 2
+
+
+async def test_check_ins_and_findings_named_when_request_ids_were_the_units_or_offices_are_found_by_their_retries(
+    service, jwt_keys, pool
+):
+    """Keys stored before migration 013 (the unit's or office's, U+001F, the client's id) are rescoped to who made
+    the request: a retry across the upgrade still counts once, records one capped refusal, one finding."""
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    record = """mutation($input: FindingInput!, $requestId: String) {
+      recordFinding(input: $input, requestId: $requestId) { __typename ... on Finding { id } } }"""
+
+    async def requests(visit_id: str | None = None) -> list:
+        visit = await graphql(client, CHECK_IN, {"code": code, "requestId": "r-1"}, headers=village(jwt_keys))
+        capped = await graphql(client, CHECK_IN, {"code": code, "requestId": "r-2"}, headers=village(jwt_keys))
+        visit_id = visit_id or visit["data"]["checkIn"]["id"]
+        finding = {"visitId": visit_id, "severity": "LOW", "responsibleUnitId": VILLAGE[0]}
+        finding |= {"description": "积水未排", "proposedDeadline": "2026-04-10"}
+        found = await graphql(
+            client, record, {"input": finding, "requestId": "f-1"}, headers=county_inspector(jwt_keys)
+        )
+        return [visit["data"]["checkIn"], capped["data"]["checkIn"]["__typename"], found["data"]["recordFinding"]]
+
+    first = await requests()
+    assert first[1] == "CapReached"
+    unit, office = f"unit:{VILLAGE[0]}\x1f", "office:431024-dcs\x1f"
+    await pool.execute("UPDATE visits SET request_id = $1", f"{unit}r-1")
+    await pool.execute("UPDATE refusals SET request_id = $1", f"check_in\x1f{unit}r-2")
+    await pool.execute("UPDATE findings SET request_id = $1", f"{office}f-1")
+    await apply_again(pool, migration_components("inspection", MIGRATIONS), "inspection", 13)
+
+    assert await requests(first[0]["id"]) == first
+    counts = "SELECT (SELECT count(*) FROM visits), (SELECT count(*) FROM refusals), (SELECT count(*) FROM findings)"
+    assert list((await pool.fetchrow(counts)).values()) == [1, 1, 1]
 
 
 async def test_a_retried_refusal_returns_the_first_and_records_nothing_twice(service, jwt_keys, pool):

@@ -5,7 +5,9 @@ import asyncio
 import pytest
 
 from wurao_common.auth import Role
-from wurao_common.testing import china_today, graphql
+from wurao_common.service import migration_components
+from wurao_common.testing import apply_again, china_today, graphql
+from wurao_plan.app import MIGRATIONS
 
 REFUSALS = "... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }"
 FILING = f"__typename ... on Filing {{ id status reason decisionReason item {{ id status planId }} }} {REFUSALS}"
@@ -194,7 +196,7 @@ async def test_a_retried_decision_returns_the_decided_filing_instead_of_a_confli
     assert len(plan_events.of_type("plan.filing.rejected")) == 1
 
 
-async def test_a_request_id_reused_for_another_decision_or_too_long_is_invalid_and_changes_nothing(as_office):
+async def test_a_request_id_reused_for_another_filing_or_too_long_is_invalid_and_changes_nothing(as_office):
     bureau, jiahe = as_office(BUREAU), as_office(JIAHE)
     first = (await bureau(FILE, item=recheck(), reason="计划外复查"))["id"]
     second = (await bureau(FILE, item=recheck(title="另一复查"), reason="计划外复查"))["id"]
@@ -202,9 +204,43 @@ async def test_a_request_id_reused_for_another_decision_or_too_long_is_invalid_a
 
     for reused in (
         await jiahe(NAMED_APPROVE, id=second, requestId="d-1"),
-        await jiahe(NAMED_REJECT, id=first, reason="r", requestId="d-1"),
         await jiahe(NAMED_APPROVE, id=second, requestId="d" * 101),
     ):
         assert (reused["__typename"], reused["field"]) == ("InvalidInput", "requestId")
+    # The same id for another mutation names another request, judged as one without an id would be.
+    assert (await jiahe(NAMED_REJECT, id=first, reason="r", requestId="d-1"))["__typename"] == "Conflict"
     filing = "query($id: ID!) { result: filing(id: $id) { status } }"
     assert (await jiahe(filing, id=second))["status"] == "SUBMITTED"
+
+
+async def test_another_staffer_of_the_office_reusing_a_request_id_decides_for_themselves(as_office):
+    """Request ids are each person's own: a colleague's id neither blocks a decision nor answers for it."""
+    bureau = as_office(BUREAU)
+    first = (await bureau(FILE, item=recheck(), reason="计划外复查"))["id"]
+    second = (await bureau(FILE, item=recheck(title="另一复查"), reason="计划外复查"))["id"]
+    await as_office(JIAHE, "chen")(NAMED_APPROVE, id=first, requestId="d-1")
+
+    rejected = await as_office(JIAHE, "li")(NAMED_REJECT, id=second, reason="不必另行备案", requestId="d-1")
+
+    assert rejected["__typename"] == "Filing", rejected
+    assert rejected["status"] == "REJECTED"
+
+
+async def test_filings_named_when_request_ids_were_the_offices_are_found_by_their_retries(as_office, pool):
+    """Keys stored before migration 016 (the office's, U+001F, the client's id) are rescoped to who filed or
+    decided: a retry across the upgrade returns the first result and files or decides nothing twice."""
+    bureau, jiahe = as_office(BUREAU), as_office(JIAHE)
+
+    async def requests() -> list[tuple[str, str]]:
+        filed = await bureau(NAMED_FILE, item=recheck(), reason="计划外复查", requestId="f-1")
+        approved = await jiahe(NAMED_APPROVE, id=filed["id"], requestId="a-1")
+        return [(result["__typename"], result["id"]) for result in (filed, approved)]  # each as it stands
+
+    first = await requests()
+    for office, kind, request_id in (("431024-yjj", "submitted", "f-1"), ("431024-dcs", "approved", "a-1")):
+        stored = f"office:{office}\x1f{request_id}"
+        await pool.execute("UPDATE request_results SET request_id = $1 WHERE kind = $2", stored, f"filing.{kind}")
+    await apply_again(pool, migration_components("plan", MIGRATIONS), "plan", 16)
+
+    assert await requests() == first
+    assert await pool.fetchval("SELECT count(*) FROM filings") == 1

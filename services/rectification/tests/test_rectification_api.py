@@ -13,9 +13,10 @@ from wurao_common.auth import Caller, Role
 from wurao_common.bus.consumer import Consumer
 from wurao_common.bus.envelope import Event
 from wurao_common.config import Config
-from wurao_common.testing import graphql, serving, settings_from
+from wurao_common.service import migration_components
+from wurao_common.testing import apply_again, graphql, serving, settings_from
 from wurao_rectification.api.context import RectificationContext
-from wurao_rectification.app import create_app
+from wurao_rectification.app import MIGRATIONS, create_app
 from wurao_rectification.consumers import SUBSCRIPTIONS
 from wurao_rectification.consumers.offices import on_office_registered
 from wurao_rectification.domain.tasks import china_today
@@ -297,21 +298,25 @@ async def test_concurrent_retries_of_one_named_step_move_the_task_once_and_all_r
     assert unnamed["data"]["startTask"]["__typename"] == "Conflict", "without a request id a second start conflicts"
 
 
-async def test_a_retried_verification_by_anyone_of_the_office_returns_the_closed_task_and_closes_nothing_twice(
-    rectification, open_task, as_, pool
-):
-    task_id = await open_task()
-    await graphql(rectification, START, {"id": task_id}, headers=as_["unit"])
-    await graphql(rectification, SUBMIT, {"id": task_id, "note": "已清运"}, headers=as_["unit"])
+async def test_the_office_and_its_inspectors_do_not_share_request_ids(rectification, open_task, as_, pool):
+    """A request id is its caller's own: the same id from the inspector and from the office's staff names two
+    requests, neither blocked by nor answered with the other's."""
+    tasks = [await open_task(), await open_task()]
+    for task_id in tasks:
+        await graphql(rectification, START, {"id": task_id}, headers=as_["unit"])
+        await graphql(rectification, SUBMIT, {"id": task_id, "note": "已清运"}, headers=as_["unit"])
     verify = with_request_id(VERIFY)
-    first = await graphql(rectification, verify, {"id": task_id, "requestId": "v-1"}, headers=as_["inspector"])
-    again = await graphql(rectification, verify, {"id": task_id, "requestId": "v-1"}, headers=as_["office"])
-    assert first["data"]["verifyTask"] == again["data"]["verifyTask"]
-    assert again["data"]["verifyTask"]["status"] == "CLOSED"
-    assert (await history_actions(pool, task_id)).count("verified") == 1
+    await graphql(rectification, verify, {"id": tasks[0], "requestId": "v-1"}, headers=as_["inspector"])
+
+    same_task = await graphql(rectification, verify, {"id": tasks[0], "requestId": "v-1"}, headers=as_["office"])
+    other_task = await graphql(rectification, verify, {"id": tasks[1], "requestId": "v-1"}, headers=as_["office"])
+
+    assert same_task["data"]["verifyTask"]["__typename"] == "Conflict", "not a retry: the task is closed already"
+    assert other_task["data"]["verifyTask"].get("status") == "CLOSED", other_task
+    assert [(await history_actions(pool, task_id)).count("verified") for task_id in tasks] == [1, 1]
 
 
-async def test_a_request_id_names_one_request_of_one_party(rectification, open_task, as_):
+async def test_a_request_id_names_one_request_of_one_caller_and_mutation(rectification, open_task, as_):
     task_id, other_id = await open_task(), await open_task()
     start = with_request_id(START)
     await graphql(rectification, start, {"id": task_id, "requestId": "r-1"}, headers=as_["unit"])
@@ -326,13 +331,47 @@ async def test_a_request_id_names_one_request_of_one_party(rectification, open_t
     other_step = await graphql(
         rectification, submit, {"id": task_id, "note": "n", "requestId": "r-1"}, headers=as_["unit"]
     )
-    assert other_step["data"]["submitTask"]["field"] == "requestId"
-    # Another party's same id finds nothing of ours: it is refused as it would be without an id.
+    assert other_step["data"]["submitTask"]["status"] == "SUBMITTED", "another step is another request"
+    # Another caller's same id finds nothing of ours: it is refused as it would be without an id.
     stranger = await graphql(rectification, start, {"id": task_id, "requestId": "r-1"}, headers=as_["other unit"])
     assert stranger["data"]["startTask"]["__typename"] == "InvalidInput"
     assert stranger["data"]["startTask"]["field"] == "id"
     too_long = await graphql(rectification, start, {"id": other_id, "requestId": "x" * 101}, headers=as_["unit"])
     assert too_long["data"]["startTask"]["field"] == "requestId"
+
+
+async def test_steps_named_when_request_ids_were_the_units_or_offices_are_found_by_their_retries(
+    rectification, open_task, as_, pool
+):
+    """Keys stored before migration 005 (the unit's or office's, U+001F, the client's id) are rescoped to who took
+    the step: a retry across the upgrade returns the task and moves nothing twice."""
+    task_id = await open_task()
+    steps = [(START, {}, "unit", "s-1"), (SUBMIT, {"note": "已清运"}, "unit", "s-2"), (VERIFY, {}, "inspector", "v-1")]
+
+    async def requests() -> list[dict]:
+        answers = [
+            await graphql(
+                rectification,
+                with_request_id(step),
+                {"id": task_id, **variables, "requestId": request_id},
+                headers=as_[who],
+            )
+            for step, variables, who, request_id in steps
+        ]
+        return [next(iter(answer["data"].values()))["__typename"] for answer in answers]
+
+    first = await requests()
+    for party, kind, request_id in (
+        (f"unit:{UNIT}", "task.started", "s-1"),
+        (f"unit:{UNIT}", "task.submitted", "s-2"),
+        (f"office:{OFFICE}", "task.verified", "v-1"),
+    ):
+        stored = f"{party}\x1f{request_id}"
+        await pool.execute("UPDATE request_results SET request_id = $1 WHERE kind = $2", stored, kind)
+    await apply_again(pool, migration_components("rectification", MIGRATIONS), "rectification", 5)
+
+    assert await requests() == first == ["Task"] * 3
+    assert await history_actions(pool, task_id) == ["opened", "started", "submitted", "verified"]
 
 
 async def test_federated_items_each_get_the_tasks_the_caller_may_read_from_one_query(

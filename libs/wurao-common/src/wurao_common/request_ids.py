@@ -4,13 +4,15 @@ does, and what its result is, stays with the service's use case."""
 
 from __future__ import annotations
 
+import hashlib
+
 import asyncpg
 
 from wurao_common.auth import Caller
 from wurao_common.outcomes import Invalid
 
 MAX_REQUEST_ID = 100
-REQUEST_LOCK = 0x7761_7573  # advisory lock namespace; the key is hashtext(lock_name(...))
+REQUEST_LOCK = 0x7761_7573  # advisory lock namespace; the key is hashtext(the request's key)
 REUSED = Invalid("requestId", "this request id was used for another request: give each request its own id")
 
 
@@ -20,43 +22,45 @@ def request_id_problem(request_id: str | None) -> Invalid | None:
     return None
 
 
-def callers_own(caller: Caller, request_id: str | None) -> str | None:
-    """Request ids are the client's: scoped to whom the caller acts for (its unit, or its office), a reused one
-    never returns another party's result, while a retry by anyone of the same unit or office finds its own."""
+def callers_own(caller: Caller, operation: str, request_id: str | None) -> str | None:
+    """The key a request is stored and locked under: its id is the caller's own (the person, by the token's
+    subject, acting for its unit or office) and names one request of one operation. A retry by the caller finds its
+    first result; the same id from anyone else (a colleague of the unit, an office's staff beside its inspectors) or
+    for another operation is another request, which can neither read nor block this one."""
     if not request_id:
         return None
     party = f"unit:{caller.unit_id}" if caller.unit_id else f"office:{caller.office_id}"
-    return f"{party}\x1f{request_id}"
+    return request_key(party, caller.subject, operation, request_id)
 
 
-async def hold(conn: asyncpg.Connection, scope: str, request_id: str) -> None:
+def request_key(party: str, subject: str, operation: str, request_id: str) -> str:
+    """A digest, so that the stored key names nobody (complaints and ratings keep no person) and no part can run
+    into the next (each is prefixed by its length). The SQL function request_key (bus migration 004) is the same,
+    for the migrations that rewrite the keys stored before."""
+    text = "".join(f"{len(part)}:{part}" for part in (party, subject, operation, request_id))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def hold(conn: asyncpg.Connection, key: str) -> None:
     """Retries of one request run one after the other (until the transaction ends): the second finds the first's
     result instead of racing it."""
-    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", REQUEST_LOCK, lock_name(scope, request_id))
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", REQUEST_LOCK, key)
 
 
-def lock_name(scope: str, request_id: str) -> str:
-    """What `hold` locks for a request (hashed into the advisory lock's second key): a caller that takes it in one
-    statement with other locks names it the same way."""
-    return f"{scope}\n{request_id}"
-
-
-async def first_result(
-    conn: asyncpg.Connection, request_id: str, kind: str, *, target_id: str | None = None
-) -> str | Invalid | None:
-    """Inside the request's transaction: holds the request id, then returns the id of what its first run produced
-    (None on a first run). The same id reused for another kind of request, or another target, is invalid."""
-    await hold(conn, "result", request_id)
-    row = await conn.fetchrow("SELECT kind, target_id FROM request_results WHERE request_id = $1", request_id)
-    if row is None:
+async def first_result(conn: asyncpg.Connection, key: str, *, target_id: str | None = None) -> str | Invalid | None:
+    """Inside the request's transaction: holds the request, then returns the id of what its first run produced
+    (None on a first run). The same id reused for another target (another filing, task or complaint) is invalid."""
+    await hold(conn, key)
+    first = await conn.fetchval("SELECT target_id FROM request_results WHERE request_id = $1", key)
+    if first is None:
         return None
-    if row["kind"] != kind or target_id not in (None, row["target_id"]):
+    if target_id not in (None, first):
         return REUSED
-    return row["target_id"]
+    return first
 
 
-async def remember(conn: asyncpg.Connection, request_id: str, kind: str, target_id: str) -> None:
+async def remember(conn: asyncpg.Connection, key: str, kind: str, target_id: str) -> None:
     """In the same transaction as the work: what the request produced, for its retries."""
     await conn.execute(
-        "INSERT INTO request_results (request_id, kind, target_id) VALUES ($1, $2, $3)", request_id, kind, target_id
+        "INSERT INTO request_results (request_id, kind, target_id) VALUES ($1, $2, $3)", key, kind, target_id
     )

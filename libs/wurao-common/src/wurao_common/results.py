@@ -13,8 +13,8 @@ from wurao_common.request_ids import MAX_REQUEST_ID
 RequestId = Annotated[
     str | None,
     strawberry.argument(
-        description=f"Names this request (up to {MAX_REQUEST_ID} characters, scoped to the caller's unit or "
-        "office): a retry with the same id after a lost answer returns the first result and changes nothing again."
+        description=f"Names this request (up to {MAX_REQUEST_ID} characters, the caller's own for this mutation): a "
+        "retry with the same id after a lost answer returns the first result and changes nothing again."
     ),
 ]
 

@@ -25,9 +25,9 @@ UNIT_LOCK = 0x7761_7572
 @dataclass
 class Hold:
     """The locks a check-in holds at session level, from before it reads anything until its visit commits: its
-    request's (`request_lock`, see request_ids.lock_name), so that retries of one request run one after the other
-    and the second finds the first's visit; and the unit's, held from before its counters move until its visit
-    commits or rolls back.
+    request's (`request_lock`: the request's key, see request_ids.callers_own), so that retries of one request run
+    one after the other and the second finds the first's visit; and the unit's, held from before its counters move
+    until its visit commits or rolls back.
 
     Taken by the statement that reads the check-in's scene (reference.facts, with the locks first: migration 011), or
     alone by `take`. The unit's lock is taken exclusively when no other check-in of the unit holds it (always, with
@@ -41,7 +41,7 @@ class Hold:
     visit (`handover`) or gives them up (`release`). `released` once they are given up or handed over."""
 
     unit_id: str
-    request_lock: str | None  # request_ids.lock_name of the check-in's request id, if it has one
+    request_lock: str | None  # the key of the check-in's request (request_ids.callers_own), if it has one
     exclusive: bool
     taken: bool = False
     released: bool = False

@@ -44,12 +44,12 @@ async def file_complaint(
     negative_list_entry: str | None = None,
     request_id: str | None = None,
 ) -> Complaint | NotAllowed | Invalid:
-    """A retried request (same request id, same unit) returns the complaint it filed the first time."""
+    """A retried request (same request id, same person) returns the complaint it filed the first time."""
     if not access.acts_for_unit(caller):
         return NotAllowed("complaints are filed by the burdened unit itself")
     if problem := request_id_problem(request_id):
         return problem
-    request_id = callers_own(caller, request_id)
+    request_id = callers_own(caller, "complaint", request_id)
     for field, problem in (
         ("description", text_problem(description)),
         ("place", text_problem(place, MAX_PLACE)),
@@ -69,7 +69,7 @@ async def file_complaint(
     visit_id, item_id = visit_id and visit_id.lower(), item_id and item_id.lower()
     async with pool.acquire() as conn, conn.transaction():
         if request_id:
-            await request_ids.hold(conn, "complaint", request_id)
+            await request_ids.hold(conn, request_id)
             if earlier := await feedback.complaint_by_request(conn, request_id):
                 return earlier
         unit = await unit_of(conn, caller)
@@ -151,11 +151,11 @@ async def handle_complaint(
         return problem
     if step.text_field and text_problem(text, MAX_HANDLING_TEXT):
         return Invalid(step.text_field, f"1 to {MAX_HANDLING_TEXT} characters")
-    request_id = callers_own(caller, request_id)
     kind = f"complaint.{step}"
+    request_id = callers_own(caller, kind, request_id)
     async with pool.acquire() as conn, conn.transaction():
         if request_id:
-            first = await request_ids.first_result(conn, request_id, kind, target_id=complaint_id)
+            first = await request_ids.first_result(conn, request_id, target_id=complaint_id)
             if isinstance(first, Invalid):
                 return first
             if first:

@@ -33,10 +33,10 @@ async def record_finding(
     now: datetime,
     request_id: str | None = None,
 ) -> Finding | NotAllowed | Invalid:
-    """A retried request (same request id, same office) returns the finding it recorded the first time."""
+    """A retried request (same request id, same inspector) returns the finding it recorded the first time."""
     if problem := request_id_problem(request_id):
         return problem
-    request_id = callers_own(caller, request_id)
+    request_id = callers_own(caller, "finding", request_id)
     for field, problem in (
         ("visitId", None if is_uuid(visit_id) else "not a visit id"),
         ("description", text_problem(description)),
@@ -47,7 +47,7 @@ async def record_finding(
             return Invalid(field, problem)
     async with pool.acquire() as conn, conn.transaction():
         if request_id:
-            await request_ids.hold(conn, "finding", request_id)
+            await request_ids.hold(conn, request_id)
             if earlier := await feedback.finding_by_request(conn, request_id):
                 return earlier
         visit = await visits.get(conn, visit_id)

@@ -39,7 +39,7 @@ async def rate_visit(
         return NotAllowed("only the visited unit rates a visit")
     if problem := request_id_problem(request_id):
         return problem
-    request_id = callers_own(caller, request_id)
+    request_id = callers_own(caller, "rating", request_id)
     if not is_uuid(visit_id):
         return Invalid("visitId", "not a visit id")
     problem = score_problem(score)

@@ -44,10 +44,10 @@ async def record_capped(
     now: datetime,
 ) -> None:
     """In the refused check-in's transaction: the capped check-in as a refusal of origin check_in, and its
-    `inspection.check_in.capped` event. A retried check-in (same request id) records it once."""
+    `inspection.check_in.capped` event. A retried check-in (`request_id`: its request's key, another operation's
+    than any refusal's) records it once."""
     refusal = capped_refusal(str(uuid.uuid4()), outcome, unit.id, unit.region, now)
-    key = f"check_in\x1f{request_id}" if request_id else None
-    if not await feedback.insert_refusal(conn, refusal, refused_by, request_id=key):
+    if not await feedback.insert_refusal(conn, refusal, refused_by, request_id=request_id):
         return
     await outbox.record(
         conn,
@@ -97,12 +97,12 @@ async def refuse(
     note: str = "",
     request_id: str | None = None,
 ) -> Refusal | NotAllowed | Invalid:
-    """A retried request (same request id, same unit) returns the refusal it recorded the first time."""
+    """A retried request (same request id, same person) returns the refusal it recorded the first time."""
     if not access.acts_for_unit(caller):
         return NotAllowed("only the inspected unit refuses an inspection")
     if problem := request_id_problem(request_id):
         return problem
-    request_id = callers_own(caller, request_id)
+    request_id = callers_own(caller, "refusal", request_id)
     if reason.needs_code and not code:
         return Invalid("code", "give the code that was shown, so the refusal can be checked against it")
     if note and text_problem(note, MAX_NOTE):
@@ -118,7 +118,7 @@ async def refuse(
         item = getattr(outcome, "item", None)
     async with deps.pool.acquire() as conn, conn.transaction():
         if request_id:
-            await request_ids.hold(conn, "refusal", request_id)
+            await request_ids.hold(conn, request_id)
             if earlier := await feedback.refusal_by_request(conn, request_id):
                 return earlier
         unit = await unit_of(conn, caller)

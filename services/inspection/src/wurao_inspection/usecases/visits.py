@@ -22,7 +22,6 @@ from datetime import datetime
 import asyncpg
 from redis.exceptions import RedisError
 
-from wurao_common import request_ids
 from wurao_common.auth import Caller, Role
 from wurao_common.bus import outbox
 from wurao_common.bus.envelope import Event
@@ -91,7 +90,7 @@ async def check_in(deps: Deps, caller: Caller, code: str, *, now: datetime, requ
     problem = request_id_problem(request_id)
     if problem:
         return problem
-    request_id = callers_own(caller, request_id)
+    request_id = callers_own(caller, "check_in", request_id)
     claims = await read_code(deps, code)
     if isinstance(claims, Forged):
         return claims
@@ -134,7 +133,7 @@ async def check_in_joint(
         return problem
     if problem := joint.codes_problem(codes):
         return Invalid("codes", problem)
-    request_id = callers_own(caller, request_id)
+    request_id = callers_own(caller, "check_in_joint", request_id)
     claims = [await read_code(deps, code) for code in codes]
     joint_id, visit_ids = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in codes]
 
@@ -169,7 +168,7 @@ async def check_in_joint(
         counts = caps.tally(counters, await visits.counted_groups(conn, unit.id, counters)) if hold.exclusive else None
         return Admission(tuple(scenes), occasion.visits, counters, occasion, counts)
 
-    return await _record(deps, prepare, unit_id=unit_id, request_id=request_id, now=now, scope="joint")
+    return await _record(deps, prepare, unit_id=unit_id, request_id=request_id, now=now)
 
 
 async def register_emergency_visit(
@@ -193,7 +192,7 @@ async def register_emergency_visit(
     problem = request_id_problem(request_id)
     if problem:
         return problem
-    request_id = callers_own(caller, request_id)
+    request_id = callers_own(caller, "emergency_visit", request_id)
     claims = await read_code(deps, code)
     if isinstance(claims, Forged):
         return claims
@@ -252,17 +251,14 @@ def _admission(
     return Admission((found,), (visit,), counters, counts=counts)
 
 
-async def _record(
-    deps: Deps, prepare: Prepare, *, unit_id: str, request_id: str | None, now: datetime, scope: str = "visit"
-):
-    """Runs a check-in of the unit (`scope`: what its request id names, see request_ids.lock_name). One connection
+async def _record(deps: Deps, prepare: Prepare, *, unit_id: str, request_id: str | None, now: datetime):
+    """Runs a check-in of the unit (`request_id`: its request's key, see request_ids.callers_own). One connection
     throughout: the second attempt never queues again behind other check-ins. The first takes the unit's lock
     exclusively only when no other check-in of the unit holds it; if it had to share it and a counter is missing,
     the second waits for the unit to itself (the count is exact only then) and writes it."""
-    request_lock = request_ids.lock_name(f"{scope}\n{unit_id}", request_id) if request_id else None
     async with deps.pool.acquire() as conn:
         for exclusive in (False, True):
-            outcome = await _attempt(deps, conn, prepare, unit_id, request_lock, exclusive, request_id, now)
+            outcome = await _attempt(deps, conn, prepare, unit_id, exclusive, request_id, now)
             if not isinstance(outcome, Missing):
                 return outcome
     return Unavailable("the cap counters are being rebuilt; nothing was counted, try again")
@@ -273,7 +269,6 @@ async def _attempt(
     conn: asyncpg.Connection,
     prepare: Prepare,
     unit_id: str,
-    request_lock: str | None,
     exclusive: bool,
     request_id: str | None,
     now: datetime,
@@ -284,7 +279,7 @@ async def _attempt(
     BEGIN, a statement for the locks and COMMIT).
     A joint visit's rows, and a capped check-in's refusal, are written in one transaction."""
     admission: Admission | Outcome | None = None
-    hold = visits.Hold(unit_id, request_lock, exclusive=exclusive)
+    hold = visits.Hold(unit_id, request_id, exclusive=exclusive)
     sent = False  # once admit.lua may have run, a failure must settle: a lost reply does not mean "not counted"
     try:
         admission = await prepare(conn, hold)

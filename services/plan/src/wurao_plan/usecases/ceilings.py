@@ -45,7 +45,7 @@ async def lower_ceiling(
         return Invalid("year", problem.replace("a plan may be drafted", "a ceiling may be lowered"))
     if problem := request_ids.request_id_problem(request_id):
         return problem
-    request_id = request_ids.callers_own(caller, request_id)
+    request_id = request_ids.callers_own(caller, "ceiling.lowered", request_id)
     async with pool.acquire() as conn, conn.transaction():
         office = await offices.get(conn, office_id)
         if office is None or not caller.can_reach(office.region):
@@ -53,7 +53,7 @@ async def lower_ceiling(
         if not may_publish_province_rules(caller, await offices.get(conn, caller.office_id)):
             return NotAllowed("only the province supervision office lowers a ceiling")
         if request_id:
-            first = await request_ids.first_result(conn, request_id, "ceiling.lowered")
+            first = await request_ids.first_result(conn, request_id)
             if isinstance(first, Invalid):
                 return first
             if first:

@@ -42,15 +42,15 @@ async def file_item(
 ) -> Filing | NotAllowed | Invalid:
     """The caller's office files one item outside its plan; the year is its window's.
 
-    A retried request (same request id, same office) returns the filing it made the first time."""
+    A retried request (same request id, same person) returns the filing it made the first time."""
     if problem := check_reason("reason", reason) or request_ids.request_id_problem(request_id):
         return problem
-    request_id = request_ids.callers_own(caller, request_id)
+    request_id = request_ids.callers_own(caller, "filing.submitted", request_id)
     year = details.window_start.year
     if problem := check_year(year, planning_year(today or datetime.now(UTC))):
         return Invalid("windowStart", problem)
     async with pool.acquire() as conn, conn.transaction():
-        if request_id and (first := await _first_filing(conn, request_id, "filing.submitted")):
+        if request_id and (first := await _first_filing(conn, request_id)):
             return first
         office = await offices.get(conn, caller.office_id)
         if office is None or access.check_write_plan(caller, office):
@@ -91,12 +91,12 @@ async def approve_filing(
     """Approved, the item is approved like a planned one and counts toward the office's ceiling (an emergency's
     does not).
 
-    A retried request (same request id, same office) returns the filing as it stands, not a conflict."""
+    A retried request (same request id, same person) returns the filing as it stands, not a conflict."""
     if problem := request_ids.request_id_problem(request_id):
         return problem
-    request_id = request_ids.callers_own(caller, request_id)
+    request_id = request_ids.callers_own(caller, "filing.approved", request_id)
     async with pool.acquire() as conn, conn.transaction():
-        if request_id and (first := await _first_filing(conn, request_id, "filing.approved", filing_id)):
+        if request_id and (first := await _first_filing(conn, request_id, filing_id)):
             return first
         found = await _decidable(conn, caller, filing_id)
         if not isinstance(found, Decided):
@@ -125,12 +125,12 @@ async def approve_filing(
 async def reject_filing(
     pool: asyncpg.Pool, caller: Caller, filing_id: str, reason: str, *, request_id: str | None = None
 ) -> Filing | NotAllowed | Invalid | Conflict:
-    """A retried request (same request id, same office) returns the filing as it stands, not a conflict."""
+    """A retried request (same request id, same person) returns the filing as it stands, not a conflict."""
     if problem := check_reason("reason", reason) or request_ids.request_id_problem(request_id):
         return problem
-    request_id = request_ids.callers_own(caller, request_id)
+    request_id = request_ids.callers_own(caller, "filing.rejected", request_id)
     async with pool.acquire() as conn, conn.transaction():
-        if request_id and (first := await _first_filing(conn, request_id, "filing.rejected", filing_id)):
+        if request_id and (first := await _first_filing(conn, request_id, filing_id)):
             return first
         found = await _decidable(conn, caller, filing_id)
         if not isinstance(found, Decided):
@@ -153,10 +153,10 @@ async def reject_filing(
 
 
 async def _first_filing(
-    conn: asyncpg.Connection, request_id: str, kind: str, filing_id: str | None = None
+    conn: asyncpg.Connection, request_id: str, filing_id: str | None = None
 ) -> Filing | Invalid | None:
     """The filing a request's first run made or decided (None on a first run); the id reused elsewhere is invalid."""
-    first = await request_ids.first_result(conn, request_id, kind, target_id=filing_id)
+    first = await request_ids.first_result(conn, request_id, target_id=filing_id)
     if first is None or isinstance(first, Invalid):
         return first
     return (await filings.get_many(conn, [first]))[first]

@@ -49,18 +49,18 @@ async def move(
 ) -> Task | NotAllowed | Invalid | Conflict:
     """Applies one workflow command; state, history and events commit together or not at all.
 
-    A retried request (same request id, same unit or office) returns the task it moved the first time, as it
-    stands, instead of a conflict, and moves nothing."""
+    A retried request (same request id, same person) returns the task it moved the first time, as it stands,
+    instead of a conflict, and moves nothing."""
     if not is_uuid(task_id):
         return NO_SUCH_TASK
     if problem := request_ids.request_id_problem(request_id):
         return problem
-    request_id = request_ids.callers_own(caller, request_id)
     kind = f"task.{workflow.RULES[type(command)].events[0]}"
+    request_id = request_ids.callers_own(caller, kind, request_id)
     now = now or datetime.now(UTC)
     async with pool.acquire() as conn, conn.transaction():
         if request_id:
-            first = await request_ids.first_result(conn, request_id, kind, target_id=task_id)
+            first = await request_ids.first_result(conn, request_id, target_id=task_id)
             if isinstance(first, Invalid):
                 return first
             if first:
