@@ -854,6 +854,35 @@ async def test_a_capped_check_in_is_listed_among_the_refusals_of_the_unit_and_it
     assert bad["errors"][0]["message"] == "after is not a refusal id"
 
 
+async def test_a_cursor_out_of_the_callers_reach_pages_as_an_unknown_one(service, jwt_keys, pool):
+    """`after` naming another unit's visit, refusal or complaint tells the town nothing, not even that it exists:
+    its lists after the village's newer rows read as after an id nobody holds (an empty page)."""
+    client, plan = service
+    town = jwt_keys.bearer(Role.UNIT, TOWN[1], unit_id=TOWN[0], subject="town-clerk")
+    refuse = "mutation { refuseInspection(reason: NO_CODE) { ... on Refusal { id } } }"
+    complain = """mutation { fileComplaint(input: {kind: OTHER, description: "重复填报", place: "镇政府"}) {
+      ... on Complaint { id } } }"""
+    village_rows = {}
+    for headers in (town, village(jwt_keys)):  # the village's rows last: its own are what it passes
+        _, code = await coded_item(plan, pool)
+        village_rows["visits"] = (await graphql(client, CHECK_IN, {"code": code}, headers=headers))["data"]["checkIn"]
+        village_rows["refusals"] = (await graphql(client, refuse, headers=headers))["data"]["refuseInspection"]
+        village_rows["complaints"] = (await graphql(client, complain, headers=headers))["data"]["fileComplaint"]
+    for table, at in (("visits", "inspected_at"), ("refusals", "refused_at"), ("complaints", "filed_at")):
+        await pool.execute(f"UPDATE {table} SET {at} = {at} - interval '1 day' WHERE unit_id = $1", TOWN[0])
+
+    pages = {}
+    for field, row in village_rows.items():
+        query = f"query($after: ID) {{ list: {field}(after: $after) {{ id }} }}"
+        pages[field] = [
+            (await graphql(client, query, {"after": after}, headers=town))["data"]["list"]
+            for after in (row["id"], str(uuid.uuid4()))
+        ]
+    assert {field: out_of_reach for field, (out_of_reach, _) in pages.items()} == {
+        field: unknown for field, (_, unknown) in pages.items()
+    }
+
+
 async def test_complaints_page_by_keyset_for_the_unit_and_the_office_they_are_routed_to(service, jwt_keys, pool):
     """Four complaints, three filed at the same moment: paged one at a time, each is read once, newest first."""
     client, _ = service

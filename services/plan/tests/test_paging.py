@@ -2,6 +2,7 @@
 limit: paging one or two at a time returns exactly the whole list, in its order, each element once, even where
 elements tie on their sort key."""
 
+import uuid
 from datetime import date
 
 import pytest
@@ -87,3 +88,43 @@ async def test_plans_and_filings_page_by_keyset(plan, jwt_keys):
 async def test_an_after_that_is_no_id_is_the_clients_error(plan, jwt_keys, field):
     body = await graphql(plan, f'{{ {field}(after: "not-an-id") {{ id }} }}', headers=jwt_keys.bearer(**JIAHE))
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+
+
+async def test_a_cursor_out_of_the_callers_reach_pages_as_an_unknown_one(plan, jwt_keys, insert_item):
+    """`after` naming what the caller may not read tells it nothing, not even that it exists: Jiahe's lists after a
+    row of Wangcheng's that sorts before Jiahe's own read as after an id nobody holds (an empty page)."""
+    year = china_today().year
+    wangcheng = {"role": Role.COUNTY_OFFICE, "region": "430112", "office_id": "430112-dcs"}
+    item = {
+        "kind": "INSPECTION",
+        "title": "汛后复查",
+        "basis": "汛后新发现隐患点",
+        "windowStart": f"{year}-11-01",
+        "windowEnd": f"{year}-12-31",
+        "inspectors": [{"name": "胡国军", "title": "股负责人"}],
+    }
+    for office, scope in ((JIAHE, "431024103"), (wangcheng, "430112")):  # Wangcheng's filing the newer
+        for document, variables in ((DRAFT, {"year": year}), (FILE, {"item": {**item, "scopeRegions": [scope]}})):
+            body = await graphql(plan, document, variables, headers=jwt_keys.bearer(**office))
+            assert "errors" not in body, body
+    draft = await insert_item("430112-dcs", status="draft", window=(date(year, 12, 1), date(year, 12, 31)))
+    wangchengs = (await graphql(plan, "{ plans { id } filings { id } }", headers=jwt_keys.bearer(**wangcheng)))["data"]
+    foreign = {
+        "units": "430112-jkq",
+        "offices": "430112-dcs",
+        "plans": wangchengs["plans"][0]["id"],
+        "filings": wangchengs["filings"][0]["id"],
+        "items": draft,
+    }
+
+    pages = {}
+    for field, cursor in foreign.items():
+        query = f"query($after: ID) {{ list: {field}(first: 100, after: $after) {{ id }} }}"
+        unknown = "431024-none" if field in ("units", "offices") else str(uuid.uuid4())
+        pages[field] = [
+            (await graphql(plan, query, {"after": after}, headers=jwt_keys.bearer(**JIAHE)))["data"]["list"]
+            for after in (cursor, unknown)
+        ]
+    assert {field: out_of_reach for field, (out_of_reach, _) in pages.items()} == {
+        field: unknown for field, (_, unknown) in pages.items()
+    }

@@ -75,12 +75,15 @@ async def refusals_in_region(
     after: str | None,
     limit: int,
 ) -> list[Refusal]:
-    """Newest first, filtered in SQL before the limit, continued after a refusal of an earlier page (keyset)."""
+    """Newest first, filtered in SQL before the limit, continued after a refusal of an earlier page (keyset), looked
+    up in the list itself (as visits.in_region: one outside it gives an empty page, as an unknown id)."""
     rows = await conn.fetch(
-        """SELECT * FROM refusals WHERE unit_region LIKE $1 || '%'
-             AND ($2::text IS NULL OR unit_id = $2) AND ($3::text IS NULL OR office_id = $3)
-             AND ($4::text IS NULL OR reason = $4)
-             AND ($5::uuid IS NULL OR (refused_at, id) < (SELECT refused_at, id FROM refusals WHERE id = $5))
+        """WITH listed AS NOT MATERIALIZED (
+               SELECT * FROM refusals WHERE unit_region LIKE $1 || '%'
+                 AND ($2::text IS NULL OR unit_id = $2) AND ($3::text IS NULL OR office_id = $3)
+                 AND ($4::text IS NULL OR reason = $4))
+           SELECT * FROM listed
+           WHERE $5::uuid IS NULL OR (refused_at, id) < (SELECT refused_at, id FROM listed WHERE id = $5)
            ORDER BY refused_at DESC, id DESC LIMIT $6""",
         region,
         unit_id,
@@ -258,29 +261,27 @@ async def move_complaint(
     return _complaint(row)
 
 
-# Newest first, continued after a complaint of an earlier page (keyset: its filing time, then its id).
-_AFTER_COMPLAINT = "($3::uuid IS NULL OR (filed_at, id) < (SELECT filed_at, id FROM complaints WHERE id = $3))"
+def _complaints_page(scope: str) -> str:
+    """Complaints within `scope` (on $1), newest first, continued after a complaint of an earlier page (keyset: its
+    filing time, then its id) looked up within `scope` too (as visits.in_region: one outside it gives an empty page,
+    as an unknown id)."""
+    return f"""WITH listed AS NOT MATERIALIZED (SELECT * FROM complaints WHERE {scope})
+               SELECT * FROM listed
+               WHERE $3::uuid IS NULL OR (filed_at, id) < (SELECT filed_at, id FROM listed WHERE id = $3)
+               ORDER BY filed_at DESC, id DESC LIMIT $2"""
+
+
+_ROUTED_WITHIN = _complaints_page("routed_region LIKE $1 || '%'")
+_OF_UNIT = _complaints_page("unit_id = $1")
 
 
 async def complaints_routed_within(conn: Conn, region: str, limit: int, after: str | None = None) -> list[Complaint]:
-    rows = await conn.fetch(
-        f"""SELECT * FROM complaints WHERE routed_region LIKE $1 || '%' AND {_AFTER_COMPLAINT}
-            ORDER BY filed_at DESC, id DESC LIMIT $2""",
-        region,
-        limit,
-        uuid.UUID(after) if after else None,
-    )
+    rows = await conn.fetch(_ROUTED_WITHIN, region, limit, uuid.UUID(after) if after else None)
     return [_complaint(row) for row in rows]
 
 
 async def complaints_of_unit(conn: Conn, unit_id: str, limit: int, after: str | None = None) -> list[Complaint]:
-    rows = await conn.fetch(
-        f"""SELECT * FROM complaints WHERE unit_id = $1 AND {_AFTER_COMPLAINT}
-            ORDER BY filed_at DESC, id DESC LIMIT $2""",
-        unit_id,
-        limit,
-        uuid.UUID(after) if after else None,
-    )
+    rows = await conn.fetch(_OF_UNIT, unit_id, limit, uuid.UUID(after) if after else None)
     return [_complaint(row) for row in rows]
 
 

@@ -312,12 +312,16 @@ async def in_region(
     limit: int,
 ) -> list[Visit]:
     """Newest first, filtered in SQL before the limit (so a page is full whenever that many match), and continued
-    after a visit of an earlier page (keyset: its inspection time, then its id)."""
+    after a visit of an earlier page (keyset: its inspection time, then its id). The cursor is looked up in the list
+    itself: `after` naming a visit outside it (out of the caller's reach) gives an empty page, as an unknown id does,
+    so it tells nothing of that visit, not even that it exists."""
     rows = await conn.fetch(
-        """SELECT * FROM visits WHERE unit_region LIKE $1 || '%'
-             AND ($2::text IS NULL OR unit_id = $2) AND ($3::uuid IS NULL OR item_id = $3)
-             AND ($4::text IS NULL OR office_id = $4)
-             AND ($5::uuid IS NULL OR (inspected_at, id) < (SELECT inspected_at, id FROM visits WHERE id = $5))
+        """WITH listed AS NOT MATERIALIZED (
+               SELECT * FROM visits WHERE unit_region LIKE $1 || '%'
+                 AND ($2::text IS NULL OR unit_id = $2) AND ($3::uuid IS NULL OR item_id = $3)
+                 AND ($4::text IS NULL OR office_id = $4))
+           SELECT * FROM listed
+           WHERE $5::uuid IS NULL OR (inspected_at, id) < (SELECT inspected_at, id FROM listed WHERE id = $5)
            ORDER BY inspected_at DESC, id DESC LIMIT $6""",
         region,
         unit_id,

@@ -75,13 +75,17 @@ async def search(
     limit: int,
     after: str | None = None,
 ) -> list[Filing]:
-    """Newest first; continued after a filing of an earlier page (keyset: its creation time, then its id)."""
+    """Newest first; continued after a filing of an earlier page (keyset: its creation time, then its id), looked up
+    among the region's filings alone (as units.in_region: one outside it gives an empty page, as an unknown id)."""
     rows = await conn.fetch(
-        """SELECT f.* FROM filings f JOIN offices o ON o.id = f.office_id
-           WHERE o.region_code LIKE $1 || '%' AND ($2::text IS NULL OR f.office_id = $2)
+        """WITH reachable AS NOT MATERIALIZED (
+                 SELECT f.* FROM filings f JOIN offices o ON o.id = f.office_id WHERE o.region_code LIKE $1 || '%'),
+             cursor AS MATERIALIZED (SELECT created_at, id FROM reachable WHERE id = $6)
+           SELECT * FROM reachable f
+           WHERE ($2::text IS NULL OR f.office_id = $2)
              AND ($3::int IS NULL OR f.year = $3) AND ($4::text IS NULL OR f.status = $4)
-             AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM filings a WHERE a.id = $6
-                   AND (f.created_at < a.created_at OR (f.created_at = a.created_at AND f.id > a.id))))
+             AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM cursor a
+                   WHERE f.created_at < a.created_at OR (f.created_at = a.created_at AND f.id > a.id)))
            ORDER BY f.created_at DESC, f.id LIMIT $5""",
         region,
         office_id,

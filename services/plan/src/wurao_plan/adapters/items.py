@@ -204,20 +204,25 @@ async def search(
 ) -> list[tuple[Item, str]]:
     """Items the caller may read (narrowed in SQL as access.may_read_item decides), with their office's region.
 
-    `region` keeps the items whose scope overlaps it: those that may inspect there.
+    `region` keeps the items whose scope overlaps it: those that may inspect there. `after` is looked up among the
+    items the caller may read alone: another (out of its reach) gives an empty page, as an unknown id does, so it
+    tells nothing of that item, not even that it exists.
     """
     rows = await conn.fetch(
-        """SELECT i.*, o.region_code AS office_region FROM items i JOIN offices o ON o.id = i.office_id
-           WHERE (($2 AND o.region_code LIKE $1 || '%')
-                  OR (i.status NOT IN ('draft', 'rejected') AND EXISTS (
-                        SELECT 1 FROM unnest(i.scope_regions) s WHERE s LIKE $1 || '%' OR $1 LIKE s || '%')))
-             AND ($3::text IS NULL OR EXISTS (
+        """WITH readable AS NOT MATERIALIZED (
+                 SELECT i.*, o.region_code AS office_region FROM items i JOIN offices o ON o.id = i.office_id
+                 WHERE ($2 AND o.region_code LIKE $1 || '%')
+                    OR (i.status NOT IN ('draft', 'rejected') AND EXISTS (
+                          SELECT 1 FROM unnest(i.scope_regions) s WHERE s LIKE $1 || '%' OR $1 LIKE s || '%'))),
+             cursor AS MATERIALIZED (SELECT window_start, id FROM readable WHERE id = $8)
+           SELECT * FROM readable i
+           WHERE ($3::text IS NULL OR EXISTS (
                         SELECT 1 FROM unnest(i.scope_regions) s WHERE s LIKE $3 || '%' OR $3 LIKE s || '%'))
              AND ($4::text IS NULL OR i.status = $4)
              AND ($5::text IS NULL OR i.office_id = $5)
              AND ($6::int IS NULL OR i.year = $6)
-             AND ($8::uuid IS NULL OR EXISTS (SELECT 1 FROM items a WHERE a.id = $8
-                   AND (i.window_start < a.window_start OR (i.window_start = a.window_start AND i.id > a.id))))
+             AND ($8::uuid IS NULL OR EXISTS (SELECT 1 FROM cursor a
+                   WHERE i.window_start < a.window_start OR (i.window_start = a.window_start AND i.id > a.id)))
            ORDER BY i.window_start DESC, i.id LIMIT $7""",
         caller_region,
         sees_workings,

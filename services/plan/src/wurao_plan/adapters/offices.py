@@ -33,9 +33,11 @@ async def get_many(conn: Db, ids: Sequence[str]) -> dict[str, Office]:
 
 
 async def in_region(conn: Db, region: str, *, limit: int, after: str | None = None) -> list[Office]:
+    """By region, then id; `after` is looked up in the region alone (as units.in_region)."""
     rows = await conn.fetch(
-        """SELECT * FROM offices WHERE region_code LIKE $1 || '%'
-             AND ($3::text IS NULL OR (region_code, id) > (SELECT region_code, id FROM offices WHERE id = $3))
+        """WITH reachable AS NOT MATERIALIZED (SELECT * FROM offices WHERE region_code LIKE $1 || '%')
+           SELECT * FROM reachable
+           WHERE $3::text IS NULL OR (region_code, id) > (SELECT region_code, id FROM reachable WHERE id = $3)
            ORDER BY region_code, id LIMIT $2""",
         region,
         limit,

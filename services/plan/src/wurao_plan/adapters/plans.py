@@ -86,16 +86,19 @@ async def search(
     limit: int,
     after: str | None = None,
 ) -> list[Plan]:
-    """Newest year first, then by office; continued after a plan of an earlier page (keyset)."""
+    """Newest year first, then by office; continued after a plan of an earlier page (keyset), looked up among the
+    region's plans alone (as units.in_region: one outside it gives an empty page, as an unknown id)."""
     rows = await conn.fetch(
-        """SELECT p.* FROM plans p JOIN offices o ON o.id = p.office_id
-           WHERE o.region_code LIKE $1 || '%' AND ($2::text IS NULL OR p.office_id = $2)
+        """WITH reachable AS NOT MATERIALIZED (
+                 SELECT p.*, o.region_code AS office_region FROM plans p JOIN offices o ON o.id = p.office_id
+                 WHERE o.region_code LIKE $1 || '%'),
+             cursor AS MATERIALIZED (SELECT year, office_region, office_id FROM reachable WHERE id = $6)
+           SELECT * FROM reachable p
+           WHERE ($2::text IS NULL OR p.office_id = $2)
              AND ($3::int IS NULL OR p.year = $3) AND ($4::text IS NULL OR p.status = $4)
-             AND ($6::uuid IS NULL OR EXISTS (
-                   SELECT 1 FROM plans a JOIN offices ao ON ao.id = a.office_id WHERE a.id = $6
-                     AND (p.year < a.year
-                          OR (p.year = a.year AND (o.region_code, p.office_id) > (ao.region_code, a.office_id)))))
-           ORDER BY p.year DESC, o.region_code, p.office_id LIMIT $5""",
+             AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM cursor a WHERE p.year < a.year
+                   OR (p.year = a.year AND (p.office_region, p.office_id) > (a.office_region, a.office_id))))
+           ORDER BY p.year DESC, p.office_region, p.office_id LIMIT $5""",
         region,
         office_id,
         year,

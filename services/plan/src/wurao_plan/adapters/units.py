@@ -43,13 +43,14 @@ async def in_region(
     after: str | None = None,
 ) -> list[Unit]:
     """Units in the region, by region and name; `only` (a unit's own id) narrows them to that unit in SQL, before
-    the limit."""
+    the limit. `after` is looked up among those units alone: a unit outside them (out of the caller's reach) gives
+    an empty page, as an unknown id does, so it tells nothing of that unit, not even that it exists."""
     rows = await conn.fetch(
-        """SELECT * FROM units
-           WHERE region_code LIKE $1 || '%' AND ($2::text IS NULL OR kind = $2)
-             AND ($3::text IS NULL OR strpos(name, $3) > 0)
-             AND ($5::text IS NULL OR id = $5)
-             AND ($6::text IS NULL OR (region_code, name) > (SELECT region_code, name FROM units WHERE id = $6))
+        """WITH reachable AS NOT MATERIALIZED (
+               SELECT * FROM units WHERE region_code LIKE $1 || '%' AND ($5::text IS NULL OR id = $5))
+           SELECT * FROM reachable
+           WHERE ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR strpos(name, $3) > 0)
+             AND ($6::text IS NULL OR (region_code, name) > (SELECT region_code, name FROM reachable WHERE id = $6))
            ORDER BY region_code, name LIMIT $4""",
         region,
         kind,
