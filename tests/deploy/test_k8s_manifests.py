@@ -9,6 +9,7 @@ schema here and are checked field by field below instead.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import re
 import shutil
@@ -215,8 +216,10 @@ def test_probes_restart_only_a_dead_process_and_ride_out_a_dependency_blip(rende
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_services_behind_the_ingress_see_the_client_address_for_their_per_client_limits(rendered, overlay):
-    """plan limits public code summaries per client: behind the Ingress, uvicorn must trust X-Forwarded-For."""
+def test_services_believe_x_forwarded_for_from_the_ingress_controller_only(rendered, overlay):
+    """plan limits public code summaries per client: behind the Ingress, uvicorn must believe the controller's
+    X-Forwarded-For, and no one else's. `*` made it believe anyone's, and take the first address listed: the one a
+    client writes, wherever a proxy appends to the header."""
     deployments = objects(rendered[overlay], "Deployment")
     routed = {
         path["backend"]["service"]["name"]
@@ -224,7 +227,12 @@ def test_services_behind_the_ingress_see_the_client_address_for_their_per_client
     }
     for name in routed - {"wurao-gateway", "wurao-web"}:  # neither limits per client
         (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
-        assert env_of(container)["FORWARDED_ALLOW_IPS"]["value"] == "*", name
+        assert [source["configMapRef"]["name"].startswith("wurao-config") for source in container["envFrom"]] == [True]
+        assert "FORWARDED_ALLOW_IPS" not in env_of(container), name  # the shared setting, not one of its own
+    proxies = [entry.strip() for entry in config_value(rendered[overlay], "FORWARDED_ALLOW_IPS").split(",")]
+    networks = [ipaddress.ip_network(entry) for entry in proxies]  # "*" is no network
+    assert all(network.prefixlen > 0 for network in networks), proxies
+    assert not all(network.is_loopback for network in networks), "the overlay names the Ingress controller"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

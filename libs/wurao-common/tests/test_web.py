@@ -287,3 +287,17 @@ async def test_a_store_out_of_reach_is_unavailable_and_logged_without_a_stack_wh
     assert bug.json()["errors"][0]["extensions"]["code"] == "INTERNAL"
     assert bug_logged.levelno == logging.ERROR
     assert bug_logged.exc_info is not None
+
+
+@pytest.mark.parametrize("value", ["*", "0.0.0.0/0", "::/0", "10.0.0.0/8, *", "10.1.2.3/8", "ingress-nginx"])
+def test_a_service_refuses_to_let_clients_choose_the_address_they_are_counted_under(jwt_keys, value):
+    """uvicorn believes X-Forwarded-For from FORWARDED_ALLOW_IPS: `*` (or every address) makes it take the first
+    address listed, which the client writes; an entry that is no address or network it would silently ignore."""
+    with pytest.raises(SettingsError, match="FORWARDED_ALLOW_IPS"):
+        _settings(jwt_keys, FORWARDED_ALLOW_IPS=value)
+
+
+@pytest.mark.parametrize("value", [None, "", "127.0.0.1,::1", "10.244.0.0/16", "10.244.0.0/16, 10.245.0.7, fd00::/64,"])
+def test_a_service_believes_x_forwarded_for_from_named_proxies_only(jwt_keys, value):
+    """Unset: loopback only (uvicorn's default, how `make run`'s web origin reaches plan); empty: no proxy."""
+    _settings(jwt_keys, **({} if value is None else {"FORWARDED_ALLOW_IPS": value}))

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
+from wurao_common.embedded import free_port
 from wurao_devstack import web
+from wurao_devstack.stack import wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -82,3 +88,38 @@ async def test_any_code_still_reaches_plans_public_summary_which_judges_it(origi
     assert response.headers["cache-control"] == "no-store"  # plan's own answer, as behind the production edge
     if response.status_code == 200:
         assert response.json()["genuine"] is False
+
+
+def test_the_web_origin_is_the_edge_and_passes_on_the_address_a_client_connects_from_not_one_it_writes(tmp_path):
+    """As the Ingress in a cluster: plan counts a public summary's client (its per-client limit) by what the origin
+    forwards, which must be the peer the origin saw, whatever X-Forwarded-For the client sent. Plan here is a stand-in
+    that records the header (the real one's budget is the whole suite's)."""
+    forwarded = []
+
+    class Plan(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            forwarded.append(self.headers.get("x-forwarded-for"))
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *_args) -> None:
+            pass
+
+    plan = ThreadingHTTPServer(("127.0.0.1", 0), Plan)
+    threading.Thread(target=plan.serve_forever, daemon=True).start()
+    upstream, port = f"http://127.0.0.1:{plan.server_port}", free_port()
+    origin = web.start(
+        port, gateway_url=upstream, plan_url=upstream, reporting_url=upstream, env={}, log_file=tmp_path / "web.log"
+    )
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/.well-known/code-keys.json", origin, "web")
+        response = httpx.get(f"http://127.0.0.1:{port}/public/codes/x", headers={"x-forwarded-for": "6.6.6.6"})
+    finally:
+        os.killpg(origin.pid, signal.SIGTERM)
+        origin.wait(timeout=30)
+        plan.shutdown()
+        plan.server_close()
+    assert response.status_code == 200
+    assert forwarded[-1] == "127.0.0.1"

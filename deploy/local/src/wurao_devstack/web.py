@@ -107,10 +107,12 @@ def ensure_built() -> None:
 def start(
     port: int, *, gateway_url: str, plan_url: str, reporting_url: str, env: dict[str, str], log_file: Path
 ) -> subprocess.Popen:
-    """The web origin on 127.0.0.1:`port`, in its own process group."""
+    """The web origin on 127.0.0.1:`port`, in its own process group. It is the edge, as the Ingress is in a cluster:
+    it believes no client's X-Forwarded-For (uvicorn would, from loopback) and forwards the address each connects
+    from, which plan (believing loopback) counts its per-client limit by."""
     ensure_built()
     upstreams = {"WEB_GATEWAY_URL": gateway_url, "WEB_PLAN_URL": plan_url, "WEB_REPORTING_URL": reporting_url}
-    full_env = {**os.environ, **env, **upstreams}
+    full_env = {**os.environ, **env, **upstreams, "FORWARDED_ALLOW_IPS": ""}
     return spawn(serve_command("wurao_devstack.web:create_app", port), full_env, log_file)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -51,6 +52,7 @@ class CommonSettings:
         environment = config.read(env, "WURAO_ENV", str, "production")
         if environment not in ("production", "development"):
             raise config.SettingsError("setting WURAO_ENV: must be 'production' or 'development'")
+        _check_forwarded_allow_ips(env)
         return cls(
             database_url=config.read(env, "DATABASE_URL", config.Secret),
             nats=NatsSettings.from_env(env),
@@ -69,6 +71,24 @@ class CommonSettings:
     @cached_property
     def verifier(self) -> TokenVerifier:
         return TokenVerifier(self.jwt_public_key, issuer=self.jwt_issuer, audience=self.jwt_audience)
+
+
+def _check_forwarded_allow_ips(env: config.Config) -> None:
+    """FORWARDED_ALLOW_IPS is uvicorn's own (the proxies whose X-Forwarded-For it believes; unset, loopback only:
+    `127.0.0.1,::1`), checked here so that no value lets a client choose the address it is counted and traced under:
+    `*` (or every address) makes uvicorn believe anyone and take the first address listed, the one a client writes
+    wherever a proxy appends to the header; an entry that is no address or network uvicorn would quietly ignore."""
+    entries = config.read(env, "FORWARDED_ALLOW_IPS", str, "").split(",")
+    for entry in filter(None, map(str.strip, entries)):
+        try:
+            network = ipaddress.ip_network(entry)
+        except ValueError:
+            network = None
+        if network is None or network.prefixlen == 0:
+            raise config.SettingsError(
+                f"setting FORWARDED_ALLOW_IPS: {entry!r} is no proxy's address or network: name the proxies whose "
+                "X-Forwarded-For is believed (addresses or networks, comma-separated), never every address"
+            )
 
 
 def _metrics_port(env: config.Config) -> int | None:
