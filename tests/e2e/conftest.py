@@ -8,6 +8,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -16,7 +17,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from wurao_common import embedded
 from wurao_common.auth import Role
-from wurao_common.testing import Servers
+from wurao_common.testing import Servers, china_today
 from wurao_devstack.stack import Stack
 
 
@@ -184,3 +185,29 @@ async def admitted_unit(platform, call):
 
     await _until(known, "inspection learns the new unit")
     return item, unit_token, unit
+
+
+CHECK_IN = "mutation($code: String!) { checkIn(code: $code) { __typename ... on Visit { id } } }"
+FINDING = """mutation($visit: ID!, $unit: ID!, $deadline: Date!) {
+  recordFinding(input: {visitId: $visit, severity: MEDIUM, responsibleUnitId: $unit, description: "防汛物资台账不符",
+                        proposedDeadline: $deadline}) { __typename } }"""
+TASKS = "query($unit: ID!) { tasks(unitId: $unit) { tasks { id visitId deadline } } }"
+
+
+@pytest.fixture
+async def open_task(platform, call, admitted_unit):
+    """A visit to a new village committee, a finding due in 20 days, and the task rectification opened for it:
+    (task id, item id, the unit's token)."""
+    item, unit_token, unit_id = admitted_unit
+    deadline = (china_today() + timedelta(days=20)).isoformat()
+    visit = (await call(CHECK_IN, {"code": item["code"]["token"]}, unit_token))["checkIn"]["id"]
+    inspector = platform.keys.token(Role.INSPECTOR, JIAHE, office=JIAHE_OFFICE)
+    recorded = await call(FINDING, {"visit": visit, "unit": unit_id, "deadline": deadline}, inspector)
+    assert recorded["recordFinding"]["__typename"] == "Finding"
+
+    async def opened():
+        return (await call(TASKS, {"unit": unit_id}, unit_token))["tasks"]["tasks"]
+
+    (task,) = await _until(opened, "rectification opens the finding's task")
+    assert (task["visitId"], task["deadline"]) == (visit, deadline)
+    return task["id"], item["id"], unit_token

@@ -15,11 +15,6 @@ pytestmark = pytest.mark.e2e
 
 OFFICE, OFFICE_REGION = "431024-dcs", "431024"  # Jiahe county's, which inspects and issues the task
 CHENZHOU, PROVINCE = "4310-dcs", "43-dcs"  # one level above it, then the province
-CHECK_IN = "mutation($code: String!) { checkIn(code: $code) { __typename ... on Visit { id } } }"
-FINDING = """mutation($visit: ID!, $unit: ID!, $deadline: Date!) {
-  recordFinding(input: {visitId: $visit, severity: MEDIUM, responsibleUnitId: $unit, description: "防汛物资台账不符",
-                        proposedDeadline: $deadline}) { __typename } }"""
-TASKS = "query($unit: ID!) { tasks(unitId: $unit) { tasks { id visitId deadline } } }"
 OUTCOME = "__typename ... on Task { deadline } ... on NotAllowed { reason } ... on InvalidInput { field reason }"
 EXTEND = f"""mutation($id: ID!, $until: Date!, $reason: String!) {{
   requestDeadlineExtension(id: $id, until: $until, reason: $reason) {{ {OUTCOME} }} }}"""
@@ -32,24 +27,6 @@ ESCALATED = "query { escalatedTasks { tasks { id } } }"
 
 def day(days_from_today: int) -> str:
     return (datetime.now(CHINA).date() + timedelta(days=days_from_today)).isoformat()
-
-
-@pytest.fixture
-async def open_task(platform, call, until, admitted_unit):
-    """A visit to a new village committee, a finding due in 20 days, and the task rectification opened for it:
-    (task id, item id, the unit's token)."""
-    item, unit_token, unit_id = admitted_unit
-    visit = (await call(CHECK_IN, {"code": item["code"]["token"]}, unit_token))["checkIn"]["id"]
-    inspector = platform.keys.token(Role.INSPECTOR, OFFICE_REGION, office=OFFICE)
-    recorded = await call(FINDING, {"visit": visit, "unit": unit_id, "deadline": day(20)}, inspector)
-    assert recorded["recordFinding"]["__typename"] == "Finding"
-
-    async def opened():
-        return (await call(TASKS, {"unit": unit_id}, unit_token))["tasks"]["tasks"]
-
-    (task,) = await until(opened, "rectification opens the finding's task")
-    assert (task["visitId"], task["deadline"]) == (visit, day(20))
-    return task["id"], item["id"], unit_token
 
 
 def outsiders(platform) -> dict[str, str]:

@@ -67,8 +67,8 @@ export const FileComplaint = graphql(`
 `);
 
 export const RateVisit = graphql(`
-  mutation RateVisit($visitId: ID!, $score: Int!) {
-    rateVisit(visitId: $visitId, score: $score) {
+  mutation RateVisit($visitId: ID!, $score: Int!, $requestId: String!) {
+    rateVisit(visitId: $visitId, score: $score, requestId: $requestId) {
       __typename
       ... on NotAllowed { reason }
       ... on InvalidInput { field reason }
@@ -90,28 +90,28 @@ export const Tasks = graphql(`
 `);
 
 export const StartTask = graphql(`
-  mutation StartTask($id: ID!) {
-    startTask(id: $id) { __typename ... on Task { id status } ... on NotAllowed { reason } ... on Conflict { reason } }
+  mutation StartTask($id: ID!, $requestId: String!) {
+    startTask(id: $id, requestId: $requestId) { __typename ... on Task { id status } ... on NotAllowed { reason } ... on Conflict { reason } }
   }
 `);
 
 export const SubmitTask = graphql(`
-  mutation SubmitTask($id: ID!, $note: String!) {
-    submitTask(id: $id, note: $note) {
+  mutation SubmitTask($id: ID!, $note: String!, $requestId: String!) {
+    submitTask(id: $id, note: $note, requestId: $requestId) {
       __typename ... on Task { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
     }
   }
 `);
 
 export const VerifyTask = graphql(`
-  mutation VerifyTask($id: ID!, $note: String!) {
-    verifyTask(id: $id, note: $note) { __typename ... on Task { id status } ... on NotAllowed { reason } ... on Conflict { reason } }
+  mutation VerifyTask($id: ID!, $note: String!, $requestId: String!) {
+    verifyTask(id: $id, note: $note, requestId: $requestId) { __typename ... on Task { id status } ... on NotAllowed { reason } ... on Conflict { reason } }
   }
 `);
 
 export const SendBackTask = graphql(`
-  mutation SendBackTask($id: ID!, $reason: String!) {
-    sendBackTask(id: $id, reason: $reason) {
+  mutation SendBackTask($id: ID!, $reason: String!, $requestId: String!) {
+    sendBackTask(id: $id, reason: $reason, requestId: $requestId) {
       __typename ... on Task { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
     }
   }
@@ -175,16 +175,16 @@ export const Filings = graphql(`
 `);
 
 export const ApproveFiling = graphql(`
-  mutation ApproveFiling($id: ID!) {
-    approveFiling(filingId: $id) {
+  mutation ApproveFiling($id: ID!, $requestId: String!) {
+    approveFiling(filingId: $id, requestId: $requestId) {
       __typename ... on Filing { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason } ... on CeilingExceeded { reason }
     }
   }
 `);
 
 export const RejectFiling = graphql(`
-  mutation RejectFiling($id: ID!, $reason: String!) {
-    rejectFiling(filingId: $id, reason: $reason) {
+  mutation RejectFiling($id: ID!, $reason: String!, $requestId: String!) {
+    rejectFiling(filingId: $id, reason: $reason, requestId: $requestId) {
       __typename ... on Filing { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
     }
   }
@@ -223,8 +223,8 @@ export const ItemVisits = graphql(`
 `);
 
 export const RecordFinding = graphql(`
-  mutation RecordFinding($input: FindingInput!) {
-    recordFinding(input: $input) {
+  mutation RecordFinding($input: FindingInput!, $requestId: String!) {
+    recordFinding(input: $input, requestId: $requestId) {
       __typename ... on Finding { id } ... on NotAllowed { reason } ... on InvalidInput { field reason }
     }
   }

@@ -7,15 +7,20 @@ is a failure, never a skip. Screenshots of every step go to .artefacts/web/ (not
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, Request, async_playwright, expect
 
 from wurao_common.auth import Role
+from wurao_common.testing import china_today
 from wurao_devstack import web
 
 ARTEFACTS = web.REPO / ".artefacts" / "web"
@@ -27,6 +32,14 @@ _LOAD_FONTS = """async () => {
   await document.fonts.ready;
 }"""
 _AXE = web.WEB_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+
+_OPERATION = re.compile(r"\b(?:query|mutation|subscription) (\w+)")
+
+
+@functools.cache
+def _persisted_documents() -> dict[str, str]:
+    return json.loads(web.PERSISTED_DOCUMENTS.read_text())
 
 
 def find_chromium() -> tuple[str, list[str]]:
@@ -102,6 +115,20 @@ class Web:
         await page.screenshot(path=str(self.artefacts / f"{name}.png"), full_page=True)
 
     @staticmethod
+    def operations_sent(page: Page) -> list[str]:
+        """The names of the GraphQL operations the page sends from now on, in order (it sends each as the hash of
+        its persisted document, named in web/src/gql/persisted-documents.json)."""
+        names = {digest: _OPERATION.search(text)[1] for digest, text in _persisted_documents().items()}
+        sent: list[str] = []
+
+        def record(request: Request) -> None:
+            if request.method == "POST" and request.url.endswith("/graphql"):
+                sent.append(names.get(request.post_data_json.get("documentId"), "?"))
+
+        page.on("request", record)
+        return sent
+
+    @staticmethod
     async def serious_violations(page: Page) -> list[str]:
         """axe-core's serious and critical violations, as `rule: first target` lines."""
         # Evaluated over the DevTools protocol, so the page's CSP (no inline scripts) need not be loosened.
@@ -143,3 +170,35 @@ def new_unit_token(platform, call):
         return platform.keys.token(Role.UNIT, "431024106201", unit=registered["id"], subject="village-clerk")
 
     return register
+
+
+FILE_ITEM = """mutation($item: ItemInput!) { fileItem(item: $item, reason: "汛后新增险情，需计划外核查一次") {
+  __typename ... on Filing { id itemId } ... on NotAllowed { reason } ... on InvalidInput { field reason } } }"""
+APPROVE = "mutation($id: ID!) { approveFiling(filingId: $id) { __typename ... on NotAllowed { reason } } }"
+
+
+@pytest.fixture
+def approved_item(platform, call):
+    """`await approved_item(title)`: the id of an approved one-off item of Jiahe's office over Longtan town, not
+    coded yet (arranged through the API)."""
+
+    async def file_and_approve(title: str) -> str:
+        today = china_today()  # the service's day: its filing year and the code's validity follow China's calendar
+        item = {
+            "kind": "INSPECTION",
+            "title": title,
+            "basis": "汛后新增地质灾害隐患点，需到现场核实",
+            "scopeRegions": ["431024106"],
+            "windowStart": today.isoformat(),
+            "windowEnd": date(today.year, 12, 31).isoformat(),  # a filing stays within its year
+            "inspectors": [{"name": "胡国军", "title": "督查组成员"}],
+        }
+        office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs", subject="chen-yuehui")
+        filed = (await call(FILE_ITEM, {"item": item}, office))["fileItem"]
+        assert filed["__typename"] == "Filing", filed
+        approver = platform.keys.token(Role.CITY_OFFICE, "4310", office="4310-dcs", subject="chenzhou-review")
+        approved = (await call(APPROVE, {"id": filed["id"]}, approver))["approveFiling"]
+        assert approved["__typename"] == "Filing", approved
+        return filed["itemId"]
+
+    return file_and_approve

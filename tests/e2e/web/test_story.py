@@ -7,41 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date
 
 import pytest
 from playwright.async_api import Page, expect
 
-from wurao_common.auth import Role
-from wurao_common.testing import china_today
-
 pytestmark = pytest.mark.e2e
 
-FILE_ITEM = """mutation($item: ItemInput!) { fileItem(item: $item, reason: "汛后新增险情，需计划外核查一次") {
-  __typename ... on Filing { id itemId } ... on NotAllowed { reason } ... on InvalidInput { field reason } } }"""
-APPROVE = "mutation($id: ID!) { approveFiling(filingId: $id) { __typename ... on NotAllowed { reason } } }"
 GENUINE = "真码 · 有效"
-
-
-async def _approved_filed_item(platform, call, title: str) -> str:
-    """An approved one-off item of Jiahe's office over Longtan town, not coded yet (arranged through the API)."""
-    today = china_today()  # the service's day: its filing year and the code's validity follow China's calendar
-    item = {
-        "kind": "INSPECTION",
-        "title": title,
-        "basis": "汛后新增地质灾害隐患点，需到现场核实",
-        "scopeRegions": ["431024106"],
-        "windowStart": today.isoformat(),
-        "windowEnd": date(today.year, 12, 31).isoformat(),  # a filing stays within its year
-        "inspectors": [{"name": "胡国军", "title": "督查组成员"}],
-    }
-    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs", subject="chen-yuehui")
-    filed = (await call(FILE_ITEM, {"item": item}, office))["fileItem"]
-    assert filed["__typename"] == "Filing", filed
-    approver = platform.keys.token(Role.CITY_OFFICE, "4310", office="4310-dcs", subject="chenzhou-review")
-    approved = (await call(APPROVE, {"id": filed["id"]}, approver))["approveFiling"]
-    assert approved["__typename"] == "Filing", approved
-    return filed["itemId"]
 
 
 async def _until_visible(page: Page, selector: str, tries: int = 40) -> None:
@@ -55,11 +27,11 @@ async def _until_visible(page: Page, selector: str, tries: int = 40) -> None:
 
 
 async def test_the_whole_story_from_coding_to_a_verified_rectification(
-    platform, call, new_unit_token, phone, desk, webapp
+    platform, approved_item, new_unit_token, phone, desk, webapp
 ):
     web = platform.web_url
     title = f"汛后隐患点复查（浏览器 {uuid.uuid4().hex[:6]}）"
-    item_id = await _approved_filed_item(platform, call, title)
+    item_id = await approved_item(title)
     unit_token = await new_unit_token()
 
     # The office codes the item and prints its sheet.

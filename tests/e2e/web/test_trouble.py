@@ -1,5 +1,6 @@
-"""The pages when things go wrong for their users: a double tap on a weak phone, a complaint missing what the API
-needs, a sign-in that expires while a page is open, a code summary that cannot be read."""
+"""The pages when things go wrong for their users: a double tap on a weak phone or a double click at a desk, a
+complaint missing what the API needs, a sign-in that expires while a page is open, a code summary that cannot be
+read."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from wurao_common.auth import Role
 pytestmark = pytest.mark.e2e
 
 GENUINE = "真码 · 有效"
+TASK_HISTORY = "query($id: ID!) { task(id: $id) { history { action } } }"
 
 
 @pytest.fixture
@@ -43,6 +45,37 @@ async def test_a_double_tapped_refusal_or_complaint_is_recorded_once(unit_at_sca
 
     mine = await call("{ complaints(first: 100) { id } refusals(first: 100) { id } }", {}, unit_token)
     assert (len(mine["complaints"]), len(mine["refusals"])) == (1, 1), mine
+
+
+async def test_a_double_clicked_code_button_codes_the_item_once_and_shows_no_error(approved_item, desk, webapp):
+    item_id = await approved_item(f"双击赋码（{uuid.uuid4().hex[:6]}）")
+    page = await desk.new_page()
+    await webapp.sign_in_as(page, "chen-yuehui", "/console/items")
+    row = page.locator(f"[data-test=item-{item_id}]")
+    sent = webapp.operations_sent(page)
+
+    await row.locator("[data-test=code-item]").dblclick()
+    await expect(row.locator("[data-test=code-sheet]")).to_be_visible()
+    await asyncio.sleep(1)  # a second request, if one was sent, has been answered by now
+    assert sent.count("CodeItem") == 1, sent
+    await expect(page.get_by_role("alert")).to_have_count(0)  # no "未成功：item is already coded"
+
+
+async def test_a_double_clicked_rectification_is_submitted_once_and_shows_no_error(open_task, phone, webapp, call):
+    task_id, _item_id, unit_token = open_task
+    page = await phone.new_page()
+    await webapp.sign_in_with_token(page, unit_token, "/tasks")
+    task = page.locator("[data-test=task-OPEN]")
+    await task.locator("[data-test=submission-note]").fill("已补齐防汛物资并更新台账")
+    sent = webapp.operations_sent(page)
+
+    await task.locator("[data-test=submit-task]").dblclick()
+    await expect(page.locator("[data-test=task-SUBMITTED]")).to_be_visible()
+    await asyncio.sleep(1)
+    assert (sent.count("StartTask"), sent.count("SubmitTask")) == (1, 1), sent
+    await expect(page.get_by_role("alert")).to_have_count(0)
+    history = (await call(TASK_HISTORY, {"id": task_id}, unit_token))["task"]["history"]
+    assert [step["action"] for step in history] == ["opened", "started", "submitted"], history
 
 
 async def test_a_negative_list_complaint_asks_for_the_entry_before_it_is_sent(unit_at_scan, call):
