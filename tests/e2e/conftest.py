@@ -157,7 +157,8 @@ def until():
 
 JIAHE_OFFICE, JIAHE = "431024-dcs", "431024"
 JIAHE_VILLAGE = "431024106201"  # inside the seeded flood-season item's scope
-ITEMS = "query($office: ID!) { items(officeId: $office) { id scopeRegions code { token } } }"
+DEMO_ITEM = "汛期防汛备汛专项督查"  # the demo story's coded item (services/plan/src/wurao_plan/seed/story.py)
+ITEMS = "query($office: ID!) { items(officeId: $office) { id title scopeRegions code { token scanUrl } } }"
 REGISTER = (
     'mutation($name: String!) { registerUnit(unit: {name: $name, kind: VILLAGE_COMMITTEE, region: "431024106201"}) '
     "{ __typename ... on Unit { id } } }"
@@ -166,15 +167,21 @@ VERIFY = "query($code: String!) { verifyCode(code: $code) { __typename } }"
 
 
 @pytest.fixture
-async def admitted_unit(platform, call):
+async def demo_item(platform, call) -> dict:
+    """Jiahe's coded flood-season item of the demo story, found by its title (tests code and revoke other items of
+    the office): its id, title, scopeRegions and code (token, scanUrl)."""
+    office = platform.keys.token(Role.COUNTY_OFFICE, JIAHE, office=JIAHE_OFFICE)
+    items = (await call(ITEMS, {"office": JIAHE_OFFICE}, office))["items"]
+    return next(item for item in items if item["title"] == DEMO_ITEM and item["code"])
+
+
+@pytest.fixture
+async def admitted_unit(platform, call, demo_item):
     """A new village committee in Jiahe county that inspection already knows, and the flood-season item's code:
     (item, the unit's token, the unit's id)."""
+    item = demo_item
+    assert any(JIAHE_VILLAGE.startswith(region) for region in item["scopeRegions"]), item
     office = platform.keys.token(Role.COUNTY_OFFICE, JIAHE, office=JIAHE_OFFICE)
-    item = next(
-        item
-        for item in (await call(ITEMS, {"office": JIAHE_OFFICE}, office))["items"]
-        if item["code"] and any(JIAHE_VILLAGE.startswith(region) for region in item["scopeRegions"])
-    )
     registered = await call(REGISTER, {"name": f"测试村委会 {uuid.uuid4().hex[:6]}"}, office)
     unit = registered["registerUnit"]["id"]
     unit_token = platform.keys.token(Role.UNIT, JIAHE_VILLAGE, unit=unit)

@@ -35,3 +35,7 @@ export function label(kind: string, value: string): string {
   const key = `${kind}.${value}`;
   return key in messages.zh ? t(key as MessageKey) : value;
 }
+
+/** A moment in China time, whatever the browser's zone: the platform's dates are Hunan's. */
+export const chinaTime = (at: string): string =>
+  new Date(at).toLocaleString(lang.value === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', dateStyle: 'short', timeStyle: 'short' });

@@ -150,11 +150,9 @@ REGISTER = """mutation($unit: RegisterUnitInput!) { registerUnit(unit: $unit) { 
 
 
 @pytest.fixture
-async def scan_url(platform, call) -> str:
-    """The scan page of one of Jiahe's coded items (the demo's)."""
-    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
-    items = await call('{ items(officeId: "431024-dcs") { code { scanUrl } } }', {}, office)
-    return next(item["code"]["scanUrl"] for item in items["items"] if item["code"])
+def scan_url(demo_item) -> str:
+    """The scan page of the demo story's coded item."""
+    return demo_item["code"]["scanUrl"]
 
 
 @pytest.fixture

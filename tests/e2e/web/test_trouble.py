@@ -18,6 +18,9 @@ pytestmark = pytest.mark.e2e
 
 GENUINE = "真码 · 有效"
 TASK_HISTORY = "query($id: ID!) { task(id: $id) { history { action } } }"
+CODE = "mutation($id: ID!) { codeItem(itemId: $id) { __typename ... on ItemCode { token scanUrl } } }"
+REVOKE = "mutation($id: ID!, $reason: String!) { revokeCode(itemId: $id, reason: $reason) { __typename } }"
+VERIFY = "query($code: String!) { verifyCode(code: $code) { __typename } }"
 
 
 @pytest.fixture
@@ -135,6 +138,71 @@ async def test_a_scan_whose_summary_cannot_be_read_says_so_and_offers_a_retry(sc
     await page.get_by_role("button", name="重试").click()
     await expect(page.locator("[data-test=verdict]")).to_contain_text(GENUINE)
     await expect(page.get_by_role("alert")).to_have_count(0)
+
+
+async def test_a_scan_the_service_cannot_count_says_why_and_that_the_unit_may_refuse_in_both_languages(
+    platform, phone, webapp, scan_url, new_unit_token
+):
+    """The inspection service answers Unavailable (its counters being rebuilt, a code's item not arrived yet): after
+    the page's retries the unit is told why, not only "you may refuse"."""
+
+    async def unavailable(route) -> None:
+        response = await route.fetch()
+        answer = await response.json()
+        if "verifyCode" in (answer.get("data") or {}):
+            answer["data"]["verifyCode"] = {"__typename": "Unavailable", "reason": "the cap counters are being rebuilt"}
+        await route.fulfill(response=response, json=answer)
+
+    page = await phone.new_page()
+    await page.route("**/graphql", unavailable)
+    await webapp.sign_in_with_token(page, await new_unit_token(), scan_url.removeprefix(platform.web_url.rstrip("/")))
+    verdict = page.locator("[data-test=verdict]")
+    await expect(verdict).to_contain_text("暂时无法核验督查频次", timeout=30_000)  # the page asks for ~14 s first
+    await expect(verdict).to_contain_text("核验之前不能签到")
+    await expect(page.locator("[data-test=may-refuse]")).to_be_visible()
+    await expect(page.locator("[data-test=admit]")).to_have_count(0)
+    await page.get_by_role("button", name="English").click()
+    await expect(verdict).to_contain_text("Your inspections cannot be counted now")
+    await expect(verdict).to_contain_text("the visit cannot be checked in")
+
+
+async def test_an_account_inspection_does_not_know_as_a_unit_is_told_why_it_cannot_check_the_code(
+    platform, phone, webapp, scan_url
+):
+    """verifyCode answers NotAllowed (a unit not registered, or not yet known to inspection): no "you may refuse",
+    which the API would not record either, but why, in both languages."""
+    stranger = platform.keys.token(Role.UNIT, "431024106201", unit=f"431024106201-{uuid.uuid4().hex[:6]}")
+    page = await phone.new_page()
+    await webapp.sign_in_with_token(page, stranger, scan_url.removeprefix(platform.web_url.rstrip("/")))
+    verdict = page.locator("[data-test=verdict]")
+    await expect(verdict).to_contain_text("此账号不能核验督查码")
+    await expect(verdict).to_contain_text("请换用本单位的账号登录")
+    await expect(page.locator("[data-test=may-refuse]")).to_have_count(0)
+    await page.get_by_role("button", name="English").click()
+    await expect(verdict).to_contain_text("This account cannot check codes")
+    await expect(verdict).to_contain_text("Sign in with your unit’s account")
+
+
+async def test_a_revoked_code_tells_the_unit_the_offices_reason(
+    platform, call, until, approved_item, new_unit_token, phone, webapp
+):
+    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs", subject="chen-yuehui")
+    item_id = await approved_item(f"撤销后扫码（{uuid.uuid4().hex[:6]}）")
+    coded = (await call(CODE, {"id": item_id}, office))["codeItem"]
+    revoked = (await call(REVOKE, {"id": item_id, "reason": "防汛任务调整，改期督查"}, office))["revokeCode"]
+    assert revoked["__typename"] == "ItemCode", revoked
+    unit_token = await new_unit_token()
+
+    async def inspection_knows() -> bool:  # the revocation reaches inspection through the bus
+        verdict = (await call(VERIFY, {"code": coded["token"]}, unit_token))["verifyCode"]
+        return verdict["__typename"] == "CodeRevoked"
+
+    await until(inspection_knows, "inspection learns of the revocation")
+    page = await phone.new_page()
+    await webapp.sign_in_with_token(page, unit_token, coded["scanUrl"].removeprefix(platform.web_url.rstrip("/")))
+    verdict = page.locator("[data-test=verdict]")
+    await expect(verdict).to_contain_text("督查机关已撤销此码，理由：防汛任务调整，改期督查。")
+    await expect(page.locator("[data-test=may-refuse]")).to_be_visible()
 
 
 async def test_a_visit_can_be_rated_from_the_keyboard(unit_at_scan):
