@@ -217,6 +217,30 @@ async def test_a_visit_can_be_rated_from_the_keyboard(unit_at_scan):
     await expect(page.get_by_text("谢谢，评价已记录。")).to_be_visible()
 
 
+async def test_the_rating_stars_draw_in_an_icon_font_from_the_apps_own_origin_within_its_csp(
+    platform, phone, webapp, scan_url, new_unit_token
+):
+    """Vant's icon font named a CDN as its fallback, which the pages' CSP blocks: Chromium asked for it anyway, as
+    soon as a page with Vant's styles loaded, and logged a CSP violation."""
+    page = await phone.new_page()
+    trouble: list[str] = []
+    page.on("console", lambda message: trouble.append(message.text) if message.type == "error" else None)
+    page.on("requestfailed", lambda request: trouble.append(f"{request.url}: {request.failure}"))
+    page.on(
+        "request",
+        lambda request: None if request.url.startswith((platform.web_url, "data:")) else trouble.append(request.url),
+    )
+
+    await webapp.sign_in_with_token(page, await new_unit_token(), scan_url.removeprefix(platform.web_url.rstrip("/")))
+    await page.click("[data-test=admit]", timeout=30_000)
+    await expect(page.get_by_role("radiogroup", name="匿名评价本次督查")).to_be_visible()  # the stars are icons
+    await page.evaluate("document.fonts.ready")
+    await asyncio.sleep(1)  # a fallback source, if the page still names one, has been asked for by now
+    icon_fonts = await page.evaluate("[...document.fonts].filter((f) => f.family === 'vant-icon').map((f) => f.status)")
+    assert icon_fonts == ["loaded"]
+    assert trouble == []
+
+
 ITEM_STATUS_WORDS = {"草拟", "已批准", "已赋码", "督查中", "已办结", "码已作废", "已撤销", "已驳回"}
 
 
