@@ -69,7 +69,8 @@ async def add_visits(conn, months: list[int]) -> None:
 
 
 async def add_open_tasks(conn, deadlines: list[date]) -> None:
-    await figures.add_open_tasks(conn, {("region", t.CITY, 2026, 3, deadline): 1 for deadline in deadlines})
+    keys = [("region", t.CITY, 2026, 3, deadline) for deadline in deadlines]
+    await figures.add_open_tasks(conn, dict.fromkeys(keys, 1), dict.fromkeys(keys, 1))
 
 
 async def test_figures_written_in_opposite_orders_by_two_batches_add_up_without_a_deadlock(migrated):
@@ -80,8 +81,10 @@ async def test_figures_written_in_opposite_orders_by_two_batches_add_up_without_
 
 async def test_open_tasks_written_in_opposite_orders_by_two_batches_add_up_without_a_deadlock(migrated):
     await crossing(migrated, add_open_tasks, date(2026, 3, 31), date(2026, 4, 30))
-    rows = await migrated.fetch("SELECT deadline, tasks FROM open_tasks WHERE scope_id = $1 ORDER BY 1", t.CITY)
-    assert [tuple(row) for row in rows] == [(date(2026, 3, 31), 2), (date(2026, 4, 30), 2)]
+    rows = await migrated.fetch(
+        "SELECT deadline, tasks, awaiting_verification FROM open_tasks WHERE scope_id = $1 ORDER BY 1", t.CITY
+    )
+    assert [tuple(row) for row in rows] == [(date(2026, 3, 31), 2, 2), (date(2026, 4, 30), 2, 2)]
 
 
 async def test_figures_are_written_in_key_order_whatever_order_the_batch_met_them(migrated):

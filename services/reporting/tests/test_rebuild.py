@@ -12,7 +12,8 @@ from wurao_reporting import testing as t
 from wurao_reporting.adapters import figures
 from wurao_reporting.consumers import SUBSCRIPTIONS
 from wurao_reporting.domain import caps
-from wurao_reporting.rebuild import rebuild
+from wurao_reporting.domain.periods import CHINA
+from wurao_reporting.rebuild import READ_MODELS, rebuild
 
 
 def renamed(prefix: str):
@@ -22,10 +23,13 @@ def renamed(prefix: str):
 
 async def everything(pool) -> tuple:
     facts = await pool.fetch("SELECT event_id, type, at, item_id, detail FROM facts ORDER BY event_id")
-    tasks = await pool.fetch("SELECT task_id, closed_at FROM tasks ORDER BY task_id")
+    tasks = await pool.fetch("SELECT task_id, closed_at, pending_submissions FROM tasks ORDER BY task_id")
     loads = await pool.fetch("SELECT office_id, plans_drafted FROM office_load ORDER BY office_id")
     counted = await pool.fetch("SELECT * FROM cap_visits ORDER BY visit_id")
-    still_open = await pool.fetch("SELECT * FROM open_tasks WHERE tasks <> 0 ORDER BY 1, 2, 3, 4, 5")
+    still_open = await pool.fetch(
+        """SELECT scope_kind, scope_id, year, month, deadline, awaiting_verification, tasks FROM open_tasks
+           WHERE tasks <> 0 OR awaiting_verification <> 0 ORDER BY 1, 2, 3, 4, 5"""
+    )
     return (
         await figures.dump(pool),
         [tuple(r.values()) for r in still_open],
@@ -34,6 +38,12 @@ async def everything(pool) -> tuple:
         loads,
         [tuple(r.values()) for r in counted],
     )
+
+
+async def open_and_overdue(pool, kind: str, scope: str) -> tuple[int, int]:
+    """A scope's tasks of 2026 still open today, and those of them overdue."""
+    counts = await figures.read(pool, kind, scope, [2026], datetime.now(CHINA).date())
+    return tuple(sum(v for (_, _, metric), v in counts.items() if metric == m) for m in ("tasks.open", "tasks.overdue"))
 
 
 async def live(pool, nc) -> None:
@@ -90,6 +100,29 @@ async def test_a_rebuild_ends_with_the_figures_the_live_consumers_built(nats_cli
 
     assert await rebuild(rebuilt_pool, nats_client, subscriptions) == applied  # again, from the start
     assert await everything(rebuilt_pool) == built_live
+
+
+async def test_a_rebuild_counts_tasks_awaiting_verification_as_not_overdue_as_the_live_consumers_do(
+    nats_client, migrated, second_migrated
+):
+    village = f"439905101{random.randrange(1000):03d}"
+    unit = f"{village}-{uuid.uuid4().hex[:8]}"  # its own: the stream carries every test's events
+    item, awaiting, sent_back = (str(uuid.uuid4()) for _ in range(3))
+    where = {"item_id": item, "unit": unit, "unit_region": village}
+    published = [
+        *(t.task_opened(task, deadline="2026-03-05", **where) for task in (awaiting, sent_back)),
+        *(t.task_step("submitted", task, onTime=True, **where) for task in (awaiting, sent_back)),
+        t.task_step("sent_back", sent_back, timesSentBack=1, at=t.AT.replace(day=10), **where),
+    ]
+    js = nats_client.jetstream()
+    for event in published:
+        await js.publish(event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id})
+    await live(migrated, nats_client)
+    assert await rebuild(second_migrated, nats_client, renamed("rebuild")) >= len(published)
+    assert await everything(second_migrated) == await everything(migrated)
+    for pool in (migrated, second_migrated):
+        assert await open_and_overdue(pool, "unit", unit) == (2, 1), "the one sent back is overdue"
+        assert await open_and_overdue(pool, "region", village) == (2, 1)
 
 
 async def test_a_batch_builds_exactly_what_one_event_at_a_time_builds(nats_client, migrated, second_migrated):
@@ -150,6 +183,69 @@ async def test_a_close_or_extension_heard_before_its_tasks_opening_counts_as_if_
     assert [row[-1] for row in built[1] if row[0] == "unit"] == [1], "one task open (the extended one), none twice"
     for pool in (migrated, second_migrated):
         assert await pool.fetchval("SELECT count(*) FROM early_task_steps") == 0, "each opening took what it waited for"
+
+
+def _submissions_and_send_backs(item: str) -> tuple[list, list]:
+    """Five tasks past their deadline (2026-03-05), each opening and then its steps as rectification told them:
+    submitted; submitted and sent back; submitted, sent back and submitted late; submitted, extended (to 2100)
+    and sent back; submitted and closed."""
+    awaiting, sent_back, again, extended, closed = (str(uuid.uuid4()) for _ in range(5))
+    openings = [
+        t.task_opened(task, item_id=item, deadline="2026-03-05", at=t.AT.replace(day=2))
+        for task in (awaiting, sent_back, again, extended, closed)
+    ]
+
+    def step(name: str, task: str, day: int, **fields) -> object:
+        return t.task_step(name, task, item_id=item, at=t.AT.replace(day=day), **fields)
+
+    steps = [
+        *(step("submitted", task, 4, onTime=True) for task in (awaiting, sent_back, again, extended, closed)),
+        step("extension_approved", extended, 6, deadline="2100-01-01", previousDeadline="2026-03-05"),
+        *(step("sent_back", task, 10, timesSentBack=1) for task in (sent_back, again, extended)),
+        step("submitted", again, 12, onTime=False),
+        step("verified", closed, 14, verifiedBy="inspector-li"),
+        step("closed", closed, 14, onTime=True, deadline="2026-03-05"),
+    ]
+    return openings, steps
+
+
+async def test_submissions_and_send_backs_heard_in_any_order_count_as_if_heard_in_order(
+    nats_client, migrated, second_migrated
+):
+    """A send-back heard before its submission, a submission or a send-back before the task's opening: each task
+    ends awaiting verification or owed by the unit as its steps in order left it."""
+    item = str(uuid.uuid4())
+    openings, steps = _submissions_and_send_backs(item)
+    orders = {
+        "in order": [*openings, *steps],
+        "backwards, before the openings": [*reversed(steps), *openings],
+        "some before the openings, some after": [*steps[1::2], *openings, *reversed(steps[::2])],
+    }
+    built = {}
+    for name, events in orders.items():
+        pool = migrated if name == "in order" else second_migrated
+        await pool.execute(f"TRUNCATE {', '.join(READ_MODELS)}, inbox")
+        consumer = Consumer(pool, nats_client, SUBSCRIPTIONS[1])
+        for event in events:
+            assert await consumer.apply(event), name
+        built[name] = (await everything(pool), await open_and_overdue(pool, "unit", t.UNIT))
+        assert await pool.fetchval("SELECT count(*) FROM early_task_steps") == 0, name
+    assert built["in order"][1] == (4, 1), "four still open, the one sent back and not submitted again overdue"
+    for name, found in built.items():
+        assert found == built["in order"], name
+
+
+async def test_openings_and_submissions_applied_at_once_by_two_replicas_leave_no_task_overdue(nats_client, migrated):
+    """A submission applied while its opening is not committed yet must not be kept for an opening that had already
+    looked (each batch locks its tasks first)."""
+    item = str(uuid.uuid4())
+    tasks = [str(uuid.uuid4()) for _ in range(200)]
+    openings = [t.task_opened(task, item_id=item, deadline="2026-03-05") for task in tasks]
+    submissions = [t.task_step("submitted", task, item_id=item, onTime=True) for task in tasks]
+    replicas = [Consumer(migrated, nats_client, SUBSCRIPTIONS[1]) for _ in range(2)]
+    assert await asyncio.gather(replicas[0].apply_batch(openings), replicas[1].apply_batch(submissions)) == [200, 200]
+    assert await open_and_overdue(migrated, "unit", t.UNIT) == (200, 0)
+    assert await migrated.fetchval("SELECT count(*) FROM early_task_steps") == 0
 
 
 async def test_openings_and_closes_applied_at_once_by_two_replicas_leave_no_task_open(nats_client, migrated):

@@ -128,21 +128,40 @@ def complaint(kind: str = "over_cap", *, item_id: str | None = None, at: datetim
     return event("inspection.complaint.filed", UNIT_REGION, data, at)
 
 
-def task_step(step: str, task_id: str, *, item_id: str, at: datetime = AT, **fields: Any) -> Event:
-    data = {"taskId": task_id, "itemId": item_id, "officeId": OFFICE, "responsibleUnitId": UNIT, **fields}
-    return event(f"rectification.task.{step}", UNIT_REGION, data, at)
+def task_step(
+    step: str,
+    task_id: str,
+    *,
+    item_id: str,
+    at: datetime = AT,
+    unit: str = UNIT,
+    unit_region: str = UNIT_REGION,
+    **fields: Any,
+) -> Event:
+    data = {"taskId": task_id, "itemId": item_id, "officeId": OFFICE, "responsibleUnitId": unit, **fields}
+    return event(f"rectification.task.{step}", unit_region, data, at)
 
 
-def task_opened(task_id: str, *, item_id: str, deadline: str = "2026-03-31", at: datetime = AT) -> Event:
+def task_opened(
+    task_id: str,
+    *,
+    item_id: str,
+    deadline: str = "2026-03-31",
+    at: datetime = AT,
+    unit: str = UNIT,
+    unit_region: str = UNIT_REGION,
+) -> Event:
     return task_step(
         "opened",
         task_id,
         item_id=item_id,
         at=at,
+        unit=unit,
+        unit_region=unit_region,
         findingId=str(uuid.uuid4()),
         visitId=str(uuid.uuid4()),
         officeRegion=OFFICE_REGION,
-        unitRegion=UNIT_REGION,
+        unitRegion=unit_region,
         severity="medium",
         deadline=deadline,
     )

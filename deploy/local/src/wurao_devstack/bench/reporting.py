@@ -259,7 +259,7 @@ def _rectified(rng: random.Random, effects: Effects, village: str, office: str, 
     else:
         closed_at = None
         still = tallies.open_task(month=opened.month, region=village, office_id=office, unit_id=unit)
-        effects.count_open(still, deadline, 1)
+        effects.count_open(still, deadline, 1, awaiting_verification=False)  # never submitted here
     month = opened.month
     return (
         str(uuid.uuid4()),
@@ -277,7 +277,7 @@ def _rectified(rng: random.Random, effects: Effects, village: str, office: str, 
 
 async def _add_up(conn: asyncpg.Connection, table: str, key: list[str], value: str, rows: list[tuple]) -> None:
     """Adds `rows` (key columns, then the value) to what `table` holds already (the demo's own figures)."""
-    await conn.execute(f"CREATE TEMP TABLE hunan (LIKE {table}) ON COMMIT DROP")
+    await conn.execute(f"CREATE TEMP TABLE hunan (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
     await conn.copy_records_to_table("hunan", records=rows, columns=[*key, value])
     await conn.execute(
         f"""INSERT INTO {table} SELECT * FROM hunan ON CONFLICT ({", ".join(key)})

@@ -39,10 +39,10 @@ async def region_counts(
 
 async def task_states(conn: asyncpg.Connection, region: str, period: Period, today: date) -> dict[str, Counts]:
     """Open and overdue tasks of the period per region inside `region`, every level (a village's count in its
-    township's, county's... too)."""
+    township's, county's... too). Overdue: past the deadline and not awaiting verification (rectification's rule)."""
     rows = await conn.fetch(
         """SELECT left(t.region, depth) AS code, t.year, t.month,
-                  count(*) AS open, count(*) FILTER (WHERE t.deadline < $4) AS overdue
+                  count(*) AS open, count(*) FILTER (WHERE t.deadline < $4 AND t.pending_submissions <= 0) AS overdue
            FROM tasks t CROSS JOIN unnest($5::int[]) AS depth
            WHERE starts_with(t.region, $1) AND depth <= length(t.region) AND t.closed_at IS NULL
              AND t.year = ANY($2::smallint[]) AND t.month = ANY($3::smallint[])

@@ -1,5 +1,5 @@
-"""The `figures` table (sums per scope, month and metric) and `open_tasks` (per scope, month and deadline), and
-regions' figures held in a replica's memory."""
+"""The `figures` table (sums per scope, month and metric) and `open_tasks` (per scope, month and deadline, with
+those awaiting verification), and regions' figures held in a replica's memory."""
 
 from __future__ import annotations
 
@@ -34,36 +34,43 @@ async def add_many(conn: asyncpg.Connection, sums: Mapping[tuple[str, str, int, 
     )
 
 
-async def add_open_tasks(conn: asyncpg.Connection, counts: Mapping[tuple[str, str, int, int, date], int]) -> None:
-    """Adds to the open tasks keyed (scope kind, scope id, year, month opened, deadline); each key once, written in
-    the key's order (as `add_many`)."""
-    if not any(counts.values()):
+OpenTaskKey = tuple[str, str, int, int, date]  # (scope kind, scope id, year, month opened, deadline)
+
+
+async def add_open_tasks(
+    conn: asyncpg.Connection, counts: Mapping[OpenTaskKey, int], awaiting_verification: Mapping[OpenTaskKey, int]
+) -> None:
+    """Adds to the open tasks, and to those of them awaiting verification; each key once, written in the key's order
+    (as `add_many`)."""
+    rows = [
+        (*key[:4], key[4].isoformat(), counts.get(key, 0), awaiting_verification.get(key, 0))
+        for key in counts.keys() | awaiting_verification.keys()
+    ]
+    rows = [row for row in rows if row[5] or row[6]]
+    if not rows:
         return
     await conn.execute(
-        """INSERT INTO open_tasks (scope_kind, scope_id, year, month, deadline, tasks)
+        """INSERT INTO open_tasks (scope_kind, scope_id, year, month, deadline, tasks, awaiting_verification)
            SELECT r->>0 AS scope_kind, r->>1 AS scope_id, (r->>2)::smallint AS year, (r->>3)::smallint AS month,
-                  (r->>4)::date AS deadline, (r->>5)::integer
+                  (r->>4)::date AS deadline, (r->>5)::integer, (r->>6)::integer
            FROM jsonb_array_elements($1::jsonb) AS r ORDER BY scope_kind, scope_id, year, month, deadline
            ON CONFLICT (scope_kind, scope_id, year, month, deadline)
-           DO UPDATE SET tasks = open_tasks.tasks + excluded.tasks""",
-        [
-            (kind, scope, year, month, deadline.isoformat(), n)
-            for (kind, scope, year, month, deadline), n in counts.items()
-            if n
-        ],
+           DO UPDATE SET tasks = open_tasks.tasks + excluded.tasks,
+                         awaiting_verification = open_tasks.awaiting_verification + excluded.awaiting_verification""",
+        rows,
     )
 
 
 async def read(pool: asyncpg.Pool, kind: str, scope_id: str, years: Sequence[int], today: date) -> Counts:
     """The scope's sums, and per month opened its tasks still open now (`tasks.open`) and those of them past
-    their deadline (`tasks.overdue`), in one round trip."""
+    their deadline and not awaiting verification (`tasks.overdue`, rectification's rule), in one round trip."""
     rows = await pool.fetch(
         """SELECT year, month, metric, value FROM figures
            WHERE scope_kind = $1 AND scope_id = $2 AND year = ANY($3::smallint[])
            UNION ALL
            SELECT t.year, t.month, counted.metric, counted.value
            FROM (SELECT year, month, sum(tasks) AS open,
-                        coalesce(sum(tasks) FILTER (WHERE deadline < $4), 0) AS overdue
+                        coalesce(sum(tasks - awaiting_verification) FILTER (WHERE deadline < $4), 0) AS overdue
                  FROM open_tasks WHERE scope_kind = $1 AND scope_id = $2 AND year = ANY($3::smallint[])
                  GROUP BY year, month) AS t
            CROSS JOIN LATERAL (VALUES ('tasks.open', t.open), ('tasks.overdue', t.overdue))

@@ -56,7 +56,7 @@ async def regions(pool: asyncpg.Pool, table: str, ids: Sequence[str]) -> dict[st
 
 @dataclass(frozen=True)
 class KnownTask:
-    """A task as reporting saw it open: where and when its open count lies."""
+    """A task as reporting saw it open: where and when its open count lies, and whether it awaits verification."""
 
     opened_at: datetime
     year: int
@@ -65,6 +65,18 @@ class KnownTask:
     region: str
     office_id: str
     unit_id: str
+    pending_submissions: int  # submissions less send-backs heard
+
+    @property
+    def awaits_verification(self) -> bool:
+        return awaits_verification(self.pending_submissions)
+
+
+def awaits_verification(pending_submissions: int) -> bool:
+    """The unit submitted its rectification and no send-back answered it yet: the unit owes nothing, so the task is
+    not overdue (rectification's rule). Counted, not ordered: steps heard out of order (a send-back before its
+    submission: -1 meanwhile) end where rectification's order left them once every one is heard."""
+    return pending_submissions > 0
 
 
 async def lock(conn: asyncpg.Connection, ids: set[str]) -> None:
@@ -85,6 +97,7 @@ async def lock(conn: asyncpg.Connection, ids: set[str]) -> None:
 class OpenedTask:
     deadline: date  # the later of its own and an approved extension heard before it
     closed_at: datetime | None  # when a close heard before it says it closed
+    pending_submissions: int  # submissions less send-backs heard before it
 
 
 async def open_task(
@@ -93,12 +106,14 @@ async def open_task(
     """Remembers the task, with whatever of it was heard before it opened; None when reporting already knew it
     (it counts as open once)."""
     row = await conn.fetchrow(
-        """WITH early AS (DELETE FROM early_task_steps WHERE task_id = $1 RETURNING closed_at, deadline)
+        """WITH early AS (DELETE FROM early_task_steps WHERE task_id = $1
+                          RETURNING closed_at, deadline, pending_submissions)
            INSERT INTO tasks (task_id, item_id, office_id, unit_id, region, year, month, opened_at, deadline,
-                              closed_at)
-           SELECT $1, $2, $3, $4, $5, $6, $7, $8, GREATEST($9, early.deadline), early.closed_at
+                              closed_at, pending_submissions)
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, GREATEST($9, early.deadline), early.closed_at,
+                  COALESCE(early.pending_submissions, 0)
            FROM (VALUES (1)) AS one LEFT JOIN early ON true
-           ON CONFLICT (task_id) DO NOTHING RETURNING deadline, closed_at""",
+           ON CONFLICT (task_id) DO NOTHING RETURNING deadline, closed_at, pending_submissions""",
         data["taskId"],
         data["itemId"],
         data["officeId"],
@@ -112,6 +127,11 @@ async def open_task(
     return OpenedTask(**row) if row else None
 
 
+# A `KnownTask`'s columns, and the same of the task as it was before an UPDATE that joins it `AS before`.
+_KNOWN = ("opened_at", "year", "month", "deadline", "region", "office_id", "unit_id", "pending_submissions")
+_KNOWN_TASK = ", ".join(_KNOWN)
+_BEFORE = ", ".join(f"before.{column}" for column in _KNOWN)
+
 # A step of a task reporting has not heard open is kept for its opening (never for a task it knows, closed or not).
 _KEEP_EARLY = """INSERT INTO early_task_steps (task_id, {column}) SELECT $1, $2
                  WHERE NOT EXISTS (SELECT FROM tasks WHERE task_id = $1)
@@ -124,7 +144,7 @@ async def close_task(conn: asyncpg.Connection, task_id: str, at: datetime) -> Kn
     row = await conn.fetchrow(
         f"""WITH early AS ({keep})
             UPDATE tasks SET closed_at = $2 WHERE task_id = $1 AND closed_at IS NULL
-            RETURNING opened_at, year, month, deadline, region, office_id, unit_id""",
+            RETURNING {_KNOWN_TASK}""",
         task_id,
         at,
     )
@@ -139,9 +159,26 @@ async def extend_task(conn: asyncpg.Connection, task_id: str, deadline: date) ->
         f"""WITH early AS ({keep})
             UPDATE tasks SET deadline = $2 FROM tasks AS before
             WHERE tasks.task_id = $1 AND before.task_id = $1 AND tasks.closed_at IS NULL AND tasks.deadline <> $2
-            RETURNING before.opened_at, before.year, before.month, before.deadline, before.region, before.office_id,
-                      before.unit_id""",
+            RETURNING {_BEFORE}""",
         task_id,
         deadline,
+    )
+    return KnownTask(**row) if row else None
+
+
+async def count_submission(conn: asyncpg.Connection, task_id: str, delta: int) -> KnownTask | None:
+    """A submission (1) or a send-back (-1) of the task; returns it as it was before, or None if reporting does not
+    know it open. Counted for a closed task too, so that its steps heard in any order leave the same row."""
+    keep = _KEEP_EARLY.format(
+        column="pending_submissions", merge="early_task_steps.pending_submissions + excluded.pending_submissions"
+    )
+    row = await conn.fetchrow(
+        f"""WITH early AS ({keep}), counted AS (
+                UPDATE tasks SET pending_submissions = tasks.pending_submissions + $2 FROM tasks AS before
+                WHERE tasks.task_id = $1 AND before.task_id = $1
+                RETURNING before.closed_at, {_BEFORE})
+            SELECT {_KNOWN_TASK} FROM counted WHERE closed_at IS NULL""",
+        task_id,
+        delta,
     )
     return KnownTask(**row) if row else None

@@ -83,7 +83,8 @@ async def _task_opened_tally(conn: asyncpg.Connection, event: Event, effects: Ef
         task = tallies.open_task(
             month=month, region=event.region, office_id=data["officeId"], unit_id=data["responsibleUnitId"]
         )
-        effects.count_open(task, opened.deadline, 1)
+        awaiting = knowledge.awaits_verification(opened.pending_submissions)
+        effects.count_open(task, opened.deadline, 1, awaiting_verification=awaiting)
     elif opened is not None:
         effects.count(
             tallies.task_closed_before_heard_open(
@@ -101,7 +102,7 @@ def _open_task(known: knowledge.KnownTask) -> Tally:
 async def _task_closed_tally(conn: asyncpg.Connection, event: Event, effects: Effects) -> Tally:
     known = await knowledge.close_task(conn, event.data["taskId"], event.time)
     if known is not None:
-        effects.count_open(_open_task(known), known.deadline, -1)
+        effects.count_open(_open_task(known), known.deadline, -1, awaiting_verification=known.awaits_verification)
     opened_at = known.opened_at if known else None
     return tallies.task_closed(event.data, at=event.time, region=event.region, opened_at=opened_at)
 
@@ -111,9 +112,25 @@ async def _task_extended(conn: asyncpg.Connection, event: Event, effects: Effect
     deadline = date.fromisoformat(event.data["deadline"])
     known = await knowledge.extend_task(conn, event.data["taskId"], deadline)
     if known is not None:
-        task = _open_task(known)
-        effects.count_open(task, known.deadline, -1)
-        effects.count_open(task, deadline, 1)
+        task, awaiting = _open_task(known), known.awaits_verification
+        effects.count_open(task, known.deadline, -1, awaiting_verification=awaiting)
+        effects.count_open(task, deadline, 1, awaiting_verification=awaiting)
+
+
+# A submission leaves the task awaiting verification, a send-back gives it back to the unit.
+_SUBMISSION_COUNTS = {"rectification.task.submitted": 1, "rectification.task.sent_back": -1}
+
+
+async def _task_submitted_or_sent_back(conn: asyncpg.Connection, event: Event, effects: Effects) -> None:
+    """A task awaiting verification is not overdue, whatever its deadline (rectification's rule); one sent back is
+    owed by the unit again, and overdue once past its deadline."""
+    delta = _SUBMISSION_COUNTS[event.type]
+    known = await knowledge.count_submission(conn, event.data["taskId"], delta)
+    if known is None:
+        return
+    after = knowledge.awaits_verification(known.pending_submissions + delta)
+    if after != known.awaits_verification:
+        effects.count_awaiting_verification(_open_task(known), known.deadline, 1 if after else -1)
 
 
 def _from_data(make: Callable[[dict], Tally]) -> PureTallyOf:
@@ -137,6 +154,7 @@ STORED_TALLIES: dict[str, TallyOf] = {
     "rectification.task.opened": _task_opened_tally,
     "rectification.task.closed": _task_closed_tally,
     "rectification.task.extension_approved": _task_extended,
+    **dict.fromkeys(_SUBMISSION_COUNTS, _task_submitted_or_sent_back),
 }
 PURE_TALLIES: dict[str, PureTallyOf] = {
     "inspection.visit.checked_in": _visit_tally,

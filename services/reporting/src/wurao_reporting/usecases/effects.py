@@ -27,7 +27,9 @@ class Effects:
     changed: set[str] = field(default_factory=set)  # regions whose figures changed
     counted_visits: list[CountedVisit] = field(default_factory=list)  # what caps count
     cap_policies: list[CapPolicy] = field(default_factory=list)
-    open_tasks: defaultdict = field(default_factory=lambda: defaultdict(int))  # (kind, scope, year, month, deadline)
+    # (kind, scope, year, month opened, deadline) -> open tasks, and of them those awaiting verification
+    open_tasks: defaultdict = field(default_factory=lambda: defaultdict(int))
+    awaiting_verification: defaultdict = field(default_factory=lambda: defaultdict(int))
 
     def count(self, tally: Tally) -> None:
         scopes, year, month = tally.scopes(), tally.month.year, tally.month.month
@@ -49,11 +51,20 @@ class Effects:
             for (kind, scope), delta in by_scope.items()
         }
 
-    def count_open(self, task: Tally, deadline: date, delta: int) -> None:
+    def count_open(self, task: Tally, deadline: date, delta: int, *, awaiting_verification: bool) -> None:
         """A task opened (1) or closed (-1), or its deadline moved (-1 at the old, 1 at the new): its open count in
-        every scope `task` names (`tallies.open_task`)."""
+        every scope `task` names (`tallies.open_task`), and its count awaiting verification if it does."""
+        self._count(self.open_tasks, task, deadline, delta)
+        if awaiting_verification:
+            self._count(self.awaiting_verification, task, deadline, delta)
+
+    def count_awaiting_verification(self, task: Tally, deadline: date, delta: int) -> None:
+        """An open task the unit submitted (1) or that was sent back (-1): not overdue while it awaits verification."""
+        self._count(self.awaiting_verification, task, deadline, delta)
+
+    def _count(self, counts: defaultdict, task: Tally, deadline: date, delta: int) -> None:
         for kind, scope in task.scopes():
-            self.open_tasks[(kind, scope, task.month.year, task.month.month, deadline)] += delta
+            counts[(kind, scope, task.month.year, task.month.month, deadline)] += delta
         self.changed.add(task.region)
 
     async def write(self, conn: asyncpg.Connection) -> None:
@@ -69,6 +80,6 @@ class Effects:
             if kind == "region":
                 self.changed.add(scope)
         await figures.add_many(conn, self.sums)
-        await figures.add_open_tasks(conn, self.open_tasks)
+        await figures.add_open_tasks(conn, self.open_tasks, self.awaiting_verification)
         if self.changed:
             await changes.notify(conn, sorted(self.changed))
