@@ -92,9 +92,16 @@ class CapFigures:
 class RectificationFigures:
     opened: Figure
     still_open: Figure = strawberry.field(description="Opened in the period and not closed yet.")
-    overdue: Figure = strawberry.field(description="Opened in the period, not closed, past the deadline today.")
-    closed_on_time: Figure = strawberry.field(description="Closed in the period, submitted by the deadline.")
-    closed_late: Figure = strawberry.field(description="Closed in the period, submitted after the deadline.")
+    overdue: Figure = strawberry.field(
+        description="Opened in the period, past the deadline today and still owed by the unit (open, in progress or "
+        "sent back), as rectification's task board marks it: a task submitted and awaiting verification is not overdue."
+    )
+    closed_on_time: Figure = strawberry.field(
+        description="Closed in the period, the accepted submission made by the deadline (an approved extension's)."
+    )
+    closed_late: Figure = strawberry.field(
+        description="Closed in the period, the accepted submission made after the deadline (an approved extension's)."
+    )
     mean_days_to_close: MeanFigure = strawberry.field(description="Days from opening to closing, tasks closed in it.")
 
 
