@@ -1,6 +1,8 @@
 """The annual plan's workflow over GraphQL: draft, items, submit, return, revise, resubmit, approve; four eyes;
 the yearly ceiling; events through the outbox."""
 
+import asyncio
+
 import pytest
 
 from wurao_common.auth import Role
@@ -11,6 +13,8 @@ PLAN = f"__typename ... on Plan {{ id status year returnReason itemCount }} {REF
 ITEM = f"__typename ... on Item {{ id status title planId }} {REFUSALS}"
 DRAFT = f"mutation($year: Int!) {{ result: draftPlan(year: $year) {{ {PLAN} }} }}"
 ADD = f"mutation($plan: ID!, $item: ItemInput!) {{ result: addItem(planId: $plan, item: $item) {{ {ITEM} }} }}"
+NAMED_ADD = f"""mutation($plan: ID!, $item: ItemInput!, $requestId: String) {{
+  result: addItem(planId: $plan, item: $item, requestId: $requestId) {{ {ITEM} }} }}"""
 REVISE = f"mutation($id: ID!, $item: ItemInput!) {{ result: reviseItem(itemId: $id, item: $item) {{ {ITEM} }} }}"
 REMOVE = f"mutation($id: ID!) {{ result: removeItem(itemId: $id) {{ {ITEM} }} }}"
 CANCEL = f"mutation($id: ID!, $reason: String!) {{ result: cancelItem(itemId: $id, reason: $reason) {{ {ITEM} }} }}"
@@ -210,6 +214,39 @@ async def test_items_change_only_while_the_office_holds_the_plan(as_office):
     await chenzhou(APPROVE, plan=plan_id)
     assert (await jiahe(SUBMIT, plan=plan_id))["__typename"] == "Conflict"
     assert (await chenzhou(APPROVE, plan=plan_id))["__typename"] == "Conflict"
+
+
+async def test_retries_of_a_named_item_add_one_item_and_all_return_it(as_office, plan_events, pool):
+    chen = as_office(JIAHE, "chen")
+    plan_id = (await chen(DRAFT, year=THIS_YEAR))["id"]
+
+    added = await asyncio.gather(
+        *(chen(NAMED_ADD, plan=plan_id, item=flood_item(), requestId="add-1") for _ in range(3))
+    )
+    assert {result["__typename"] for result in added} == {"Item"}
+    assert len({result["id"] for result in added}) == 1
+    assert await pool.fetchval("SELECT count(*) FROM items") == 1
+    # A colleague of the same office with the same id makes another request.
+    other = await as_office(JIAHE, "li")(NAMED_ADD, plan=plan_id, item=flood_item(), requestId="add-1")
+    assert other["__typename"] == "Item"
+    assert other["id"] != added[0]["id"]
+    await plan_events.settle(pool)
+    assert len(plan_events.of_type("plan.item.drafted")) == 2
+
+
+async def test_an_item_request_id_reused_for_another_plan_or_too_long_is_invalid_and_adds_nothing(as_office, pool):
+    jiahe = as_office(JIAHE)
+    this_year = (await jiahe(DRAFT, year=THIS_YEAR))["id"]
+    next_year = (await jiahe(DRAFT, year=THIS_YEAR + 1))["id"]
+    await jiahe(NAMED_ADD, plan=this_year, item=flood_item(), requestId="add-1")
+    window = {"windowStart": f"{THIS_YEAR + 1}-04-01", "windowEnd": f"{THIS_YEAR + 1}-12-31"}
+
+    for refused in (
+        await jiahe(NAMED_ADD, plan=next_year, item=flood_item(**window), requestId="add-1"),
+        await jiahe(NAMED_ADD, plan=next_year, item=flood_item(**window), requestId="a" * 101),
+    ):
+        assert (refused["__typename"], refused["field"]) == ("InvalidInput", "requestId")
+    assert await pool.fetchval("SELECT count(*) FROM items") == 1
 
 
 @pytest.mark.parametrize(

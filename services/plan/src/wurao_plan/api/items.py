@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types import Info
 
-from wurao_common.results import Conflict, InvalidInput, NotAllowed, refusal
+from wurao_common.results import Conflict, InvalidInput, NotAllowed, RequestId, refusal
 from wurao_plan.adapters import items
 from wurao_plan.api.codes import ItemCode, readable_code
 from wurao_plan.api.context import PlanContext
@@ -214,10 +214,13 @@ class ItemQuery:
 @strawberry.type
 class ItemMutation:
     @strawberry.mutation(description="Add an item to the caller's office's draft or returned plan.")
-    async def add_item(self, info: Info[PlanContext, None], plan_id: strawberry.ID, item: ItemInput) -> ItemResult:
-        return item_result(
-            await item_cases.add_item(info.context.pool, info.context.caller, str(plan_id), item.details())
+    async def add_item(
+        self, info: Info[PlanContext, None], plan_id: strawberry.ID, item: ItemInput, request_id: RequestId = None
+    ) -> ItemResult:
+        outcome = await item_cases.add_item(
+            info.context.pool, info.context.caller, str(plan_id), item.details(), request_id=request_id
         )
+        return item_result(outcome)
 
     @strawberry.mutation(description="Replace an item's details while its plan is a draft or was returned.")
     async def revise_item(self, info: Info[PlanContext, None], item_id: strawberry.ID, item: ItemInput) -> ItemResult:

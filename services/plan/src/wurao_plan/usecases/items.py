@@ -8,6 +8,7 @@ from datetime import date
 
 import asyncpg
 
+from wurao_common import request_ids
 from wurao_common.auth import Caller
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_plan.adapters import items, offices, regions
@@ -42,9 +43,15 @@ async def valid_details(
 
 
 async def add_item(
-    pool: asyncpg.Pool, caller: Caller, plan_id: str, details: ItemDetails
+    pool: asyncpg.Pool, caller: Caller, plan_id: str, details: ItemDetails, *, request_id: str | None = None
 ) -> Item | NotAllowed | Invalid | Conflict:
+    """A retried request (same request id, same person) returns the item it added the first time."""
+    if problem := request_ids.request_id_problem(request_id):
+        return problem
+    request_id = request_ids.callers_own(caller, "item.drafted", request_id)
     async with pool.acquire() as conn, conn.transaction():
+        if request_id and (first := await _first_item(conn, request_id, plan_id)):
+            return first
         found = await _writable_plan(conn, caller, plan_id)
         if not isinstance(found, tuple):
             return found
@@ -62,6 +69,8 @@ async def add_item(
             created_by=caller.subject,
         )
         await items.insert(conn, item)
+        if request_id:
+            await request_ids.remember(conn, request_id, "item.drafted", item.id)
         await events.record(conn, "plan.item.drafted", office.region, f"item/{item.id}", events.item_data(item, office))
     return item
 
@@ -159,6 +168,17 @@ async def _advance(conn: asyncpg.Connection, item: Item, today: date) -> bool:
     data = {"itemId": item.id, "officeId": item.office_id, "codeNumber": item.code_number, "year": item.year}
     await events.record(conn, event_type, office.region, f"item/{item.id}", data)
     return True
+
+
+async def _first_item(conn: asyncpg.Connection, request_id: str, plan_id: str) -> Item | Invalid | Conflict | None:
+    """The item a request's first run added (None on a first run); the id reused for another plan is invalid."""
+    first = await request_ids.first_result(conn, request_id)
+    if first is None:
+        return None
+    item = (await items.get_many(conn, [first])).get(first)
+    if item is None:
+        return Conflict("the item this request added has since been removed from its plan")
+    return item if item.plan_id == plan_id.lower() else request_ids.REUSED  # a uuid, however the client cased it
 
 
 async def _own_item(conn: asyncpg.Connection, caller: Caller, item_id: str) -> tuple[Item, Office] | NotAllowed:
