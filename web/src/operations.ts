@@ -137,8 +137,8 @@ export const DraftPlan = graphql(`
 `);
 
 export const AddItem = graphql(`
-  mutation AddItem($planId: ID!, $item: ItemInput!) {
-    addItem(planId: $planId, item: $item) {
+  mutation AddItem($planId: ID!, $item: ItemInput!, $requestId: String) {
+    addItem(planId: $planId, item: $item, requestId: $requestId) {
       __typename ... on Item { id } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
     }
   }
