@@ -39,3 +39,7 @@ export function label(kind: string, value: string): string {
 /** A moment in China time, whatever the browser's zone: the platform's dates are Hunan's. */
 export const chinaTime = (at: string): string =>
   new Date(at).toLocaleString(lang.value === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', dateStyle: 'short', timeStyle: 'short' });
+
+/** The year in China now, whatever the browser's zone: plans and figures count by China's calendar, as the API does. */
+export const chinaYear = (now: Date = new Date()): number =>
+  Number(new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(now));
