@@ -40,6 +40,9 @@ export function label(kind: string, value: string): string {
 export const chinaTime = (at: string): string =>
   new Date(at).toLocaleString(lang.value === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', dateStyle: 'short', timeStyle: 'short' });
 
-/** The year in China now, whatever the browser's zone: plans and figures count by China's calendar, as the API does. */
-export const chinaYear = (now: Date = new Date()): number =>
-  Number(new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(now));
+/** A day in China (YYYY-MM-DD), whatever the browser's zone: deadlines, plans and figures follow China's calendar, as
+ * the API does. */
+export const chinaDate = (at: Date = new Date()): string => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(at);
+
+/** The year in China now (see chinaDate). */
+export const chinaYear = (now: Date = new Date()): number => Number(chinaDate(now).slice(0, 4));
