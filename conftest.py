@@ -5,8 +5,8 @@ pytest_plugins = ["wurao_common.testing"]
 
 @pytest.fixture(scope="session")
 def bus_parties():
-    """The session's NATS has a user for every service of the platform and every subscriber region, and one for
-    each made-up city the feed's tests subscribe to (tests/feed: province code 99, which no other test uses)."""
+    """The tests' NATS servers have a user for every service of the platform and every subscriber region, and one
+    for each made-up city the feed's tests subscribe to (tests/feed: province code 99, which no real region has)."""
     from wurao_common.testing import BusParties  # imported here: pytest rewrites the plugin's asserts first
     from wurao_devstack import bus
 

@@ -1,5 +1,5 @@
-"""The bus is a trust boundary: on the session's NATS (running with the platform's users, as `make run` does),
-a service publishes only its own events and a region's subscriber reads only its region."""
+"""The bus is a trust boundary: on the test's NATS (running with the platform's users, as `make run` does), a
+service publishes only its own events and a region's subscriber reads only its region."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from wurao_common.bus.envelope import STREAM, Event
 from wurao_common.bus.nats import ensure_stream, stream_config
 from wurao_common.config import SettingsError
 from wurao_common.service import BUS_MIGRATIONS
-from wurao_devstack import bus
+from wurao_devstack import bus as platform_bus
 
 
 def _village(city: str) -> str:
@@ -64,7 +64,7 @@ def _checked_in(village: str) -> Event:
     return Event(type="inspection.visit.checked_in", region=village, data=data)
 
 
-async def test_inspection_may_not_publish_a_cap_policy_only_plan_may(servers, nats_client):
+async def test_inspection_may_not_publish_a_cap_policy_only_plan_may(bus, nats_client):
     """A forged `plan.cap_policy.published` would lift every cap: inspection's user is refused, while its own
     events go through, and plan's user publishes on plan's subjects."""
     village = _village("4310")
@@ -80,7 +80,7 @@ async def test_inspection_may_not_publish_a_cap_policy_only_plan_may(servers, na
             "defaultPerItemPerUnit": 999,
         },
     )
-    inspection = await servers.bus.connect("inspection")
+    inspection = await bus.connect("inspection")
     try:
         with pytest.raises(NatsTimeout):  # the server refuses the publish: no acknowledgement ever comes
             await inspection.jetstream(timeout=1).publish(forged.nats_subject, forged.to_json())
@@ -90,7 +90,7 @@ async def test_inspection_may_not_publish_a_cap_policy_only_plan_may(servers, na
         await inspection.close()
     assert not await _stored(nats_client, forged.nats_subject)
 
-    plan = await servers.bus.connect("plan")
+    plan = await bus.connect("plan")
     try:
         registered = _unit_registered(village)
         assert (await plan.jetstream().publish(registered.nats_subject, registered.to_json())).stream == STREAM
@@ -107,9 +107,7 @@ async def _record_all(conn, events: list[Event]) -> None:
 
 
 @pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "batch"])
-async def test_a_consumer_believes_an_event_only_on_the_subject_of_its_type_and_region(
-    servers, nats_client, pool, batched
-):
+async def test_a_consumer_believes_an_event_only_on_the_subject_of_its_type_and_region(bus, nats_client, pool, batched):
     """Inspection may publish only on inspection's subjects, but it writes the envelope inside: a plan event (here a
     unit registered) on an inspection subject, or a visit to a Hengyang village on a Chenzhou village's subject, is
     dropped by a consumer of both types; inspection's own event on its own subject is applied."""
@@ -117,7 +115,7 @@ async def test_a_consumer_believes_an_event_only_on_the_subject_of_its_type_and_
     await pool.execute("CREATE TABLE applied (event_id uuid PRIMARY KEY)")
     village = _village("4310")
     genuine, posing, moved = _checked_in(village), _unit_registered(village), _checked_in(_village("4304"))
-    inspection = await servers.bus.connect("inspection")
+    inspection = await bus.connect("inspection")
     try:
         for event in (posing, moved, genuine):  # all three on the subject of the genuine one, which inspection may use
             await inspection.jetstream().publish(genuine.nats_subject, event.to_json())
@@ -145,10 +143,10 @@ async def test_a_consumer_believes_an_event_only_on_the_subject_of_its_type_and_
     assert moved.id not in applied
 
 
-async def test_a_service_may_not_change_the_stream(servers, nats_client):
+async def test_a_service_may_not_change_the_stream(bus, nats_client):
     """Only the operator creates or changes the stream; a service finding it unlike its version's refuses to
     start rather than change it."""
-    reporting = await servers.bus.connect("reporting")
+    reporting = await bus.connect("reporting")
     try:
         await ensure_stream(reporting)  # as wanted: nothing to change, allowed
         with pytest.raises(NatsTimeout):
@@ -166,12 +164,12 @@ async def test_a_service_may_not_change_the_stream(servers, nats_client):
         await reporting.close()
 
 
-async def test_a_city_subscriber_reads_its_city_and_nothing_of_another(servers, nats_client):
+async def test_a_city_subscriber_reads_its_city_and_nothing_of_another(bus, nats_client):
     ours, theirs = _unit_registered(_village("4310")), _unit_registered(_village("4304"))
     for event in (theirs, ours):
         await nats_client.jetstream().publish(event.nats_subject, event.to_json())
     name = access.subscriber_name("4310")
-    chenzhou = await servers.bus.connect(name)
+    chenzhou = await bus.connect(name)
     try:
         js = chenzhou.jetstream(timeout=1)
         config = ConsumerConfig(name=name, durable_name=name, ack_policy=AckPolicy.EXPLICIT)
@@ -189,15 +187,15 @@ async def test_a_city_subscriber_reads_its_city_and_nothing_of_another(servers, 
             await js.add_consumer(STREAM, config, filter_subject=access.region_filter("4304"))
         with pytest.raises(NatsTimeout):  # reporting's consumer sees everything: refused
             await chenzhou.request(f"$JS.API.CONSUMER.MSG.NEXT.{STREAM}.reporting-figures", b"1", timeout=1)
-        await js.delete_consumer(STREAM, name)  # its own consumer: it may, and leaves the session's stream clean
+        await js.delete_consumer(STREAM, name)  # its own consumer: it may
     finally:
         await chenzhou.close()
 
 
-async def test_a_subscriber_cannot_widen_its_filter_behind_its_own_create_subject(servers):
+async def test_a_subscriber_cannot_widen_its_filter_behind_its_own_create_subject(bus):
     """The create subject names Chenzhou; the request inside asks for everything: the server refuses it."""
     name = access.subscriber_name("4310")
-    chenzhou = await servers.bus.connect(name)
+    chenzhou = await bus.connect(name)
     try:
         request = {
             "stream_name": STREAM,
@@ -210,9 +208,9 @@ async def test_a_subscriber_cannot_widen_its_filter_behind_its_own_create_subjec
         await chenzhou.close()
 
 
-async def test_a_subscriber_cannot_listen_to_events_as_they_are_published(servers, nats_client):
+async def test_a_subscriber_cannot_listen_to_events_as_they_are_published(bus, nats_client):
     """A plain subscription on `wurao.>` (or on another user's inbox) is refused, so no event reaches it."""
-    chenzhou = await servers.bus.connect(access.subscriber_name("4310"))
+    chenzhou = await bus.connect(access.subscriber_name("4310"))
     try:
         everything = await chenzhou.subscribe("wurao.>")
         others = await chenzhou.subscribe("_INBOX.reporting.>")
@@ -230,8 +228,8 @@ def test_every_region_subscriber_is_limited_to_its_region():
     assert access.region_filter("43") == "wurao.*.*.*.43.>"
     assert access.region_filter("4310") == "wurao.*.*.*.43.4310.>"
     assert access.region_filter("431024106201") == "wurao.*.*.*.43.4310.431024.431024106.431024106201"
-    users = {user.name: user for user in bus.users(dict.fromkeys(bus.user_names(), "x"))}
-    for region in bus.SUBSCRIBER_REGIONS:
+    users = {user.name: user for user in platform_bus.users(dict.fromkeys(platform_bus.user_names(), "x"))}
+    for region in platform_bus.SUBSCRIBER_REGIONS:
         user = users[access.subscriber_name(region)]
         assert not any(subject.startswith("wurao.") for subject in user.publish)
         assert f"$JS.API.CONSUMER.CREATE.WURAO.region-{region}.{access.region_filter(region)}" in user.publish

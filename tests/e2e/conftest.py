@@ -97,22 +97,28 @@ def span_sink() -> Iterator[SpanSink]:
 
 
 @pytest.fixture(scope="session")
-def platform(servers: Servers, span_sink: SpanSink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = Stack(
-        data_dir=tmp_path_factory.mktemp("platform"),
-        gateway_port=embedded.free_port(),
-        external={"DATABASE_URL": servers.postgres.url, "REDIS_URL": servers.redis.url, "NATS_URL": servers.nats.url},
-        nats_passwords=dict(servers.bus.passwords),  # each service connects as its own NATS user
-        extra_env={
-            "OTEL_EXPORTER_OTLP_ENDPOINT": span_sink.endpoint,
-            "OTEL_BSP_SCHEDULE_DELAY": "100",
-            "SWEEP_SECONDS": "1",  # rectification's sweepers (one per replica) send a due reminder within a second
-        },
-        replicas=2,
-    )
-    stack.start()
-    yield stack
-    stack.stop()
+def platform(
+    servers: Servers, new_bus, span_sink: SpanSink, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """The platform on a NATS and a Redis of its own: what other tests publish, consume or flush never reaches
+    it (their services would share its durable consumers and cap counters). It shares only the PostgreSQL
+    server, in databases of its own (wurao_<service>)."""
+    with new_bus() as bus:
+        stack = Stack(
+            data_dir=tmp_path_factory.mktemp("platform"),
+            gateway_port=embedded.free_port(),
+            external={"DATABASE_URL": servers.postgres.url, "NATS_URL": bus.url},  # Redis: the stack's own
+            nats_passwords=dict(bus.passwords),  # each service connects as its own NATS user
+            extra_env={
+                "OTEL_EXPORTER_OTLP_ENDPOINT": span_sink.endpoint,
+                "OTEL_BSP_SCHEDULE_DELAY": "100",
+                "SWEEP_SECONDS": "1",  # rectification's sweepers (one per replica) send a due reminder within a second
+            },
+            replicas=2,
+        )
+        stack.start()
+        yield stack
+        stack.stop()
 
 
 @pytest.fixture

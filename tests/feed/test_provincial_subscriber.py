@@ -1,8 +1,8 @@
 """The provincial feed as a subscriber sees it: the example subscriber (examples/provincial_subscriber), run as
-its own process against the session's real NATS, on events the outbox relay published to the WURAO stream.
+its own process against the test's real NATS, on events the outbox relay published to the WURAO stream.
 
-Each test works in regions of its own under a province code no other test uses (`99`), so the other tests'
-events on the shared stream are outside every filter here.
+Each test works in made-up cities of a province code no real region has (`99`), whose subscribers' users the
+root conftest adds.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def _unit_registered(region: str) -> Event:
     )
 
 
-async def _subscribe(servers, city: str, *args: str, program: tuple[str, ...] = (str(SUBSCRIBER),)) -> list[dict]:
+async def _subscribe(bus, city: str, *args: str, program: tuple[str, ...] = (str(SUBSCRIBER),)) -> list[dict]:
     """Runs the example subscriber as the city's read-only user until it has caught up; the events it printed."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -70,7 +70,7 @@ async def _subscribe(servers, city: str, *args: str, program: tuple[str, ...] = 
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, **servers.bus.env(access.subscriber_name(city))},
+        env={**os.environ, **bus.env(access.subscriber_name(city))},
     )
     try:
         out, err = await asyncio.wait_for(process.communicate(), timeout=60)
@@ -108,40 +108,40 @@ def _ids(events) -> list[str]:
     return sorted(event["id"] if isinstance(event, dict) else event.id for event in events)
 
 
-async def test_a_city_subscriber_receives_every_event_in_its_city_and_none_from_elsewhere(servers, publish):
+async def test_a_city_subscriber_receives_every_event_in_its_city_and_none_from_elsewhere(bus, publish):
     city, other_city = "9911", "9912"
     inside = await publish(city, f"{city}01", f"{city}01101", f"{city}01101201")  # city, county, town, village
     await publish("99", other_city, f"{other_city}01", f"{other_city}01101201")  # the province, another city
 
-    received = await _subscribe(servers, city)
+    received = await _subscribe(bus, city)
 
     assert _ids(received) == _ids(inside)
     assert {event["type"] for event in received} == {"cn.wurao.plan.unit.registered"}
 
 
-async def test_a_replay_from_a_time_returns_exactly_the_events_after_it(servers, publish):
+async def test_a_replay_from_a_time_returns_exactly_the_events_after_it(bus, publish):
     city = "9921"
     await publish(city, f"{city}01", f"{city}01101")
     since = datetime.now(UTC)
     after = await publish(f"{city}01101201", city, f"{city}02")
     await publish("9922", "992201")  # after the time too, but in another city
 
-    replayed = await _subscribe(servers, city, "--since", since.isoformat())
+    replayed = await _subscribe(bus, city, "--since", since.isoformat())
 
     assert _ids(replayed) == _ids(after)
 
 
-async def test_a_durable_subscriber_resumes_where_its_last_run_stopped(servers, publish):
+async def test_a_durable_subscriber_resumes_where_its_last_run_stopped(bus, publish):
     city = "9931"
     first = await publish(city, f"{city}01")
-    assert _ids(await _subscribe(servers, city)) == _ids(first)
+    assert _ids(await _subscribe(bus, city)) == _ids(first)
 
     second = await publish(f"{city}01101")
 
-    assert _ids(await _subscribe(servers, city)) == _ids(second)
+    assert _ids(await _subscribe(bus, city)) == _ids(second)
 
 
-async def test_an_event_stored_twice_is_handled_once(servers, publish, nats_client):
+async def test_an_event_stored_twice_is_handled_once(bus, publish, nats_client):
     """Past JetStream's duplicate window (2 minutes) a re-sent event is stored again: the subscriber goes by
     the event id, not by the message."""
     city = "9941"
@@ -149,39 +149,39 @@ async def test_an_event_stored_twice_is_handled_once(servers, publish, nats_clie
     ack = await nats_client.jetstream().publish(event.nats_subject, event.to_json())  # no Nats-Msg-Id
     assert not ack.duplicate
 
-    received = await _subscribe(servers, city)
+    received = await _subscribe(bus, city)
 
     assert _ids(received) == [event.id]
 
 
-async def test_an_event_wrapped_in_another_services_subject_is_dropped(servers, publish):
+async def test_an_event_wrapped_in_another_services_subject_is_dropped(bus, publish):
     """Inspection may publish only on inspection's subjects, but it writes the envelope inside: a plan event it
     wraps in an inspection subject of the city is not handed on; the one plan published is."""
     city = "9951"
     (genuine,) = await publish(city)
     posing = _unit_registered(city)
     subject = posing.nats_subject.replace("wurao.plan.unit.registered.", "wurao.inspection.visit.checked_in.")
-    inspection = await servers.bus.connect("inspection")
+    inspection = await bus.connect("inspection")
     try:
         await inspection.jetstream().publish(subject, posing.to_json())
     finally:
         await inspection.close()
 
-    received = await _subscribe(servers, city)
+    received = await _subscribe(bus, city)
 
     assert _ids(received) == [genuine.id]
 
 
-async def test_an_event_whose_handling_fails_comes_again_while_the_others_go_on(servers, publish):
+async def test_an_event_whose_handling_fails_comes_again_while_the_others_go_on(bus, publish):
     city = "9961"
     failing, other = await publish(city, f"{city}01")
 
-    received = await _subscribe(servers, city, program=_failing_once(failing.id))
+    received = await _subscribe(bus, city, program=_failing_once(failing.id))
 
     assert [event["id"] for event in received] == [other.id, failing.id]
 
 
-async def test_a_region_code_that_is_not_one_is_refused_with_a_clear_message(servers):
+async def test_a_region_code_that_is_not_one_is_refused_with_a_clear_message():
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(SUBSCRIBER), "--region", "431", stderr=asyncio.subprocess.PIPE
     )

@@ -18,7 +18,7 @@ def test_a_process_whose_setting_matches_the_stream_starts():
 
 
 async def test_a_disagreeing_setting_is_refused_before_the_stream_is_touched(nats_client):
-    """The session's stream has one replica (single server); a process set to 3 refuses and leaves it as it is."""
+    """The test's stream has one replica (single server); a process set to 3 refuses and leaves it as it is."""
     with pytest.raises(SettingsError, match="has 1 replicas"):
         await ensure_stream(nats_client, replicas=3)
     info = await nats_client.jetstream().stream_info("WURAO")

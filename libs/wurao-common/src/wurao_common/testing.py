@@ -1,4 +1,11 @@
-"""pytest fixtures: real PostgreSQL, Redis and NATS started once per test session on free ports.
+"""pytest fixtures: real PostgreSQL and Redis started once per test session on free ports, and a real NATS of its
+own for each test that uses the bus.
+
+A test's database is its own (`database_url`) and so is its NATS (`bus`): a service's durable consumers read the
+stream from where they stand, so on a NATS shared by the session a test's service would apply what other tests
+published before it (another negative list, other units) and take events from any other process consuming under
+the same durable names (the end-to-end platform's replicas). Every NATS of the session is tapped for the events'
+contract.
 
 Enabled by `pytest_plugins = ["wurao_common.testing"]` in the root conftest.
 """
@@ -7,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import threading
 import uuid
@@ -42,7 +48,7 @@ def china_today() -> date:
 
 @dataclass(frozen=True)
 class BusParties:
-    """Who has a user on the session's NATS: each service's durable consumers, and the subscribers' regions."""
+    """Who has a user on the tests' NATS servers: each service's durable consumers, and the subscribers' regions."""
 
     durables: Mapping[str, Sequence[str]]
     regions: Sequence[str]
@@ -50,7 +56,7 @@ class BusParties:
 
 @dataclass(frozen=True)
 class Bus:
-    """The session's NATS, which runs with one user per party (see `wurao_common.bus.access`)."""
+    """A NATS with the stream, which runs with one user per party (see `wurao_common.bus.access`)."""
 
     url: str
     passwords: Mapping[str, str]
@@ -70,48 +76,45 @@ class Bus:
 class Servers:
     postgres: embedded.Server
     redis: embedded.Server
-    nats: embedded.Server
     root: Path
-    bus: Bus
 
 
 class EventTap:
-    """Listens to `wurao.>` on the session's NATS and checks every event, whichever process published it,
-    against the committed schemas (docs/events/schemas): the feed's contract holds for all the suite emits."""
+    """Listens to `wurao.>` on every NATS it is asked to watch and checks every event, whichever process published
+    it, against the committed schemas (docs/events/schemas): the feed's contract holds for all the suite emits.
+    One thread and one event loop for all the buses, so their events are counted one at a time."""
 
-    def __init__(self, bus: Bus, schemas: Path):
+    def __init__(self, schemas: Path):
         self.conformance = Conformance(schemas)
-        self._bus = bus
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=asyncio.run, args=(self._listen(),), name="event-tap", daemon=True)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._failure: BaseException | None = None
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="event-tap", daemon=True)
 
     def __enter__(self) -> EventTap:
         self._thread.start()
-        if not self._ready.wait(timeout=30) or self._failure:
-            raise RuntimeError(f"the event tap could not subscribe: {self._failure!r}")
         return self
 
     def __exit__(self, *_exc) -> None:
-        if self._loop and self._stop:
-            self._loop.call_soon_threadsafe(self._stop.set)
+        self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
+        self._loop.close()
 
-    async def _listen(self) -> None:
+    @contextlib.contextmanager
+    def watching(self, bus: Bus) -> Iterator[None]:
+        """Checks what is published on `bus` while the block runs, from its first line on."""
+        nc = self._run(self._subscribe(bus))
         try:
-            self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-            nc = await self._bus.connect(access.OPERATOR)  # the only user who reads every subject
-            await nc.subscribe("wurao.>", cb=self._received)
-            await nc.flush()
-        except Exception as error:
-            self._failure = error
-            raise
+            yield
         finally:
-            self._ready.set()
-        await self._stop.wait()
-        await nc.drain()
+            self._run(nc.drain())  # what arrived before the drain is checked first
+
+    def _run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=30)
+
+    async def _subscribe(self, bus: Bus) -> Client:
+        nc = await bus.connect(access.OPERATOR)  # the only user who reads every subject
+        await nc.subscribe("wurao.>", cb=self._received)
+        await nc.flush()
+        return nc
 
     async def _received(self, message) -> None:
         self.conformance.check(message.data)
@@ -127,29 +130,23 @@ def bus_parties() -> BusParties:
 
 
 @pytest.fixture(scope="session")
-def servers(
-    tmp_path_factory: pytest.TempPathFactory, bus_parties: BusParties, pytestconfig: pytest.Config
-) -> Iterator[Servers]:
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     root = tmp_path_factory.mktemp("servers")
-    users = [access.OPERATOR, *bus_parties.durables, *map(access.subscriber_name, bus_parties.regions)]
-    passwords = access.passwords(root / "nats-passwords.json", users)
-    authorization = access.authorization(access.platform_users(bus_parties.durables, bus_parties.regions, passwords))
     started: list[embedded.Server] = []
     try:
-        for start, name in (
-            (embedded.start_postgres, "postgres"),
-            (embedded.start_redis, "redis"),
-            (functools.partial(embedded.start_nats, authorization=authorization), "nats"),
-        ):
+        for start, name in ((embedded.start_postgres, "postgres"), (embedded.start_redis, "redis")):
             started.append(start(root / name))
-        bus = Bus(started[2].url, passwords)
-        asyncio.run(_create_stream(bus))  # the operator's job: services may not create or change it
-        with EventTap(bus, pytestconfig.rootpath / "docs" / "events" / "schemas") as tap:
-            pytestconfig.stash[_TAP] = tap
-            yield Servers(*started, root=root, bus=bus)
+        yield Servers(*started, root=root)
     finally:
         for server in reversed(started):
             server.stop()
+
+
+@pytest.fixture(scope="session")
+def event_tap(pytestconfig: pytest.Config) -> Iterator[EventTap]:
+    with EventTap(pytestconfig.rootpath / "docs" / "events" / "schemas") as tap:
+        pytestconfig.stash[_TAP] = tap
+        yield tap
     if tap.conformance.problems:
         shown = "\n".join(f"{count}× {problem}" for problem, count in tap.conformance.problems.items())
         pytest.fail(f"events broke the feed's contract (docs/events/schemas):\n{shown}")
@@ -163,6 +160,41 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
             f"event contract: {sum(checked.values())} events of {len(checked)} types checked against "
             f"docs/events/schemas, {sum(tap.conformance.problems.values())} broke it"
         )
+
+
+@pytest.fixture(scope="session")
+def new_bus(
+    tmp_path_factory: pytest.TempPathFactory, bus_parties: BusParties, event_tap: EventTap
+) -> Callable[[], contextlib.AbstractContextManager[Bus]]:
+    """`with new_bus() as bus:` a NATS of its own, with the stream and a user for every party of the session (the
+    same passwords on every one), watched by the event tap; stopped and its data removed after the block."""
+    folder = tmp_path_factory.mktemp("buses")
+    users = [access.OPERATOR, *bus_parties.durables, *map(access.subscriber_name, bus_parties.regions)]
+    passwords = access.passwords(folder / "nats-passwords.json", users)
+    authorization = access.authorization(access.platform_users(bus_parties.durables, bus_parties.regions, passwords))
+
+    @contextlib.contextmanager
+    def start() -> Iterator[Bus]:
+        data = folder / uuid.uuid4().hex[:12]
+        server = embedded.start_nats(data, authorization=authorization)
+        try:
+            bus = Bus(server.url, passwords)
+            asyncio.run(_create_stream(bus))  # the operator's job: services may not create or change it
+            with event_tap.watching(bus):
+                yield bus
+        finally:
+            server.stop()
+            embedded.remove_tree(data)
+
+    return start
+
+
+@pytest.fixture
+def bus(new_bus: Callable[[], contextlib.AbstractContextManager[Bus]]) -> Iterator[Bus]:
+    """This test's own NATS: its stream holds only what this test publishes, and its services' durable consumers
+    start on it afresh."""
+    with new_bus() as own:
+        yield own
 
 
 async def _create_stream(bus: Bus) -> None:
@@ -205,9 +237,10 @@ async def pool(database_url: str):
 
 
 @pytest.fixture
-async def nats_client(servers: Servers):
-    """A client of the operator user, which may publish anything: tests play the other services with it."""
-    nc = await servers.bus.connect(access.OPERATOR)
+async def nats_client(bus: Bus):
+    """A client of the operator user on the test's NATS, which may publish anything: tests play the other services
+    with it."""
+    nc = await bus.connect(access.OPERATOR)
     yield nc
     await nc.drain()
 
@@ -234,8 +267,8 @@ def jwt_keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
 
 
 @pytest.fixture
-def service_env(servers: Servers, jwt_keys: Keys, database_url: str) -> Callable[..., dict[str, str]]:
-    """The environment a service reads its settings from, pointing at the test servers.
+def service_env(servers: Servers, bus: Bus, jwt_keys: Keys, database_url: str) -> Callable[..., dict[str, str]]:
+    """The environment a service reads its settings from, pointing at the test servers and the test's own NATS.
 
     `bus_user` is the NATS user the service connects as: its own, so that its tests run with its permissions.
     """
@@ -243,7 +276,7 @@ def service_env(servers: Servers, jwt_keys: Keys, database_url: str) -> Callable
     def make(*, bus_user: str, **extra: str) -> dict[str, str]:
         return {
             "DATABASE_URL": database_url,
-            **servers.bus.env(bus_user),
+            **bus.env(bus_user),
             "REDIS_URL": servers.redis.url,
             "JWT_PUBLIC_KEY_FILE": str(jwt_keys.public_path),
             "JWT_ISSUER": ISSUER,
