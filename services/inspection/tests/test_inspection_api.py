@@ -48,7 +48,7 @@ class Plan:
     def __init__(self, nats_client):
         self.js = nats_client.jetstream()
         self.key = Ed25519PrivateKey.generate()
-        self.key_id = 40_000 + uuid.uuid4().int % 20_000  # unique in the session's shared stream
+        self.key_id = 1
 
     async def publish(self, event_type: str, data: dict, region: str = "43") -> None:
         event = Event(type=event_type, region=region, data=data)

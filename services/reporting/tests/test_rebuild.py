@@ -17,7 +17,7 @@ from wurao_reporting.rebuild import READ_MODELS, rebuild
 
 
 def renamed(prefix: str):
-    """Reporting's subscriptions under durable names of this test's own (the session shares one NATS server)."""
+    """Reporting's subscriptions under durable names of this test's own."""
     return [dataclasses.replace(s, durable=f"{prefix}-{uuid.uuid4().hex[:8]}-{s.durable}") for s in SUBSCRIPTIONS]
 
 
