@@ -37,7 +37,7 @@ async def test_a_double_tapped_refusal_or_complaint_is_recorded_once(unit_at_sca
     page, unit_token = unit_at_scan
 
     complaint = page.locator("[data-test=complaint-form]")
-    await complaint.locator("[data-test=complaint-entry]").select_option(index=1)  # the list in force: its first
+    await complaint.locator("[data-test=complaint-entry]").select_option("N05")  # 不要求汇报, in the province's list
     await complaint.get_by_label("地点").fill("村委会")
     await complaint.get_by_label("情况说明").fill("要求村里专门准备汇报材料")
     await complaint.locator("button[type=submit]").dblclick()
@@ -94,7 +94,7 @@ async def test_a_negative_list_complaint_asks_for_the_entry_before_it_is_sent(un
     await expect(page.get_by_role("alert")).to_have_count(0)  # no "未成功：cite the negative-list entry …"
     assert (await call("{ complaints(first: 100) { id } }", {}, unit_token))["complaints"] == []
 
-    await complaint.locator("[data-test=complaint-entry]").select_option(index=1)
+    await complaint.locator("[data-test=complaint-entry]").select_option("N01")
     await complaint.locator("button[type=submit]").click()
     await expect(page.locator("[data-test=complained]")).to_be_visible()
 
