@@ -68,7 +68,9 @@ class Task:
     finding_evidence: list[str]
     deadline: date = strawberry.field(description="The last day (China time) to submit the rectification.")
     status: TaskStatus
-    overdue: bool = strawberry.field(description="The deadline has passed and the unit has not submitted.")
+    overdue: bool = strawberry.field(
+        description="The deadline has passed and the unit still owes its rectification (not submitted, or sent back)."
+    )
     escalation_level: int = strawberry.field(description="0 before any escalation, then 1 and 2.")
     opened_at: datetime
     started_at: datetime | None
@@ -166,7 +168,10 @@ class Query:
         unit_id: strawberry.ID | None = None,
         item_id: strawberry.ID | None = None,
         overdue: Annotated[
-            bool, strawberry.argument(description="Only tasks past their deadline that the unit has not submitted.")
+            bool,
+            strawberry.argument(
+                description="Only tasks past their deadline that the unit still owes (not submitted, or sent back)."
+            ),
         ] = False,
         first: int = 50,
         after: str | None = None,
