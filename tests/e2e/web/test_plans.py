@@ -1,0 +1,58 @@
+"""The console's plans page: an office drafts next year's plan list and adds items to it, each plan in a form of
+its own."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+from playwright.async_api import expect
+
+from wurao_common.auth import Role
+from wurao_common.testing import china_today
+
+pytestmark = pytest.mark.e2e
+
+REGISTER_OFFICE = """mutation($o: RegisterOfficeInput!) {
+  registerOffice(office: $o) { __typename ... on Office { id } ... on InvalidInput { field reason } } }"""
+DRAFT = "mutation($year: Int!) { draftPlan(year: $year) { __typename ... on Plan { id } } }"
+
+
+async def test_an_office_adds_an_item_to_next_years_plan_in_that_plans_own_form(platform, call, desk, webapp):
+    # An office of its own (a department of Jiahe county), holding this year's draft: two editable plans on the page.
+    county = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
+    office_id = "431024-t" + "".join(random.choices(string.ascii_lowercase, k=8))
+    department = {
+        "id": office_id,
+        "name": "嘉禾县计划测试局",
+        "kind": "DEPARTMENT",
+        "region": "431024",
+        "yearlyBaseline": 5,
+    }
+    registered = (await call(REGISTER_OFFICE, {"o": department}, county))["registerOffice"]
+    assert registered["__typename"] == "Office", registered
+    staff = platform.keys.token(Role.COUNTY_OFFICE, "431024", office=office_id)
+    year = china_today().year
+    drafted = (await call(DRAFT, {"year": year}, staff))["draftPlan"]
+    assert drafted["__typename"] == "Plan", drafted
+
+    page = await desk.new_page()
+    await webapp.sign_in_with_token(page, staff, "/console/plans")
+    await page.get_by_role("button", name=f"起草 {year + 1} 年计划").click()
+    next_plan = page.locator("article", has_text=f"嘉禾县计划测试局 · {year + 1}")
+    this_plan = page.locator("article", has_text=f"嘉禾县计划测试局 · {year}")
+    await expect(next_plan.locator("form")).to_have_count(1)
+
+    form = next_plan.locator("form")
+    await form.get_by_label("标题").fill("汛前山塘水库安全检查")
+    await form.get_by_label("督查依据").fill("去年汛期两处山塘漫坝，需汛前逐一核查")
+    await form.get_by_label("范围（区划代码，逗号分隔）").fill("431024106")
+    await form.get_by_label("督查人员姓名").fill("李明")
+    await form.get_by_label("职务").fill("督查组组长")
+    await expect(this_plan.locator("form").get_by_label("标题")).to_have_value("")  # its own form, untouched
+    await form.get_by_role("button", name="添加事项").click()
+
+    await expect(next_plan.get_by_role("cell", name="汛前山塘水库安全检查")).to_be_visible()
+    await expect(next_plan.get_by_role("cell", name=f"{year + 1}-04-01 – {year + 1}-06-30")).to_be_visible()
+    await expect(this_plan.get_by_role("cell", name="汛前山塘水库安全检查")).to_have_count(0)
