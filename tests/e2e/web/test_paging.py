@@ -18,7 +18,6 @@ pytestmark = pytest.mark.e2e
 PAGE = 100  # the complaints' and the tasks' page size in the app
 FILE_COMPLAINT = """mutation($input: ComplaintInput!, $requestId: String!) {
   fileComplaint(input: $input, requestId: $requestId) { __typename } }"""
-CODE = "mutation($id: ID!) { codeItem(itemId: $id) { __typename ... on ItemCode { token } } }"
 VERIFY = "query($code: String!) { verifyCode(code: $code) { __typename } }"
 CHECK_IN = "mutation($code: String!) { checkIn(code: $code) { __typename ... on Visit { id } } }"
 FINDING = """mutation($input: FindingInput!) { recordFinding(input: $input) { __typename } }"""
@@ -74,14 +73,12 @@ async def test_the_console_reaches_complaints_beyond_the_first_page(
 
 
 async def test_the_task_board_reaches_tasks_beyond_the_first_page_and_a_filter_starts_again(
-    platform, call, until, approved_item, admitted_unit, phone, desk, webapp
+    platform, call, until, coded_item, admitted_unit, phone, desk, webapp
 ):
     _, unit_token, unit_id = admitted_unit
     # An item of its own: an item's tasks are read by deadline, a page at a time, and on the demo item these 101,
     # due sooner, would fill the first page other tests look for their own task in.
-    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
-    item_id = await approved_item(f"分页核对（{uuid.uuid4().hex[:6]}）")
-    code = (await call(CODE, {"id": item_id}, office))["codeItem"]["token"]
+    code = (await coded_item(f"分页核对（{uuid.uuid4().hex[:6]}）"))["token"]
 
     async def coded() -> bool:  # the code reaches inspection through the bus
         return (await call(VERIFY, {"code": code}, unit_token))["verifyCode"]["__typename"] == "CodeValid"

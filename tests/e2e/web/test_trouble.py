@@ -18,7 +18,6 @@ pytestmark = pytest.mark.e2e
 
 GENUINE = "真码 · 有效"
 TASK_HISTORY = "query($id: ID!) { task(id: $id) { history { action } } }"
-CODE = "mutation($id: ID!) { codeItem(itemId: $id) { __typename ... on ItemCode { token scanUrl } } }"
 REVOKE = "mutation($id: ID!, $reason: String!) { revokeCode(itemId: $id, reason: $reason) { __typename } }"
 VERIFY = "query($code: String!) { verifyCode(code: $code) { __typename } }"
 
@@ -184,12 +183,11 @@ async def test_an_account_inspection_does_not_know_as_a_unit_is_told_why_it_cann
 
 
 async def test_a_revoked_code_tells_the_unit_the_offices_reason(
-    platform, call, until, approved_item, new_unit_token, phone, webapp
+    platform, call, until, coded_item, new_unit_token, phone, webapp
 ):
     office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs", subject="chen-yuehui")
-    item_id = await approved_item(f"撤销后扫码（{uuid.uuid4().hex[:6]}）")
-    coded = (await call(CODE, {"id": item_id}, office))["codeItem"]
-    revoked = (await call(REVOKE, {"id": item_id, "reason": "防汛任务调整，改期督查"}, office))["revokeCode"]
+    coded = await coded_item(f"撤销后扫码（{uuid.uuid4().hex[:6]}）")
+    revoked = (await call(REVOKE, {"id": coded["itemId"], "reason": "防汛任务调整，改期督查"}, office))["revokeCode"]
     assert revoked["__typename"] == "ItemCode", revoked
     unit_token = await new_unit_token()
 
