@@ -1,4 +1,5 @@
-"""Deadlines, reminders, escalations, and the task a finding opens: pure rules, no I/O."""
+"""Deadlines, reminders, escalations (following the deadline in force), and the task a finding opens: pure
+rules, no I/O."""
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -8,10 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wurao_common.outcomes import Invalid
-from wurao_rectification.domain import schedule
+from wurao_rectification.domain import schedule, workflow
 from wurao_rectification.domain.findings import DEFAULT_DAYS, task_for_finding
-from wurao_rectification.domain.tasks import CHINA, Severity, Task, TaskStatus
-from wurao_rectification.testing import RECORDED_AT, finding, task
+from wurao_rectification.domain.tasks import CHINA, Severity, Task, TaskStatus, due_instant
+from wurao_rectification.domain.workflow import ApproveExtension, RequestExtension, SendBack, Start, Submit
+from wurao_rectification.testing import INSPECTOR, OFFICE_USER, RECORDED_AT, UNIT_USER, finding, task
 
 # Deadline 2026-03-31: due at midnight China time that ends it.
 DUE = datetime(2026, 4, 1, tzinfo=CHINA)
@@ -74,6 +76,76 @@ def test_a_task_sent_back_after_the_deadline_resumes_at_the_next_escalation():
     assert schedule.next_notice_at(subject) == at(3)
 
 
+def swept(subject: Task, now: datetime) -> tuple[list[tuple[int, str, date]], Task]:
+    """The notices a sweep at `now` sends (level, target, deadline), and the task as the sweep leaves it."""
+    sweep = schedule.due_notices(subject, now)
+    sent = [(notice.level, notice.target_region, notice.deadline) for notice in sweep.notices]
+    return sent, replace(subject, notified_level=sweep.notified_level)
+
+
+def step(subject: Task, command: workflow.Command, now: datetime) -> Task:
+    caller = {RequestExtension: UNIT_USER, ApproveExtension: OFFICE_USER, SendBack: INSPECTOR}.get(type(command))
+    moved = workflow.move(subject, command, caller or UNIT_USER, now)
+    assert isinstance(moved, workflow.Moved), moved
+    return moved.task
+
+
+def extended(subject: Task, until: date, *, asked: datetime, approved: datetime) -> Task:
+    """The unit asks for `until` at `asked`, the issuing office approves at `approved`."""
+    return step(step(subject, RequestExtension(until, "雨季无法施工"), asked), ApproveExtension(), approved)
+
+
+NEW_DEADLINE = date(2026, 4, 30)
+NEW_DUE = datetime(2026, 5, 1, tzinfo=CHINA)
+
+
+def test_an_extension_approved_after_the_reminder_brings_a_reminder_before_the_new_deadline():
+    sent, reminded = swept(task(), at(-2))
+    assert sent == [(0, "431024106201", date(2026, 3, 31))]
+    subject = extended(reminded, NEW_DEADLINE, asked=at(-1.5), approved=at(-1))
+    assert schedule.next_notice_at(subject) == NEW_DUE - timedelta(days=3)
+    assert swept(subject, at(3))[0] == [], "the old deadline no longer escalates"
+    assert swept(subject, NEW_DUE - timedelta(days=3, seconds=1))[0] == []
+    sent, subject = swept(subject, NEW_DUE - timedelta(days=3))
+    assert sent == [(0, "431024106201", NEW_DEADLINE)]
+    assert schedule.next_notice_at(subject) == NEW_DUE + timedelta(days=3)
+
+
+def test_escalations_sent_before_an_extension_are_not_repeated_and_the_new_deadline_escalates_if_it_passes_too():
+    subject = step(task(), RequestExtension(date(2026, 4, 15), "雨季无法施工"), at(-1))
+    _, subject = swept(subject, at(-2))
+    sent, subject = swept(subject, at(3.5))
+    assert sent == [(1, "4310", date(2026, 3, 31))]
+    subject = step(subject, ApproveExtension(), at(4))  # approved late, after the old deadline's first escalation
+    assert schedule.due_notices(subject, at(4)).notices == ()
+    sends = []
+    for days in (7, 11.9, 12, 18, 22, 40):  # the old deadline's level 2 was due at 7; the new one is due at 15
+        sent, subject = swept(subject, at(days))
+        sends.append(sent)
+    new = date(2026, 4, 15)
+    assert sends == [[], [], [(0, "431024106201", new)], [(1, "4310", new)], [(2, "43", new)], []]
+
+
+def test_an_extension_approved_after_its_new_deadline_passed_escalates_from_it_without_a_late_reminder():
+    subject = step(task(), RequestExtension(date(2026, 4, 5), "雨季无法施工"), at(-1))
+    _, subject = swept(subject, at(3))  # the old deadline's reminder lapsed; its level 1 went out
+    subject = step(subject, ApproveExtension(), at(9))  # the new deadline ended at 5
+    sent, subject = swept(subject, at(9))
+    assert sent == [(1, "4310", date(2026, 4, 5))]
+    assert schedule.next_notice_at(subject) == at(12)
+
+
+def test_a_task_sent_back_after_an_extension_approved_while_it_awaited_verification_is_reminded_before_it():
+    _, subject = swept(step(task(), Start(), at(-5)), at(-2))
+    subject = step(subject, RequestExtension(NEW_DEADLINE, "雨季无法施工"), at(-2))
+    subject = step(subject, Submit("已清运"), at(-1))
+    subject = step(subject, ApproveExtension(), at(0))
+    assert schedule.next_notice_at(subject) is None, "nothing while it awaits verification"
+    subject = step(subject, SendBack("未见清运记录"), at(1))
+    assert schedule.next_notice_at(subject) == NEW_DUE - timedelta(days=3)
+    assert swept(subject, NEW_DUE - timedelta(days=2))[0] == [(0, "431024106201", NEW_DEADLINE)]
+
+
 @pytest.mark.parametrize(
     ("region", "higher"), [("431024", "4310"), ("4310", "43"), ("43", "43"), ("431024106", "431024")]
 )
@@ -107,6 +179,33 @@ def test_sweeps_at_any_moments_send_each_level_once_in_order_and_no_late_reminde
     levels = [level for level, _ in sent]
     assert levels == sorted(set(levels))
     assert all(now < DUE for level, now in sent if level == schedule.REMINDER)
+
+
+@given(
+    st.lists(moments, min_size=1, max_size=8).map(sorted),
+    st.integers(min_value=0, max_value=8),
+    st.integers(min_value=1, max_value=30),
+)
+def test_with_an_extension_approved_at_any_sweep_each_level_is_sent_once_per_deadline_and_the_new_one_reminds(
+    times, approved_at, days
+):
+    new_deadline = date(2026, 3, 31) + timedelta(days=days)
+    subject = step(task(), RequestExtension(new_deadline, "理由"), at(-20))
+    sent: list[tuple[int, date, int, datetime]] = []  # (sweep, deadline, level, moment)
+    for n, now in enumerate(times):
+        if n == approved_at:
+            subject = step(subject, ApproveExtension(), now)
+        sweep = schedule.due_notices(subject, now)
+        sent += [(n, notice.deadline, notice.level, now) for notice in sweep.notices]
+        subject = replace(subject, notified_level=sweep.notified_level)
+    for deadline in {deadline for _, deadline, _, _ in sent}:
+        levels = [level for _, sent_for, level, _ in sent if sent_for == deadline]
+        assert levels == sorted(set(levels))
+    assert all(now < due_instant(deadline) for _, deadline, level, now in sent if level == schedule.REMINDER)
+    assert all(deadline == new_deadline for n, deadline, _, _ in sent if n >= approved_at)
+    reminder_from = due_instant(new_deadline) - timedelta(days=3)
+    if any(reminder_from <= now < due_instant(new_deadline) for now in times[approved_at:]):
+        assert (new_deadline, schedule.REMINDER) in {(deadline, level) for _, deadline, level, _ in sent}
 
 
 def test_a_finding_opens_an_open_task_with_the_proposed_deadline():

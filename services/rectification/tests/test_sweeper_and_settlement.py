@@ -1,14 +1,18 @@
-"""Reminders and escalations happen once per task and level, whatever the replicas do; items settle once."""
+"""Reminders and escalations happen once per task, deadline and level, whatever the replicas do, and follow an
+approved extension; items settle once."""
 
 import asyncio
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from wurao_common import db
 from wurao_common.bus.envelope import Event
+from wurao_common.service import migration_components
+from wurao_rectification.app import MIGRATIONS
 from wurao_rectification.consumers.offices import on_office_registered
 from wurao_rectification.domain.tasks import CHINA
-from wurao_rectification.domain.workflow import Accept, Start, Submit
-from wurao_rectification.testing import INSPECTOR, RECORDED_AT, UNIT_USER, finding
+from wurao_rectification.domain.workflow import Accept, ApproveExtension, RequestExtension, Start, Submit
+from wurao_rectification.testing import INSPECTOR, OFFICE_USER, RECORDED_AT, UNIT_USER, finding
 from wurao_rectification.usecases import tasks as task_cases
 from wurao_rectification.usecases.sweep import sweep_once
 
@@ -61,6 +65,106 @@ async def test_a_submitted_task_is_neither_reminded_nor_escalated(migrated, reco
     await task_cases.move(migrated, UNIT_USER, task_id, Submit("已整改"))
     assert await sweep_once(migrated, DUE + timedelta(days=30)) == 0
     assert await migrated.fetchval("SELECT next_notice_at FROM tasks WHERE id = $1", task_id) is None
+
+
+async def extend(pool, task_id: str, until: date, *, asked: datetime, approved: datetime) -> None:
+    """The unit asks for `until` at `asked`; the issuing office approves at `approved`."""
+    await task_cases.move(pool, UNIT_USER, task_id, RequestExtension(until, "雨季无法施工"), now=asked)
+    extended = await task_cases.move(pool, OFFICE_USER, task_id, ApproveExtension(), now=approved)
+    assert extended.deadline == until, extended
+
+
+async def notices_sent(pool, task_id: str) -> list[tuple[str, int]]:
+    rows = await pool.fetch(
+        "SELECT deadline, level FROM task_notices WHERE task_id = $1 ORDER BY deadline, level", task_id
+    )
+    return [(row["deadline"].isoformat(), row["level"]) for row in rows]
+
+
+async def test_an_extension_approved_after_the_reminder_brings_a_reminder_before_the_new_deadline(migrated, recorded):
+    [task_id] = await open_tasks(migrated, 1)
+    assert await sweep_once(migrated, DUE - timedelta(days=2)) == 1
+    await extend(migrated, task_id, date(2026, 4, 30), asked=DUE - timedelta(days=2), approved=DUE - timedelta(days=1))
+    new_reminder = datetime(2026, 4, 28, tzinfo=CHINA)  # 3 days before 2026-04-30 ends
+    assert await migrated.fetchval("SELECT next_notice_at FROM tasks WHERE id = $1", task_id) == new_reminder
+    assert await sweep_once(migrated, DUE + timedelta(days=7)) == 0, "the old deadline no longer escalates"
+    assert await sweep_once(migrated, new_reminder - timedelta(seconds=1)) == 0
+    assert await sweep_once(migrated, new_reminder) == 1
+    reminded = await recorded("rectification.task.reminded")
+    assert [(e["taskId"], e["deadline"]) for e in reminded] == [(task_id, "2026-03-31"), (task_id, "2026-04-30")]
+    assert await notices_sent(migrated, task_id) == [("2026-03-31", 0), ("2026-04-30", 0)]
+    steps = await migrated.fetch("SELECT action FROM task_history WHERE task_id = $1 ORDER BY id", task_id)
+    assert [s["action"] for s in steps] == [
+        "opened",
+        "reminded",
+        "extension_requested",
+        "extension_approved",
+        "reminded",
+    ]
+
+
+async def test_escalations_before_an_approved_extension_are_not_repeated_and_the_new_deadline_escalates_once_too(
+    migrated, recorded
+):
+    [task_id] = await open_tasks(migrated, 1)
+    await task_cases.move(migrated, UNIT_USER, task_id, RequestExtension(date(2026, 4, 15), "雨季无法施工"))
+    assert await sweep_once(migrated, DUE + timedelta(days=3.5)) == 1  # the reminder lapsed unseen; level 1 went out
+    approved = await task_cases.move(migrated, OFFICE_USER, task_id, ApproveExtension(), now=DUE + timedelta(days=4))
+    assert approved.deadline == date(2026, 4, 15)
+    new_due = datetime(2026, 4, 16, tzinfo=CHINA)
+    sent = []
+    for now in (
+        DUE + timedelta(days=7),
+        new_due - timedelta(days=3),
+        new_due + timedelta(days=3),
+        new_due + timedelta(days=7),
+    ):
+        sent.append(sum(await asyncio.gather(sweep_once(migrated, now), sweep_once(migrated, now))))  # two replicas
+    assert sent == [0, 1, 1, 1]
+    escalated = await recorded("rectification.task.escalated")
+    assert [(e["level"], e["deadline"]) for e in escalated] == [(1, "2026-03-31"), (1, "2026-04-15"), (2, "2026-04-15")]
+    assert await notices_sent(migrated, task_id) == [
+        ("2026-03-31", 1),
+        ("2026-04-15", 0),
+        ("2026-04-15", 1),
+        ("2026-04-15", 2),
+    ]
+    assert await sweep_once(migrated, new_due + timedelta(days=30)) == 0
+
+
+async def test_a_task_extended_before_the_upgrade_is_reminded_before_its_new_deadline_after_it(migrated, recorded):
+    """The release before counted every level once per task: a task extended after its reminder went out kept
+    level 0 and waited for the new deadline's first escalation. Migration 006 keys notices by deadline too and
+    sets such a task back to what its deadline in force has had."""
+    extended_id, plain_id = await open_tasks(migrated, 2)
+    assert await sweep_once(migrated, DUE - timedelta(days=2)) == 2
+    await extend(
+        migrated, extended_id, date(2026, 4, 30), asked=DUE - timedelta(days=2), approved=DUE - timedelta(days=1)
+    )
+    assert await sweep_once(migrated, DUE + timedelta(days=7)) == 2  # the plain task's two escalations
+    new_due = datetime(2026, 5, 1, tzinfo=CHINA)
+    async with migrated.acquire() as conn, conn.transaction():  # as the release before left them
+        await conn.execute(
+            "UPDATE tasks SET notified_level = 0, next_notice_at = $2 WHERE id = $1",
+            extended_id,
+            new_due + timedelta(days=3),
+        )
+        await conn.execute("ALTER TABLE task_notices DROP CONSTRAINT task_notices_pkey, DROP COLUMN deadline")
+        await conn.execute("ALTER TABLE task_notices ADD PRIMARY KEY (task_id, level)")
+        await conn.execute("DELETE FROM schema_migrations WHERE component = 'rectification' AND version = 6")
+    assert await db.migrate(migrated, migration_components("rectification", MIGRATIONS)) == [
+        "rectification/006_notices_per_deadline.sql"
+    ]
+    assert await notices_sent(migrated, plain_id) == [("2026-03-31", 0), ("2026-03-31", 1), ("2026-03-31", 2)]
+    assert await notices_sent(migrated, extended_id) == [("2026-03-31", 0)]
+    cursor = await migrated.fetchrow("SELECT notified_level, next_notice_at FROM tasks WHERE id = $1", extended_id)
+    assert (cursor["notified_level"], cursor["next_notice_at"]) == (-1, new_due - timedelta(days=3))
+    assert await sweep_once(migrated, new_due - timedelta(days=2)) == 1
+    reminded = await recorded("rectification.task.reminded")
+    assert [(e["taskId"], e["deadline"]) for e in reminded if e["taskId"] == extended_id] == [
+        (extended_id, "2026-03-31"),
+        (extended_id, "2026-04-30"),
+    ]
 
 
 async def close(pool, task_id: str) -> None:

@@ -6,13 +6,14 @@ from wurao_rectification.domain.schedule import Notice
 
 
 async def claim(conn: asyncpg.Connection, task_id: str, notice: Notice, target_office_id: str | None) -> bool:
-    """Records the notice as sent (to the office, for an escalation); False when it already was, so it is never
-    sent twice."""
+    """Records the notice as sent (to the office, for an escalation); False when it already was for its deadline, so
+    it is never sent twice."""
     inserted = await conn.fetchval(
-        """INSERT INTO task_notices (task_id, level, target_region, due_at, target_office_id)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (task_id, level) DO NOTHING RETURNING true""",
+        """INSERT INTO task_notices (task_id, deadline, level, target_region, due_at, target_office_id)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (task_id, deadline, level) DO NOTHING RETURNING true""",
         task_id,
+        notice.deadline,
         notice.level,
         notice.target_region,
         notice.at,

@@ -71,7 +71,10 @@ class Task:
     overdue: bool = strawberry.field(
         description="The deadline has passed and the unit still owes its rectification (not submitted, or sent back)."
     )
-    escalation_level: int = strawberry.field(description="0 before any escalation, then 1 and 2.")
+    escalation_level: int = strawberry.field(
+        description="0 before any escalation of the deadline in force, then 1 and 2; an approved extension's new "
+        "deadline starts again from 0 (the old one's escalations stay in the history)."
+    )
     opened_at: datetime
     started_at: datetime | None
     submitted_at: datetime | None

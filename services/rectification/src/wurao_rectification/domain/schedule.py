@@ -2,14 +2,20 @@
 
 Level 0 reminds the unit 3 days before the task is due; level 1 escalates 3 days after it to the office one
 level above the inspecting office (city for a county office, province for a city office); level 2 escalates
-7 days after it to the province. Each level happens at most once per task, in order; a reminder whose moment
+7 days after it to the province. Each level happens at most once per deadline, in order; a reminder whose moment
 has passed with the deadline (the service was down, or the task came back late) lapses instead of arriving late.
+
+Notices follow the deadline in force. An approved extension (once per task) gives the new deadline its own reminder
+and escalations, counted from it (the workflow sets `notified_level` back to nothing notified): what went out for the
+old deadline stays sent and is not repeated, and what the old deadline had not reached yet never comes. So an
+extension approved after the old reminder brings a reminder before the new deadline, and one approved after an
+escalation brings the new deadline's escalations too, should it pass as well.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from wurao_rectification.domain.tasks import Task
 
@@ -29,6 +35,7 @@ class Notice:
     level: int
     at: datetime
     target_region: str
+    deadline: date  # the deadline it reminds of or escalates: the one in force when it is due
 
     @property
     def is_reminder(self) -> bool:
@@ -55,13 +62,14 @@ def higher_region(region: str) -> str:
 
 
 def notices_for(task: Task) -> tuple[Notice, ...]:
-    due = task.due_at
-    return (
-        Notice(REMINDER, due + _OFFSETS[REMINDER], task.unit_region),
-        Notice(
-            ESCALATION_TO_HIGHER_OFFICE, due + _OFFSETS[ESCALATION_TO_HIGHER_OFFICE], higher_region(task.office_region)
-        ),
-        Notice(ESCALATION_TO_PROVINCE, due + _OFFSETS[ESCALATION_TO_PROVINCE], task.office_region[:2]),
+    """The deadline in force's reminder and escalations."""
+    targets = {
+        REMINDER: task.unit_region,
+        ESCALATION_TO_HIGHER_OFFICE: higher_region(task.office_region),
+        ESCALATION_TO_PROVINCE: task.office_region[:2],
+    }
+    return tuple(
+        Notice(level, task.due_at + offset, targets[level], task.deadline) for level, offset in _OFFSETS.items()
     )
 
 

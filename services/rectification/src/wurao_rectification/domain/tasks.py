@@ -58,7 +58,8 @@ class Task:
     times_sent_back: int = 0
     verified_by: str | None = None
     verification_note: str | None = None
-    # The highest reminder/escalation level already dealt with (see schedule); replicas never repeat one.
+    # The highest reminder/escalation level already dealt with for the deadline in force (see schedule); replicas
+    # never repeat one.
     notified_level: int = NOTHING_NOTIFIED
     extension_status: ExtensionStatus | None = None
     extension_until: date | None = None

@@ -2,7 +2,8 @@
 
 Nothing closes without verification: the only way into `closed` is the inspecting side accepting a submission.
 Beside the states, the deadline may be extended once: the responsible unit asks with a reason while it still owes
-the work, and the issuing office approves (the deadline moves) or declines.
+the work, and the issuing office approves (the deadline moves, and reminders and escalations follow it: see
+schedule) or declines.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date, datetime, timedelta
 from wurao_common.auth import Caller
 from wurao_common.outcomes import Conflict, Invalid, NotAllowed
 from wurao_rectification.domain import access
-from wurao_rectification.domain.tasks import ExtensionStatus, Task, TaskStatus
+from wurao_rectification.domain.tasks import NOTHING_NOTIFIED, ExtensionStatus, Task, TaskStatus
 
 MAX_NOTE = 2000
 MAX_EVIDENCE_REFS = 20
@@ -164,6 +165,7 @@ def _apply(task: Task, command: Command, caller: Caller, now: datetime) -> Task:
                 extension_status=ExtensionStatus.APPROVED,
                 original_deadline=task.deadline,
                 deadline=task.extension_until or task.deadline,
+                notified_level=NOTHING_NOTIFIED,  # the new deadline's reminder and escalations are all still to come
                 extension_decided_by=caller.subject,
                 extension_decision_note=note.strip() or None,
             )

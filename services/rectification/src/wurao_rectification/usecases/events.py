@@ -69,7 +69,7 @@ def notice(task: Task, sent: Notice, target_office_id: str | None) -> Event:
     target = (
         {} if sent.is_reminder else {"escalatedToRegion": sent.target_region, "escalatedToOfficeId": target_office_id}
     )
-    return task_event(task, sent.action, level=sent.level, deadline=task.deadline.isoformat(), **target)
+    return task_event(task, sent.action, level=sent.level, deadline=sent.deadline.isoformat(), **target)
 
 
 def item_settled(item: ItemProgress) -> Event:
