@@ -131,8 +131,9 @@ async def check(stack: Stack, audit: Audit, *, units: list[str], year: int) -> A
             "SELECT unit_id, period_year, count(*) AS n FROM visits WHERE counted GROUP BY unit_id, period_year"
         )
         audit.figures["visit rows (all)"] = await inspection.fetchval("SELECT count(*) FROM visits")
-        recorded = {
-            str(row["task_id"]) for row in await rectification.fetch("SELECT task_id FROM task_notices WHERE level = 0")
+        recorded = {  # a reminder is once per task and deadline (an approved extension's deadline has its own)
+            (str(row["task_id"]), row["deadline"].isoformat())
+            for row in await rectification.fetch("SELECT task_id, deadline FROM task_notices WHERE level = 0")
         }
     finally:
         await inspection.close()
@@ -143,19 +144,20 @@ async def check(stack: Stack, audit: Audit, *, units: list[str], year: int) -> A
     audit.figures["findings"] = len(findings)
     audit.figures["rectification tasks"] = len(tasks)
     audit.figures["reminders sent"] = len(recorded)
-    reminded: dict[str, set[str]] = defaultdict(set)  # the reminder events' ids by task (a republish keeps its id)
+    # the reminder events' ids by task and deadline (a republish keeps its id)
+    reminded: dict[tuple[str, str], set[str]] = defaultdict(set)
     contract = Conformance(SCHEMAS)
     for raw in stream:
         contract.check(raw)
         with contextlib.suppress(ValueError, KeyError, TypeError):  # not an event at all: the contract names it
             event = Event.from_json(raw)
             if event.type == "rectification.task.reminded":
-                reminded[event.data["taskId"]].add(event.id)
+                reminded[event.data["taskId"], event.data["deadline"]].add(event.id)
     audit.figures["events checked against schemas"] = sum(contract.checked.values())
     audit.problems += [f"{count} events break the contract: {problem}" for problem, count in contract.problems.items()]
-    for task_id, events in reminded.items():
+    for (task_id, deadline), events in reminded.items():
         if len(events) > 1:
-            audit.problems.append(f"task {task_id} reminded {len(events)} times")
+            audit.problems.append(f"task {task_id} reminded {len(events)} times of its deadline {deadline}")
     if unsent := recorded - set(reminded):
         audit.problems.append(f"{len(unsent)} reminders recorded but never on the bus, e.g. {sorted(unsent)[:3]}")
 
