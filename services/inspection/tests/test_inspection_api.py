@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from wurao_common import codes, db
 from wurao_common.auth import Caller, Role
+from wurao_common.bus.contract import Conformance
 from wurao_common.bus.envelope import Event
 from wurao_common.config import Config, SettingsError
 from wurao_common.service import migration_components
@@ -87,7 +88,14 @@ class Plan:
                 {"unitId": unit_id, "name": unit_id, "kind": "village_committee", "region": region},
             )
 
-    async def item(self, *, office=("431024-dcs", "county", "431024"), emergency=False) -> tuple[str, str]:
+    async def item(
+        self,
+        *,
+        office=("431024-dcs", "county", "431024"),
+        emergency=False,
+        window=("2026-01-01", "2026-12-31"),
+        unit_kinds=(),
+    ) -> tuple[str, str]:
         item_id = uuid.uuid4()
         not_before, expires = datetime(2026, 1, 1, tzinfo=CHINA), datetime(2027, 1, 1, tzinfo=CHINA)
         await self.publish(
@@ -106,9 +114,9 @@ class Plan:
                 "basis": "群众反映村道垃圾清运不及时",
                 "content": "实地查看清运情况",
                 "scopeRegions": ["431024"],
-                "scopeUnitKinds": [],
-                "windowStart": "2026-01-01",
-                "windowEnd": "2026-12-31",
+                "scopeUnitKinds": list(unit_kinds),
+                "windowStart": window[0],
+                "windowEnd": window[1],
                 "notBefore": not_before.isoformat(),
                 "expires": expires.isoformat(),
                 "inspectors": [{"name": "李四", "title": "督查组长"}],
@@ -642,6 +650,256 @@ async def test_a_retried_refusal_returns_the_first_and_records_nothing_twice(ser
     assert len(ids) == 1
     assert other["data"]["refuseInspection"]["id"] not in ids, "another request id is another refusal"
     assert await pool.fetchval("SELECT count(*) FROM refusals") == 2
+
+
+# DESIGN §2: "No code, a forged/expired/revoked code, a unit outside the item's scope, or a cap already reached: the
+# unit may refuse, and the refusal is recorded." What the code verified as is recorded beside the unit's reason.
+REFUSE = """mutation($reason: RefusalReason!, $code: String, $requestId: String) {
+  refuseInspection(reason: $reason, code: $code, requestId: $requestId) { __typename
+    ... on Refusal { id unitId unitRegion origin reason itemId officeId verdict }
+    ... on InvalidInput { field } ... on NotAllowed { why: reason } } }"""
+
+
+def signed_code(key: Ed25519PrivateKey, key_id: int, item_id: str | None = None) -> str:
+    """A well-formed code for the item (a made-up one by default), signed by `key` as key `key_id`."""
+    claims = codes.CodeClaims(
+        key_id=key_id,
+        item_id=uuid.UUID(item_id) if item_id else uuid.uuid4(),
+        not_before=datetime(2026, 1, 1, tzinfo=CHINA),
+        expires=datetime(2027, 1, 1, tzinfo=CHINA),
+    )
+    return codes.sign(key, key_id, claims)
+
+
+# Each shows the village a code (or none): the item the refusal must name, and the code.
+async def no_code_shown(plan, pool, client, jwt_keys) -> tuple[str | None, str | None]:
+    return None, None
+
+
+async def code_forged_for_a_real_item(plan, pool, client, jwt_keys):
+    item_id, _ = await coded_item(plan, pool)
+    # Signed by a key plan never published, under plan's key id: the forger's claim to the item is not believed.
+    return None, signed_code(Ed25519PrivateKey.generate(), plan.key_id, item_id)
+
+
+async def code_of_an_item_not_yet_known(plan, pool, client, jwt_keys):
+    await coded_item(plan, pool)  # plan's key is known; the code's item has not reached inspection
+    return None, signed_code(plan.key, plan.key_id)
+
+
+async def code_revoked(plan, pool, client, jwt_keys):
+    item_id, code = await coded_item(plan, pool)
+    await plan.publish("plan.item.revoked", {"itemId": item_id, "codeNumber": "", "reason": "计划调整"}, "431024")
+    await until(lambda: pool.fetchval("SELECT true FROM revocations WHERE item_id = $1::uuid", item_id))
+    return item_id, code
+
+
+async def code_expired(plan, pool, client, jwt_keys):
+    return await coded_item(plan, pool, window=("2026-01-01", "2026-03-01"))
+
+
+async def code_not_yet_valid(plan, pool, client, jwt_keys):
+    return await coded_item(plan, pool, window=("2026-04-01", "2026-12-31"))
+
+
+async def code_for_other_kinds_of_unit(plan, pool, client, jwt_keys):
+    return await coded_item(plan, pool, unit_kinds=("school",))
+
+
+async def code_whose_item_cap_is_reached(plan, pool, client, jwt_keys):
+    item_id, code = await coded_item(plan, pool)
+    admitted = await graphql(client, CHECK_IN, {"code": code}, headers=village(jwt_keys))
+    assert admitted["data"]["checkIn"]["__typename"] == "Visit"
+    return item_id, code
+
+
+async def code_valid(plan, pool, client, jwt_keys):
+    return await coded_item(plan, pool)
+
+
+async def refusal_events(nats_client, pool) -> list[bytes]:
+    """Every inspection.refusal.recorded event on this test's stream, once the relay has published the outbox."""
+    await until(lambda: pool.fetchval("SELECT count(*) = 0 FROM outbox"))
+    js = nats_client.jetstream()
+    state = (await js.stream_info("WURAO")).state
+    messages = [await js.get_msg("WURAO", seq) for seq in range(state.first_seq, state.last_seq + 1)]
+    return [m.data for m in messages if m.subject.startswith("wurao.inspection.refusal.recorded.")]
+
+
+def refusal_readers(jwt_keys) -> dict[str, dict[str, str]]:
+    """Tokens of those who might list the village's refusals: the unit, the offices and observers over it and over
+    other regions, the inspectors of the item's office and of another, and another unit of the county."""
+    return {
+        "the village itself": village(jwt_keys),
+        "Jiahe county office": jwt_keys.bearer(Role.COUNTY_OFFICE, "431024", office_id="431024-dcs"),
+        "Chenzhou city office": jwt_keys.bearer(Role.CITY_OFFICE, "4310", office_id="4310-dcs"),
+        "province office": jwt_keys.bearer(Role.PROVINCE_OFFICE, "43", office_id="43-dcs"),
+        "Chenzhou observer": jwt_keys.bearer(Role.OBSERVER, "4310"),
+        "the item's office's inspector": county_inspector(jwt_keys),
+        "another office's inspector": county_inspector(jwt_keys, "431024-yjj"),
+        "the town (another unit)": jwt_keys.bearer(Role.UNIT, TOWN[1], unit_id=TOWN[0]),
+        "Wangcheng district office": jwt_keys.bearer(Role.COUNTY_OFFICE, "430112", office_id="430112-dcs"),
+        "Changsha observer": jwt_keys.bearer(Role.OBSERVER, "4301"),
+    }
+
+
+async def readers_of(client, refusal_id: str, readers: dict[str, dict[str, str]]) -> set[str]:
+    found = set()
+    for name, headers in readers.items():
+        body = await graphql(client, "{ refusals { id } }", headers=headers)
+        assert "errors" not in body, body
+        if refusal_id in [row["id"] for row in body["data"]["refusals"]]:
+            found.add(name)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("shown", "reason", "verdict"),
+    [
+        pytest.param(no_code_shown, "NO_CODE", None, id="no code"),
+        pytest.param(code_forged_for_a_real_item, "CODE_INVALID", "forged", id="forged"),
+        pytest.param(code_of_an_item_not_yet_known, "CODE_INVALID", "unavailable", id="item not yet known"),
+        pytest.param(code_revoked, "CODE_INVALID", "revoked", id="revoked"),
+        pytest.param(code_expired, "CODE_INVALID", "expired", id="expired"),
+        pytest.param(code_not_yet_valid, "CODE_INVALID", "not_yet_valid", id="not yet valid"),
+        pytest.param(code_for_other_kinds_of_unit, "OUT_OF_SCOPE", "out_of_scope", id="out of scope"),
+        pytest.param(code_whose_item_cap_is_reached, "CAP_REACHED", "cap_reached", id="cap reached"),
+        pytest.param(code_valid, "CODE_INVALID", "valid", id="valid, refused anyway"),
+    ],
+)
+async def test_a_unit_refuses_whatever_the_code_verified_as_once_published_and_read_only_within_its_region(
+    service, jwt_keys, pool, nats_client, pytestconfig, shown, reason, verdict
+):
+    """The refusal keeps the unit's reason and what the code verified as (a valid code refused anyway says so); it
+    names the item only when the code is genuine and its item known. Retries return it, its event is published
+    once under the unit's region and keeps the contract, and it is read by the unit, the offices and observers
+    over it, and the inspectors of the item's office, never by another unit, office or region."""
+    client, plan = service
+    item_id, code = await shown(plan, pool, client, jwt_keys)
+    variables = {"reason": reason, "code": code, "requestId": "phone-r1"}
+
+    first = (await graphql(client, REFUSE, variables, headers=village(jwt_keys)))["data"]["refuseInspection"]
+    retries = await asyncio.gather(*(graphql(client, REFUSE, variables, headers=village(jwt_keys)) for _ in range(3)))
+
+    office_id = "431024-dcs" if item_id else None
+    assert first == {
+        "__typename": "Refusal",
+        "id": first.get("id"),
+        "unitId": VILLAGE[0],
+        "unitRegion": VILLAGE[1],
+        "origin": "UNIT",
+        "reason": reason,
+        "itemId": item_id,
+        "officeId": office_id,
+        "verdict": verdict,
+    }
+    assert [retry["data"]["refuseInspection"] for retry in retries] == [first] * 3, "a retry returns the first"
+    assert await pool.fetchval("SELECT count(*) FROM refusals") == 1, "recorded once"
+
+    events = await refusal_events(nats_client, pool)
+    assert [json.loads(raw)["region"] for raw in events] == [VILLAGE[1]], "published once, under the unit's region"
+    assert json.loads(events[0])["data"] == {
+        "refusalId": first["id"],
+        "unitId": VILLAGE[0],
+        "unitRegion": VILLAGE[1],
+        "reason": reason.lower(),
+        "itemId": item_id,
+        "officeId": office_id,
+        "verdict": verdict,
+        "negativeListEntry": None,
+        "note": "",
+        "refusedAt": NOW.isoformat(),
+    }
+    contract = Conformance(pytestconfig.rootpath / "docs" / "events" / "schemas")
+    contract.check(events[0])
+    assert (contract.checked, contract.problems) == ({"inspection.refusal.recorded": 1}, {})
+
+    readers = refusal_readers(jwt_keys)
+    expected = {"the village itself", "Jiahe county office", "Chenzhou city office", "province office"}
+    expected |= {"Chenzhou observer"} | ({"the item's office's inspector"} if item_id else set())
+    assert await readers_of(client, first["id"], readers) == expected
+
+
+async def test_an_unreadable_code_is_recorded_as_forged_naming_no_item_never_as_an_error(
+    service, jwt_keys, pool, nats_client
+):
+    """Whatever the unit's phone read from a QR code (another app's, a damaged one, a code signed by a key plan never
+    published), the refusal is recorded with verdict forged and no item; an empty code is no code to check."""
+    client, plan = service
+    await coded_item(plan, pool)
+    unreadable = [
+        "https://example.com/qr?id=1",
+        "扫不出来的码",
+        "x" * 122,
+        "!" * 122,
+        "A" * 10_000,
+        signed_code(plan.key, 7),  # a key id plan never published
+    ]
+    for code in unreadable:
+        body = await graphql(client, REFUSE, {"reason": "CODE_INVALID", "code": code}, headers=village(jwt_keys))
+        assert "errors" not in body, (code, body)
+        refusal = body["data"]["refuseInspection"]
+        assert (refusal["verdict"], refusal["itemId"], refusal["officeId"]) == ("forged", None, None), code
+    empty = await graphql(client, REFUSE, {"reason": "CODE_INVALID", "code": ""}, headers=village(jwt_keys))
+    assert empty["data"]["refuseInspection"] == {"__typename": "InvalidInput", "field": "code"}
+    assert await pool.fetchval("SELECT count(*) FROM refusals WHERE verdict = 'forged'") == len(unreadable)
+    assert await pool.fetchval("SELECT count(*) FROM refusals") == len(unreadable)
+    published = [json.loads(raw)["data"] for raw in await refusal_events(nats_client, pool)]
+    assert [(event["verdict"], event["itemId"]) for event in published] == [("forged", None)] * len(unreadable)
+
+
+async def test_only_the_unit_itself_refuses_and_a_reason_about_the_code_needs_the_code(
+    service, jwt_keys, pool, nats_client
+):
+    """Nothing is recorded or published for an inspector, an office, an unregistered unit, or a refusal that
+    blames a code it does not give."""
+    client, plan = service
+    _, code = await coded_item(plan, pool)
+    for headers in (
+        county_inspector(jwt_keys),
+        jwt_keys.bearer(Role.COUNTY_OFFICE, "431024", office_id="431024-dcs"),
+        jwt_keys.bearer(Role.UNIT, VILLAGE[1], unit_id="not-registered"),
+    ):
+        body = await graphql(client, REFUSE, {"reason": "CODE_INVALID", "code": code}, headers=headers)
+        assert body["data"]["refuseInspection"]["__typename"] == "NotAllowed"
+    for reason in ("CODE_INVALID", "CAP_REACHED", "OUT_OF_SCOPE"):
+        body = await graphql(client, REFUSE, {"reason": reason}, headers=village(jwt_keys))
+        assert body["data"]["refuseInspection"] == {"__typename": "InvalidInput", "field": "code"}
+    assert await pool.fetchval("SELECT count(*) FROM refusals") == 0
+    assert await refusal_events(nats_client, pool) == []
+
+
+async def test_a_unit_outside_the_items_region_refuses_it_and_only_offices_over_the_unit_read_that(
+    service, jwt_keys, pool
+):
+    """Jiahe county's inspectors show their code at a Wangcheng (Changsha) enterprise: the refusal names Jiahe's item
+    and office, but lives in the unit's region. Wangcheng's office and the province read it; Jiahe's office and its
+    inspectors, whose region the unit is outside, do not."""
+    client, plan = service
+    item_id, code = await coded_item(plan, pool)
+    unit = ("430112101-qy", "430112101")
+    await plan.publish(
+        "plan.unit.registered", {"unitId": unit[0], "name": "望城企业", "kind": "enterprise", "region": unit[1]}
+    )
+    await until(lambda: pool.fetchval("SELECT true FROM units WHERE id = $1", unit[0]))
+    enterprise = jwt_keys.bearer(Role.UNIT, unit[1], unit_id=unit[0])
+
+    body = await graphql(client, REFUSE, {"reason": "OUT_OF_SCOPE", "code": code}, headers=enterprise)
+
+    refusal = body["data"]["refuseInspection"]
+    assert (refusal["verdict"], refusal["itemId"], refusal["officeId"], refusal["unitRegion"]) == (
+        "out_of_scope",
+        item_id,
+        "431024-dcs",
+        unit[1],
+    )
+    readers = refusal_readers(jwt_keys) | {"the enterprise itself": enterprise}
+    assert await readers_of(client, refusal["id"], readers) == {
+        "the enterprise itself",
+        "Wangcheng district office",
+        "province office",
+        "Changsha observer",
+    }
 
 
 async def test_a_retried_complaint_returns_the_first_and_files_nothing_twice(service, jwt_keys, pool):
