@@ -902,6 +902,31 @@ async def test_a_unit_outside_the_items_region_refuses_it_and_only_offices_over_
     }
 
 
+async def test_a_refusal_while_the_cap_counters_are_unreachable_still_names_the_item_and_its_office(
+    service, service_env, jwt_keys, pool
+):
+    """Redis is out of reach of the replica the unit's phone talks to: the code is genuine, live and in scope, only
+    the unit's standing against its caps cannot be read. The unit refuses a briefing demanded (N05); the refusal
+    says the verdict was unavailable, and still names the item and the office that demanded it, so that office's
+    inspectors, and figures by office, count it."""
+    client, plan = service
+    item_id, code = await coded_item(plan, pool)
+    env = service_env(bus_user="inspection", REDIS_URL="redis://127.0.0.1:1/0")
+    replica = create_app(settings_from(env), InspectionSettings.from_env(Config(environ=env)), clock=lambda: NOW)
+    refuse = """mutation($code: String) { refuseInspection(reason: NEGATIVE_LIST_BREACH, code: $code,
+      negativeListEntry: "N05") { __typename ... on Refusal { id verdict itemId officeId } } }"""
+    async with serving(replica) as cut_off:
+        scan = await graphql(cut_off, VERIFY, {"code": code}, headers=village(jwt_keys))
+        assert scan["data"]["verifyCode"]["__typename"] == "Unavailable"
+        refusal = (await graphql(cut_off, refuse, {"code": code}, headers=village(jwt_keys)))["data"][
+            "refuseInspection"
+        ]
+
+    assert (refusal["verdict"], refusal["itemId"], refusal["officeId"]) == ("unavailable", item_id, "431024-dcs")
+    listed = await graphql(client, "{ refusals { id } }", headers=county_inspector(jwt_keys))
+    assert listed["data"]["refusals"] == [{"id": refusal["id"]}], "the item's office's inspectors read it"
+
+
 async def test_a_retried_complaint_returns_the_first_and_files_nothing_twice(service, jwt_keys, pool):
     """The unit's phone retries fileComplaint after a lost answer, even while the first still runs."""
     client, _ = service

@@ -62,9 +62,14 @@ class Valid:
 
 @dataclass(frozen=True)
 class Unavailable:
-    """The answer cannot be given safely now (counters being rebuilt, a dependency down): try again."""
+    """The answer cannot be given safely now (counters being rebuilt, a dependency down): try again.
+
+    `item`: the code's item, when the code was found genuine, live and in scope and only the caps could not be
+    judged; a refusal of it names the item and its office all the same.
+    """
 
     reason: str
+    item: CodedItem | None = None
 
 
 Refused = Forged | Revoked | NotYetValid | Expired | OutOfScope | CapReached | Unavailable

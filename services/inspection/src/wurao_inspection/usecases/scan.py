@@ -35,7 +35,7 @@ class Scene:
         if not counted:
             return ()
         if self.policy is None:
-            return Unavailable("no frequency-cap policy is in effect, so no visit can be counted")
+            return Unavailable("no frequency-cap policy is in effect, so no visit can be counted", self.item)
         return caps.counters_for(self.unit.id, self.item, self.policy, inspected_at)
 
     def shown(self, at: datetime) -> tuple[Counter, ...]:
@@ -129,7 +129,7 @@ async def verify_code(deps: Deps, caller: Caller, code: str, *, now: datetime) -
     try:
         used = await counting.current(deps.pool, deps.counters, unit.id, shown)
     except RedisError:
-        return Unavailable("the cap counters cannot be read right now; try again")
+        return Unavailable("the cap counters cannot be read right now; try again", found.item)
     standing = caps.standing(shown, applicable, used)
     if any(entry.full for entry in standing):
         return CapReached(found.item, standing)
