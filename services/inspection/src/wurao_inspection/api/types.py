@@ -441,9 +441,18 @@ class Refusal:
     origin: RefusalOrigin
     exhausted: list[ExhaustedCap]
     reason: RefusalReason
-    item_id: strawberry.ID | None
-    office_id: strawberry.ID | None
-    verdict: str | None = strawberry.field(description="valid, forged, revoked, expired, cap_reached… or null.")
+    item_id: strawberry.ID | None = strawberry.field(
+        description="The shown code's item; null without a code, for a forged one, or one whose item the inspection "
+        "service does not hold yet."
+    )
+    office_id: strawberry.ID | None = strawberry.field(
+        description="The item's office, whose inspectors read the refusal; null without an item."
+    )
+    verdict: str | None = strawberry.field(
+        description="What the shown code verified as when the unit refused: valid, forged, revoked, expired, "
+        "not_yet_valid, out_of_scope, cap_reached or unavailable (no safe answer then: its item not held yet, or the "
+        "caps unreadable); null without a code."
+    )
     negative_list_entry: str | None
     note: str
     refused_at: datetime
