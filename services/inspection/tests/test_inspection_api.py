@@ -927,6 +927,25 @@ async def test_a_refusal_while_the_cap_counters_are_unreachable_still_names_the_
     assert listed["data"]["refusals"] == [{"id": refusal["id"]}], "the item's office's inspectors read it"
 
 
+async def test_a_blank_note_is_no_note_and_never_stops_a_refusal(service, jwt_keys, pool):
+    """The note is optional: a clerk who left a space or a line break in it still records the refusal (with no
+    note), and only a note too long is invalid input, told so."""
+    client, _ = service
+    refuse = """mutation($note: String!) { refuseInspection(reason: NO_CODE, note: $note) { __typename
+      ... on Refusal { note } ... on InvalidInput { field reason } } }"""
+
+    blank = await graphql(client, refuse, {"note": " \n "}, headers=village(jwt_keys))
+    long = await graphql(client, refuse, {"note": "长" * 1001}, headers=village(jwt_keys))
+
+    assert blank["data"]["refuseInspection"] == {"__typename": "Refusal", "note": ""}
+    assert long["data"]["refuseInspection"] == {
+        "__typename": "InvalidInput",
+        "field": "note",
+        "reason": "at most 1000 characters",
+    }
+    assert await pool.fetchval("SELECT count(*) FROM refusals") == 1
+
+
 async def test_a_retried_complaint_returns_the_first_and_files_nothing_twice(service, jwt_keys, pool):
     """The unit's phone retries fileComplaint after a lost answer, even while the first still runs."""
     client, _ = service

@@ -15,7 +15,7 @@ from wurao_common.outcomes import Invalid, NotAllowed
 from wurao_common.request_ids import callers_own, request_id_problem
 from wurao_inspection.adapters import feedback, reference
 from wurao_inspection.domain import access, scan
-from wurao_inspection.domain.feedback import MAX_NOTE, Refusal, RefusalReason, capped_refusal, text_problem
+from wurao_inspection.domain.feedback import MAX_NOTE, Refusal, RefusalReason, capped_refusal
 from wurao_inspection.domain.items import Unit
 from wurao_inspection.usecases.deps import Deps
 from wurao_inspection.usecases.scan import unit_of, verify_code
@@ -105,7 +105,7 @@ async def refuse(
     request_id = callers_own(caller, "refusal", request_id)
     if reason.needs_code and not code:
         return Invalid("code", "give the code that was shown, so the refusal can be checked against it")
-    if note and text_problem(note, MAX_NOTE):
+    if len(note) > MAX_NOTE:  # optional: a blank note is no note (stored stripped), never a reason to refuse it
         return Invalid("note", f"at most {MAX_NOTE} characters")
     if reason is RefusalReason.NEGATIVE_LIST_BREACH and not negative_list_entry:
         return Invalid("negativeListEntry", "cite the negative-list entry the inspection breaches")
