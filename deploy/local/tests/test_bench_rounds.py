@@ -5,6 +5,8 @@ import asyncio
 import subprocess
 import sys
 
+import pytest
+
 from wurao_devstack.bench.load import Result, quiet, round_ratios, run
 
 BURN = "import time\nend = time.time() + {seconds}\nwhile time.time() < end: pass\ntime.sleep(60)"
@@ -41,6 +43,20 @@ def test_a_line_shows_the_ratio_it_is_given_else_its_own_against_the_baseline_an
     assert "—" in compared
 
 
+def test_the_platforms_cpu_per_request_says_how_fast_the_machines_cores_could_answer_at_most():
+    parts = [
+        Result("checkIn direct", 100, 0, 1.0, [0.01], {"": 0.1}, platform_cpu=0.2),
+        Result("checkIn direct", 300, 0, 1.0, [0.01], {"": 0.3}, platform_cpu=0.4),
+    ]
+    merged = Result.merged(parts)
+    assert merged.platform_cpu == pytest.approx(0.6)
+    assert merged.cpu_per_request() == "cpu 1.00 ms/req, platform cpu 1.50 ms/req"
+    assert merged.most_per_second(2) == pytest.approx(2 / 0.0015)  # two cores at 1.5 ms of CPU a request
+    # A run whose platform was not measured has no bound, nor does a merge that includes one.
+    assert _result(100, 1.0).most_per_second(2) is None
+    assert Result.merged([parts[0], _result(100, 1.0)]).platform_cpu is None
+
+
 class _Idle:
     async def __call__(self, n: int) -> bool:
         await asyncio.sleep(0.01)
@@ -59,6 +75,13 @@ async def test_a_runs_cpu_is_counted_from_the_end_of_its_warm_up():
         burner.wait()
     # At most a core for 0.6 s: the warm-up's 1.5 s would show as more.
     assert 0.05 < result.cpu["burner "] < 0.9
+
+
+async def test_a_runs_platform_cpu_is_read_when_its_watched_processes_are():
+    readings = iter([10.0, 12.5])
+    result = await run("idle", _Idle, concurrency=1, seconds=0.1, warmup=0.1, platform=lambda: next(readings))
+    assert result.platform_cpu == 2.5
+    assert (await run("idle", _Idle, concurrency=1, seconds=0.1, warmup=0.0)).platform_cpu is None
 
 
 async def test_waiting_for_quiet_ends_at_once_for_idle_processes_and_waits_out_a_busy_ones_children():

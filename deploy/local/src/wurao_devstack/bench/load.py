@@ -25,6 +25,9 @@ class Result:
     # CPU seconds each watched process (by label) used while the requests counted were sent: the warm-up's are not
     # in it, or every figure would be a warm-up's share too high.
     cpu: Mapping[str, float] = field(default_factory=dict)
+    # CPU seconds the whole platform used over the same time (every service, the gateway, the servers behind them
+    # and the load generator): what one request costs the machine, not just the process answering it.
+    platform_cpu: float | None = None
 
     @property
     def rate(self) -> float:
@@ -49,9 +52,18 @@ class Result:
 
     def cpu_per_request(self) -> str:
         """On a shared machine CPU per request moves less than requests/s do."""
-        return ", ".join(
-            f"{label}cpu {1000 * used / max(self.requests, 1):.2f} ms/req" for label, used in self.cpu.items()
-        )
+        spent = dict(self.cpu)
+        if self.platform_cpu is not None:
+            spent["platform "] = self.platform_cpu
+        per_request = {label: 1000 * used / max(self.requests, 1) for label, used in spent.items()}
+        return ", ".join(f"{label}cpu {ms:.2f} ms/req" for label, ms in per_request.items())
+
+    def most_per_second(self, cores: int) -> float | None:
+        """The rate `cores` busy with nothing else would allow at the platform's CPU per request of this run: how
+        fast the operation could go on this machine, whatever the load generator and the scheduling."""
+        if not self.platform_cpu or not self.requests:
+            return None
+        return cores * self.requests / self.platform_cpu
 
     @staticmethod
     def merged(parts: Sequence[Result]) -> Result:
@@ -67,6 +79,7 @@ class Result:
             sum(part.seconds for part in parts),
             [latency for part in parts for latency in part.latencies],
             dict(cpu),
+            None if any(part.platform_cpu is None for part in parts) else sum(p.platform_cpu or 0.0 for p in parts),
         )
 
 
@@ -117,11 +130,13 @@ async def run(
     warmup: float = 1.0,
     limit: int | None = None,
     watched: Mapping[str, subprocess.Popen] | None = None,
+    platform: Callable[[], float] | None = None,
 ) -> Result:
     """`concurrency` workers send requests back to back; n (shared, increasing) varies their variables.
 
     With `limit`, the run also stops after that many requests (warm-up included). `watched`: the processes (by
-    label) whose CPU time the result tells, counted from the end of the warm-up.
+    label) whose CPU time the result tells, counted from the end of the warm-up; `platform`, the CPU seconds the
+    whole platform has used so far, read at the same moments.
     """
     workers = [new_worker() for _ in range(concurrency)]
     counter = iter(range(10**9))
@@ -142,16 +157,19 @@ async def run(
 
     try:
         await asyncio.gather(*(drive(worker, time.perf_counter() + warmup, False) for worker in workers))
-        cpu_before = _cpu_now(watched or {})
+        cpu_before, platform_before = _cpu_now(watched or {}), platform() if platform else None
         started = time.perf_counter()
         await asyncio.gather(*(drive(worker, started + seconds, True) for worker in workers))
         elapsed = time.perf_counter() - started
-        cpu_after = _cpu_now(watched or {})
+        cpu_after, platform_after = _cpu_now(watched or {}), platform() if platform else None
     finally:
         for worker in workers:
             await worker.close()
     cpu = {label: cpu_after[label] - cpu_before[label] for label in cpu_before}
-    return Result(name, len(latencies), errors, elapsed, latencies, cpu)
+    platform_cpu = None
+    if platform_before is not None and platform_after is not None:
+        platform_cpu = platform_after - platform_before
+    return Result(name, len(latencies), errors, elapsed, latencies, cpu, platform_cpu)
 
 
 class GraphQLWorker:
