@@ -45,16 +45,17 @@ def test_a_line_shows_the_ratio_it_is_given_else_its_own_against_the_baseline_an
 
 def test_the_platforms_cpu_per_request_says_how_fast_the_machines_cores_could_answer_at_most():
     parts = [
-        Result("checkIn direct", 100, 0, 1.0, [0.01], {"": 0.1}, platform_cpu=0.2),
-        Result("checkIn direct", 300, 0, 1.0, [0.01], {"": 0.3}, platform_cpu=0.4),
+        Result("checkIn direct", 100, 0, 1.0, [0.01], {"": 0.1}, {"inspection": 0.1, "postgres": 0.1}),
+        Result("checkIn direct", 300, 0, 1.0, [0.01], {"": 0.3}, {"inspection": 0.3, "postgres": 0.1, "nats": 0.0}),
     ]
     merged = Result.merged(parts)
-    assert merged.platform_cpu == pytest.approx(0.6)
+    assert merged.platform == pytest.approx({"inspection": 0.4, "postgres": 0.2, "nats": 0.0})
     assert merged.cpu_per_request() == "cpu 1.00 ms/req, platform cpu 1.50 ms/req"
+    assert merged.platform_parts() == "inspection 1.00, postgres 0.50"  # the costliest first; nothing spent, unshown
     assert merged.most_per_second(2) == pytest.approx(2 / 0.0015)  # two cores at 1.5 ms of CPU a request
     # A run whose platform was not measured has no bound, nor does a merge that includes one.
     assert _result(100, 1.0).most_per_second(2) is None
-    assert Result.merged([parts[0], _result(100, 1.0)]).platform_cpu is None
+    assert Result.merged([parts[0], _result(100, 1.0)]).platform is None
 
 
 class _Idle:
@@ -78,9 +79,9 @@ async def test_a_runs_cpu_is_counted_from_the_end_of_its_warm_up():
 
 
 async def test_a_runs_platform_cpu_is_read_when_its_watched_processes_are():
-    readings = iter([10.0, 12.5])
+    readings = iter([{"postgres": 10.0, "redis": 1.0}, {"postgres": 12.5, "redis": 1.5}])
     result = await run("idle", _Idle, concurrency=1, seconds=0.1, warmup=0.1, platform=lambda: next(readings))
-    assert result.platform_cpu == 2.5
+    assert result.platform == {"postgres": 2.5, "redis": 0.5}
     assert (await run("idle", _Idle, concurrency=1, seconds=0.1, warmup=0.0)).platform_cpu is None
 
 

@@ -197,9 +197,11 @@ class _Bench:
         """The processes measured and the servers behind them (with their workers)."""
         return [process.pid for process in self.processes.values()] + [s.process.pid for s in self.stack.servers]
 
-    def platform_cpu(self) -> float:
-        """CPU seconds the platform and this load generator have used so far."""
-        return tree_cpu_seconds(*self.platform) + time.process_time()
+    def cpu_by_part(self) -> dict[str, float]:
+        """CPU seconds each part of the platform (with its workers) and this load generator have used so far."""
+        parts = {name: tree_cpu_seconds(process.pid) for name, process in self.processes.items()}
+        parts.update((server.name, tree_cpu_seconds(server.process.pid)) for server in self.stack.servers)
+        return {**parts, "load generator": time.process_time()}
 
     def worker(self, url: str, query: str, variables: Callable[[int], dict], callers: list[dict], ok):
         return lambda: GraphQLWorker(url, query, variables, lambda n: callers[n % len(callers)], ok=ok)
@@ -219,7 +221,7 @@ class _Bench:
             concurrency=self.concurrency,
             seconds=seconds,
             watched=watched,
-            platform=self.platform_cpu,
+            platform=self.cpu_by_part,
             **options,
         )
         self.results.setdefault(name, []).append(result)
@@ -268,6 +270,8 @@ class _Bench:
             ceiling = self.ceiling(name, reference) if reference else None
             allows = f", at most {ceiling:.2f}x on {CORES} cores" if ceiling is not None else ""
             print(f"{line}  {whole.cpu_per_request()}{allows}")
+            if whole.platform:
+                print(f"    platform cpu per request, ms: {whole.platform_parts()}")
             if name in self.admissions:
                 print(self.admissions[name].line())
 

@@ -25,9 +25,10 @@ class Result:
     # CPU seconds each watched process (by label) used while the requests counted were sent: the warm-up's are not
     # in it, or every figure would be a warm-up's share too high.
     cpu: Mapping[str, float] = field(default_factory=dict)
-    # CPU seconds the whole platform used over the same time (every service, the gateway, the servers behind them
-    # and the load generator): what one request costs the machine, not just the process answering it.
-    platform_cpu: float | None = None
+    # CPU seconds each part of the whole platform used over the same time (every service, the gateway, the servers
+    # behind them and the load generator, by name): what one request costs the machine, not just the process
+    # answering it.
+    platform: Mapping[str, float] | None = None
 
     @property
     def rate(self) -> float:
@@ -58,6 +59,16 @@ class Result:
         per_request = {label: 1000 * used / max(self.requests, 1) for label, used in spent.items()}
         return ", ".join(f"{label}cpu {ms:.2f} ms/req" for label, ms in per_request.items())
 
+    @property
+    def platform_cpu(self) -> float | None:
+        return sum(self.platform.values()) if self.platform is not None else None
+
+    def platform_parts(self, least: float = 0.005) -> str:
+        """Each part's CPU per request, the costliest first (parts under `least` ms left out)."""
+        per_request = {part: 1000 * used / max(self.requests, 1) for part, used in (self.platform or {}).items()}
+        ranked = sorted(((ms, part) for part, ms in per_request.items() if ms >= least), reverse=True)
+        return ", ".join(f"{part} {ms:.2f}" for ms, part in ranked)
+
     def most_per_second(self, cores: int) -> float | None:
         """The rate `cores` busy with nothing else would allow at the platform's CPU per request of this run: how
         fast the operation could go on this machine, whatever the load generator and the scheduling."""
@@ -69,9 +80,12 @@ class Result:
     def merged(parts: Sequence[Result]) -> Result:
         """Runs of one measurement taken apart in time (rounds), as one."""
         cpu: dict[str, float] = collections.defaultdict(float)
+        platform: dict[str, float] = collections.defaultdict(float)
         for part in parts:
             for label, used in part.cpu.items():
                 cpu[label] += used
+            for name, used in (part.platform or {}).items():
+                platform[name] += used
         return Result(
             parts[0].name,
             sum(part.requests for part in parts),
@@ -79,7 +93,7 @@ class Result:
             sum(part.seconds for part in parts),
             [latency for part in parts for latency in part.latencies],
             dict(cpu),
-            None if any(part.platform_cpu is None for part in parts) else sum(p.platform_cpu or 0.0 for p in parts),
+            None if any(part.platform is None for part in parts) else dict(platform),
         )
 
 
@@ -130,13 +144,13 @@ async def run(
     warmup: float = 1.0,
     limit: int | None = None,
     watched: Mapping[str, subprocess.Popen] | None = None,
-    platform: Callable[[], float] | None = None,
+    platform: Callable[[], Mapping[str, float]] | None = None,
 ) -> Result:
     """`concurrency` workers send requests back to back; n (shared, increasing) varies their variables.
 
     With `limit`, the run also stops after that many requests (warm-up included). `watched`: the processes (by
-    label) whose CPU time the result tells, counted from the end of the warm-up; `platform`, the CPU seconds the
-    whole platform has used so far, read at the same moments.
+    label) whose CPU time the result tells, counted from the end of the warm-up; `platform`, the CPU seconds each
+    part of the whole platform has used so far, read at the same moments.
     """
     workers = [new_worker() for _ in range(concurrency)]
     counter = iter(range(10**9))
@@ -166,10 +180,10 @@ async def run(
         for worker in workers:
             await worker.close()
     cpu = {label: cpu_after[label] - cpu_before[label] for label in cpu_before}
-    platform_cpu = None
+    spent = None
     if platform_before is not None and platform_after is not None:
-        platform_cpu = platform_after - platform_before
-    return Result(name, len(latencies), errors, elapsed, latencies, cpu, platform_cpu)
+        spent = {part: platform_after[part] - platform_before[part] for part in platform_before}
+    return Result(name, len(latencies), errors, elapsed, latencies, cpu, spent)
 
 
 class GraphQLWorker:
