@@ -80,6 +80,13 @@ def test_a_complaint_step_keeps_its_kind_and_never_its_author_or_text():
     assert timeline.says("inspection.complaint.filed", {"kind": "over_cap"}) == "减负投诉：over_cap"
 
 
+def test_a_reminder_and_an_escalation_say_which_deadline_they_are_for():
+    # An approved extension brings the new deadline's own reminder and escalations: the steps must tell them apart.
+    assert timeline.says("rectification.task.reminded", {"deadline": "2026-05-01"}) == "整改到期提醒：期限 2026-05-01"
+    escalated = timeline.says("rectification.task.escalated", {"level": 1, "deadline": "2026-06-01"})
+    assert escalated == "逾期上报（第 1 级，期限 2026-06-01）"
+
+
 def test_every_step_says_something_even_with_fields_missing():
     for event_type in timeline.STEPS:
         assert timeline.says(event_type, {})

@@ -58,9 +58,11 @@ STEPS: dict[str, Step] = {
     "rectification.task.sent_back": Step("task_sent_back", _TASK, "整改退回（第 {timesSentBack} 次）"),
     "rectification.task.verified": Step("task_verified", _TASK, "整改验收通过"),
     "rectification.task.closed": Step("task_closed", _TASK, "整改销号"),
-    "rectification.task.reminded": Step("task_reminded", _TASK, "整改到期提醒"),
+    "rectification.task.reminded": Step("task_reminded", _TASK, "整改到期提醒：期限 {deadline}"),
     "rectification.task.escalated": Step(
-        "task_escalated", (*_TASK, "escalatedToRegion", "escalatedToOfficeId"), "逾期上报（第 {level} 级）"
+        "task_escalated",
+        (*_TASK, "escalatedToRegion", "escalatedToOfficeId"),
+        "逾期上报（第 {level} 级，期限 {deadline}）",
     ),
     "rectification.task.extension_requested": Step(
         "task_extension_requested", (*_TASK, "until"), "申请延期：期限 {deadline} 延至 {until}"
