@@ -8,6 +8,7 @@ import pytest
 from wurao_common.auth import Caller, Role
 from wurao_plan.domain.codes import (
     CodableItem,
+    ItemCode,
     code_number,
     coding_problem,
     may_code,
@@ -117,18 +118,35 @@ def test_the_issuing_office_its_approver_or_an_office_above_may_revoke(who, allo
     assert may_revoke(who, ITEM) is allowed
 
 
+CODE = ItemCode(
+    item_id=ITEM.id,
+    number="BM4310242500001",
+    token="t",
+    key_id=1,
+    not_before=datetime(2025, 6, 1, tzinfo=UTC),
+    expires=datetime(2025, 7, 1, tzinfo=UTC),
+    coded_at=datetime(2025, 5, 20, tzinfo=UTC),
+    office_id="431024-yjj",
+    office_region="431024",
+)
+
+
 @pytest.mark.parametrize(
-    ("role", "region", "allowed"),
+    ("who", "allowed"),
     [
-        (Role.COUNTY_OFFICE, "431024", True),
-        (Role.INSPECTOR, "431024", True),
-        (Role.OBSERVER, "43", True),
-        (Role.CITY_OFFICE, "4301", False),
-        (Role.UNIT, "431024", False),
+        (caller(Role.COUNTY_OFFICE, "431024", "431024-dcs"), True),  # offices in reach, the issuing one or not
+        (caller(Role.CITY_OFFICE, "4310", "4310-dcs"), True),
+        (caller(Role.OBSERVER, "43"), True),
+        (caller(Role.INSPECTOR, "431024", "431024-yjj"), True),  # an inspector of the issuing office
+        (caller(Role.INSPECTOR, "431024", "431024-dcs"), False),  # another office's inspector in the same county
+        (caller(Role.INSPECTOR, "431024"), False),  # an inspector of no office
+        (caller(Role.INSPECTOR, "430112", "431024-yjj"), False),  # its office's claim, outside the office's region
+        (caller(Role.CITY_OFFICE, "4301", "4301-dcs"), False),
+        (caller(Role.UNIT, "431024"), False),
     ],
 )
-def test_codes_are_read_by_offices_inspectors_and_observers_in_reach_never_by_units(role, region, allowed):
-    assert may_read_code(caller(role, region), "431024") is allowed
+def test_codes_are_read_by_offices_and_observers_in_reach_inspectors_only_their_offices_never_units(who, allowed):
+    assert may_read_code(who, CODE) is allowed
 
 
 @pytest.mark.parametrize(

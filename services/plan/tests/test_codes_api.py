@@ -219,10 +219,13 @@ async def test_a_revocation_needs_a_reason_and_a_live_code(plan, jwt_keys, inser
     [
         (JIAHE_OFFICE, True),
         (CHENZHOU_OFFICE, True),
-        ({"role": Role.INSPECTOR, "region": "431024"}, True),
+        ({"role": Role.INSPECTOR, "region": "431024", "office_id": "431024-dcs"}, True),
         ({"role": Role.OBSERVER, "region": "43"}, True),
         (CHANGSHA_OFFICE, False),
-        ({"role": Role.INSPECTOR, "region": "430112"}, False),
+        ({"role": Role.INSPECTOR, "region": "430112", "office_id": "430112-dcs"}, False),
+        # Another office's inspector in the same county, and one of no office: an inspector shows its own codes.
+        ({"role": Role.INSPECTOR, "region": "431024", "office_id": "431024-yjj"}, False),
+        ({"role": Role.INSPECTOR, "region": "431024"}, False),
         ({"role": Role.UNIT, "region": "431024106201"}, False),
     ],
 )

@@ -105,7 +105,7 @@ async def revoke(conn: asyncpg.Connection, item_id: uuid.UUID, *, by: str, reaso
 
 async def get_many(conn: Connection, item_ids: Sequence[uuid.UUID]) -> dict[str, ItemCode]:
     rows = await conn.fetch(
-        """SELECT c.*, o.region_code AS office_region
+        """SELECT c.*, i.office_id, o.region_code AS office_region
            FROM item_codes c JOIN items i ON i.id = c.item_id JOIN offices o ON o.id = i.office_id
            WHERE c.item_id = ANY($1::uuid[])""",
         list(item_ids),
@@ -122,6 +122,7 @@ def _code(row: asyncpg.Record) -> ItemCode:
         not_before=row["not_before"],
         expires=row["expires"],
         coded_at=row["coded_at"],
+        office_id=row["office_id"],
         office_region=row["office_region"],
         revoked_at=row["revoked_at"],
         revoke_reason=row["revoke_reason"],
@@ -142,7 +143,8 @@ class PublicSummary:
 async def public_summary(conn: Connection, item_id: uuid.UUID, token: str) -> PublicSummary | None:
     """The code issued with exactly this token, with its item's title and window and its office's name."""
     row = await conn.fetchrow(
-        """SELECT c.*, o.region_code AS office_region, o.name AS office_name, i.title, i.window_start, i.window_end
+        """SELECT c.*, i.office_id, o.region_code AS office_region, o.name AS office_name, i.title, i.window_start,
+                  i.window_end
            FROM item_codes c JOIN items i ON i.id = c.item_id JOIN offices o ON o.id = i.office_id
            WHERE c.item_id = $1 AND c.token = $2""",
         item_id,

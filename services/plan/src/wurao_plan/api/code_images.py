@@ -20,7 +20,7 @@ def qr_image_route(scan_base_url: str) -> tuple[str, RuntimeEndpoint]:
         item_id = request.path_params["item_id"]
         code = (await codes.get_many(runtime.pool, [item_id])).get(str(item_id)) if extension in _MEDIA_TYPES else None
         # Missing, not coded and out of reach look the same, so the answer reveals nothing.
-        if code is None or not rules.may_read_code(caller, code.office_region):
+        if code is None or not rules.may_read_code(caller, code):
             return JSONResponse({"error": "no such code in your region"}, status_code=404)
         url = rules.scan_url(scan_base_url, code.token)
         body = (await qr.svg(url)).encode("utf-8") if extension == "svg" else await qr.png(url)

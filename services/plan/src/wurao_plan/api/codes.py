@@ -77,7 +77,7 @@ async def readable_code(context: PlanContext, item_id: str) -> rules.ItemCode | 
     except ValueError:
         return None
     code = await context.code_loader.load(key)
-    if code is None or not rules.may_read_code(context.caller, code.office_region):
+    if code is None or not rules.may_read_code(context.caller, code):
         return None
     return code
 
@@ -96,7 +96,10 @@ class CodeQuery:
             for key in await codes.signing_keys(info.context.pool)
         ]
 
-    @strawberry.field(description="An item's code, if it is coded and the caller's region reaches its office.")
+    @strawberry.field(
+        description="An item's code, if it is coded and the caller's region reaches its office (an inspector: only "
+        "its own office's codes; a unit: none, it scans them)."
+    )
     async def item_code(self, info: Info[PlanContext, None], item_id: strawberry.ID) -> ItemCode | None:
         code = await readable_code(info.context, str(item_id))
         return ItemCode.of(code, info.context.codes.scan_base_url) if code else None

@@ -119,7 +119,9 @@ class Item:
         found = await info.context.item_filing_loader.load(str(self.id))
         return await readable_filing(info, found.id) if found else None
 
-    @strawberry.field(description="Its inspection code (一事一码), once coded.")
+    @strawberry.field(
+        description="Its inspection code (一事一码), once coded, to those who may read it (see `itemCode`)."
+    )
     async def code(self, info: Info[PlanContext, None]) -> ItemCode | None:
         code = await readable_code(info.context, str(self.id))
         return ItemCode.of(code, info.context.codes.scan_base_url) if code else None

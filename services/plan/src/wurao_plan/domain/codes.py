@@ -55,6 +55,7 @@ class ItemCode:
     not_before: datetime
     expires: datetime
     coded_at: datetime
+    office_id: str
     office_region: str
     revoked_at: datetime | None = None
     revoke_reason: str | None = None
@@ -101,9 +102,13 @@ def may_revoke(caller: Caller, item: CodableItem) -> bool:
     return own_line or len(caller.region) < len(item.office_region)
 
 
-def may_read_code(caller: Caller, office_region: str) -> bool:
-    """Offices, inspectors and observers reaching the issuing office; units see codes only by scanning them."""
-    return caller.role is not Role.UNIT and caller.can_reach(office_region)
+def may_read_code(caller: Caller, code: ItemCode) -> bool:
+    """Offices and observers reaching the issuing office; an inspector only its own office's codes (the ones it shows
+    on site: another office's code in its hands would pass its visits off as that office's); units see codes only by
+    scanning them."""
+    if caller.role is Role.UNIT or not caller.can_reach(code.office_region):
+        return False
+    return caller.role is not Role.INSPECTOR or caller.office_id == code.office_id
 
 
 def coded_event_data(item: CodableItem, code: ItemCode) -> dict[str, Any]:

@@ -98,6 +98,7 @@ async def code_item(
             not_before=not_before,
             expires=expires,
             coded_at=now,
+            office_id=item.office_id,
             office_region=item.office_region,
         )
         await codes.insert(conn, code, caller.subject)
