@@ -47,7 +47,7 @@ from strawberry.types import Info
 from wurao_common import lean_fields
 from wurao_common.auth import AuthError, Caller, TokenVerifier
 from wurao_common.errors import UNREACHABLE, ClientError
-from wurao_common.telemetry import exporting, setup_tracing
+from wurao_common.telemetry import exporting, sanitized_headers, setup_tracing
 
 log = logging.getLogger("wurao.web")
 CALLER_KEY = "wurao.caller"
@@ -631,7 +631,11 @@ def graphql_service(
     )
     if not exporting():
         return metrics.middleware(app)  # no span work per request when no span would leave the process
-    # One server span per request: the per-message receive/send spans cost more than they tell.
+    # One server span per request: the per-message receive/send spans cost more than they tell. Headers captured
+    # by the OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_* variables keep no credentials (the bearer token).
     return OpenTelemetryMiddleware(
-        metrics.middleware(app), excluded_urls="healthz,readyz", exclude_spans=["receive", "send"]
+        metrics.middleware(app),
+        excluded_urls="healthz,readyz",
+        exclude_spans=["receive", "send"],
+        http_capture_headers_sanitize_fields=sanitized_headers(),
     )
