@@ -16,6 +16,8 @@
 //     batched for OTEL_BSP_SCHEDULE_DELAY ms (1000)
 //   OTEL_SERVICE_NAME (wurao-gateway), OTEL_SDK_DISABLED=true turns tracing off entirely; without an endpoint
 //     it is off too (no span per request)
+//   LOG_LEVEL (info), DEBUG=1                      Hive Gateway's own; at debug every subgraph request is logged,
+//     its credentials as [REDACTED] (GatewayLogWriter)
 import { createHash, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
@@ -323,6 +325,23 @@ const limitBodies = {
   },
 };
 
+// Secrets never reach the log, at any level. At `debug` (LOG_LEVEL=debug, or DEBUG=1) the gateway logs every
+// subgraph request with its headers, the caller's bearer token among them: every line is written with the values of
+// credential headers (SECRET_HEADERS, whatever the key's case) as [REDACTED], and a bearer token or anything shaped
+// like a JWT, wherever it appears in the message or its attributes, as [REDACTED] too.
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+const SECRET_TEXT = /(\bBearer\s+)[\w.~+\/-]+=*|\beyJ[\w-]*\.[\w-]+\.[\w-]*/gi;
+const REDACTED = '[REDACTED]';
+function redacted(value, seen = new WeakSet()) {
+  if (typeof value === 'string') return value.replace(SECRET_TEXT, (_match, bearer) => `${bearer ?? ''}${REDACTED}`);
+  if (value === null || typeof value !== 'object' || seen.has(value)) return value;
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => redacted(item, seen));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, SECRET_HEADERS.has(key.toLowerCase()) ? REDACTED : redacted(item, seen)]),
+  );
+}
+
 // A rejected token is an ordinary client mistake, not a fault: the JWT plugin logs each one with the verifier's
 // whole stack trace (seventeen lines per bad token, and a way for anyone to flood the log). Those messages are
 // written as one line with the reason only; every other log line is written as the console writer writes it.
@@ -332,11 +351,14 @@ const TOKEN_REJECTIONS = [
   'Failed to extract payload from incoming token',
   'Signing key is not available',
 ];
-class OneLineTokenRejections {
+class GatewayLogWriter {
   constructor(inner = new ConsoleLogWriter()) {
     this.inner = inner;
   }
   write(level, attrs, msg) {
+    return this.#write(level, redacted(attrs), redacted(msg));
+  }
+  #write(level, attrs, msg) {
     if (typeof msg !== 'string' || !TOKEN_REJECTIONS.some((prefix) => msg.startsWith(prefix))) {
       return this.inner.write(level, attrs, msg);
     }
@@ -379,7 +401,7 @@ function corsOptions() {
 const subgraphAgent = new Agent({ keepAlive: true, timeout: 4_000, scheduling: 'lifo' });
 
 export const gatewayConfig = defineConfig({
-  logging: new Logger({ writers: [new OneLineTokenRejections()] }),
+  logging: new Logger({ writers: [new GatewayLogWriter()] }),
   host: env.GATEWAY_HOST || '127.0.0.1',
   port: positiveInt('GATEWAY_PORT', 4000),
   cors: corsOptions(),
