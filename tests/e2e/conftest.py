@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from redis import Redis
 
 from wurao_common import embedded
 from wurao_common.auth import Role
@@ -26,6 +29,9 @@ class SpanSink:
 
     def __init__(self) -> None:
         self.spans: list[tuple[str, str, str]] = []  # (service, span name, trace id)
+        # Every text a span or a span's event carries as an attribute, by service (each text once), and what the key
+        # was: (service, key, text).
+        self.texts: set[tuple[str, str, str]] = set()
         self._lock = threading.Lock()
         sink = self
 
@@ -70,6 +76,10 @@ class SpanSink:
                 for scope_spans in resource_spans.scope_spans:
                     for span in scope_spans.spans:
                         self.spans.append((service, span.name, span.trace_id.hex()))
+                        for attribute in [*span.attributes, *(a for e in span.events for a in e.attributes)]:
+                            value = attribute.value
+                            texts = [v.string_value for v in value.array_value.values] or [value.string_value]
+                            self.texts.update((service, attribute.key, text) for text in texts if text)
 
     def _collect_json(self, request: dict) -> None:
         with self._lock:
@@ -78,13 +88,25 @@ class SpanSink:
                     a["key"]: a["value"].get("stringValue", "")
                     for a in resource_spans.get("resource", {}).get("attributes", [])
                 }
+                service = attributes.get("service.name", "")
                 for scope_spans in resource_spans.get("scopeSpans", []):
                     for span in scope_spans.get("spans", []):
-                        self.spans.append((attributes.get("service.name", ""), span["name"], span["traceId"]))
+                        self.spans.append((service, span["name"], span["traceId"]))
+                        events = [a for e in span.get("events", []) for a in e.get("attributes", [])]
+                        for attribute in [*span.get("attributes", []), *events]:
+                            value = attribute.get("value", {})
+                            texts = [v.get("stringValue") for v in value.get("arrayValue", {}).get("values", [])]
+                            texts = texts or [value.get("stringValue")]
+                            self.texts.update((service, attribute["key"], text) for text in texts if text)
 
     def in_trace(self, trace_id: str) -> list[tuple[str, str]]:
         with self._lock:
             return [(service, name) for service, name, span_trace in self.spans if span_trace == trace_id]
+
+    def attribute_texts(self) -> set[tuple[str, str, str]]:
+        """(service, attribute key, text) of every span received so far."""
+        with self._lock:
+            return set(self.texts)
 
 
 @pytest.fixture(scope="session")
@@ -102,23 +124,47 @@ def platform(
 ) -> Iterator[Stack]:
     """The platform on a NATS and a Redis of its own: what other tests publish, consume or flush never reaches
     it (their services would share its durable consumers and cap counters). It shares only the PostgreSQL
-    server, in databases of its own (wurao_<service>)."""
-    with new_bus() as bus:
-        stack = Stack(
-            data_dir=tmp_path_factory.mktemp("platform"),
-            gateway_port=embedded.free_port(),
-            external={"DATABASE_URL": servers.postgres.url, "NATS_URL": bus.url},  # Redis: the stack's own
-            nats_passwords=dict(bus.passwords),  # each service connects as its own NATS user
-            extra_env={
-                "OTEL_EXPORTER_OTLP_ENDPOINT": span_sink.endpoint,
-                "OTEL_BSP_SCHEDULE_DELAY": "100",
-                "SWEEP_SECONDS": "1",  # rectification's sweepers (one per replica) send a due reminder within a second
-            },
-            replicas=2,
-        )
-        stack.start()
-        yield stack
-        stack.stop()
+    server, in databases of its own (wurao_<service>).
+
+    Every server's URL carries a password, as in production, and every request and response header is put on the
+    services' spans: tests/e2e/test_secrets_stay_out.py looks for the passwords and the tokens in every log and
+    span. The Redis requires its password; the shared PostgreSQL trusts loopback and never asks for it."""
+    data_dir = tmp_path_factory.mktemp("platform")
+    redis = embedded.start_redis(data_dir / "own-redis")
+    try:
+        redis_password = secrets.token_urlsafe(24)
+        with Redis.from_url(redis.url) as client:
+            client.config_set("requirepass", redis_password)
+        with new_bus() as bus:
+            stack = Stack(
+                data_dir=data_dir,
+                gateway_port=embedded.free_port(),
+                external={
+                    "DATABASE_URL": _with_password(servers.postgres.url, secrets.token_urlsafe(24)),
+                    "REDIS_URL": _with_password(redis.url, redis_password),
+                    "NATS_URL": bus.url,
+                },
+                nats_passwords=dict(bus.passwords),  # each service connects as its own NATS user
+                extra_env={
+                    "OTEL_EXPORTER_OTLP_ENDPOINT": span_sink.endpoint,
+                    "OTEL_BSP_SCHEDULE_DELAY": "100",
+                    "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST": ".*",
+                    "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_RESPONSE": ".*",
+                    "SWEEP_SECONDS": "1",  # rectification's sweepers (one per replica) send a due reminder in a second
+                },
+                replicas=2,
+            )
+            stack.start()
+            yield stack
+            stack.stop()
+    finally:
+        redis.stop()
+
+
+def _with_password(url: str, password: str) -> str:
+    """`url` (with a user, or none) carrying `password`."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:{password}@{parts.netloc.rpartition('@')[2]}"))
 
 
 @pytest.fixture
