@@ -5,6 +5,8 @@ Plan's facts arrive the way they do in production: as events on JetStream, appli
 
 import asyncio
 import json
+import logging
+import secrets
 import uuid
 from datetime import UTC, datetime
 
@@ -483,6 +485,73 @@ def test_the_service_refuses_to_start_without_redis_url(service_env):
     del env["REDIS_URL"]
     with pytest.raises(SettingsError, match="REDIS_URL"):
         InspectionSettings.from_env(Config(environ=env))
+
+
+@pytest.fixture
+async def redis_user(servers):
+    """A user of its own on the test Redis, with a password (its default user has none): (name, password)."""
+    name, password = f"secrets-{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(24)
+    async with Redis.from_url(servers.redis.url) as admin:
+        await admin.acl_setuser(
+            name, enabled=True, passwords=[f"+{password}"], keys=["*"], channels=["*"], commands=["+@all"]
+        )
+        yield name, password
+        await admin.acl_deluser(name)
+
+
+@pytest.mark.parametrize("redis_takes_it", [True, False], ids=["Redis takes its password", "Redis refuses it"])
+async def test_no_password_nor_token_in_any_log_record_or_answer(
+    service_env, servers, nats_client, pool, redis_user, jwt_keys, caplog, redis_takes_it
+):
+    """Every record of every logger at every level (an operator's logging configuration may show them all) and
+    every answer, while the service starts with passwords in DATABASE_URL, REDIS_URL and NATS_PASSWORD, scans and
+    checks in with good and bad tokens, and meets a Redis that refuses its password. The test PostgreSQL trusts
+    loopback: the password in DATABASE_URL is never asked for, but the service holds it all the same."""
+    user, password = redis_user
+    env = service_env(bus_user="inspection")
+    db_password = secrets.token_urlsafe(24)
+    env["DATABASE_URL"] = env["DATABASE_URL"].replace("://postgres@", f"://postgres:{db_password}@")
+    assert db_password in env["DATABASE_URL"]
+    redis_password = password if redis_takes_it else secrets.token_urlsafe(24)
+    env["REDIS_URL"] = f"redis://{user}:{redis_password}@127.0.0.1:{servers.redis.port}/0"
+    settings, inspection = settings_from(env), InspectionSettings.from_env(Config(environ=env))
+    good = village(jwt_keys)["authorization"].removeprefix("Bearer ")
+    tokens = {
+        "good token": good,
+        "tampered token": good[:-6] + ("AAAAAA" if not good.endswith("AAAAAA") else "BBBBBB"),
+        "expired token": jwt_keys.token(Role.UNIT, VILLAGE[1], unit_id=VILLAGE[0], ttl_seconds=-60),
+    }
+    hidden = {
+        "DATABASE_URL's password": db_password,
+        "REDIS_URL's password": redis_password,
+        "NATS_PASSWORD": env["NATS_PASSWORD"],
+        **tokens,
+        **{f"{name}'s signature": token.rsplit(".", 1)[1] for name, token in tokens.items()},
+    }
+
+    caplog.set_level(logging.DEBUG)
+    answers = []
+    async with serving(create_app(settings, inspection, clock=lambda: NOW)) as client:
+        plan = Plan(nats_client)
+        await plan.basics()
+        await until(lambda: pool.fetchval("SELECT count(*) = 2 FROM units"))
+        _, code = await coded_item(plan, pool)
+        for token in tokens.values():
+            for query in (VERIFY, CHECK_IN):
+                body = {"query": query, "variables": {"code": code}}
+                answers.append(await client.post("/graphql", json=body, headers={"authorization": f"Bearer {token}"}))
+        answers += [await client.get("/readyz"), await client.get("/healthz")]
+
+    scan = answers[0].json()["data"]["verifyCode"]
+    assert scan["__typename"] == ("CodeValid" if redis_takes_it else "Unavailable"), scan
+    if not redis_takes_it:
+        assert "Redis refused AUTH" in caplog.text, "the refusal is logged"
+    assert caplog.records, "every record is captured"
+    shown = "\n".join(
+        [caplog.text, repr(settings), repr(inspection)]
+        + [f"{answer.status_code} {answer.headers} {answer.text}" for answer in answers]
+    )
+    assert not [name for name, secret in hidden.items() if secret in shown]
 
 
 async def test_visits_resolve_as_federation_entities_only_for_those_who_may_read_them(service, jwt_keys, pool):
