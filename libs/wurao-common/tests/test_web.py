@@ -1,4 +1,4 @@
-"""The HTTP face every subgraph shares, on a small federated schema; its metrics, on a port of their own."""
+"""The HTTP face every subgraph shares, on a small federated schema; its metrics, on a port of their own; its spans."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
+import httpx
 import pytest
 import strawberry
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from wurao_common import embedded, web
 from wurao_common.auth import Role, TokenVerifier
@@ -301,3 +306,52 @@ def test_a_service_refuses_to_let_clients_choose_the_address_they_are_counted_un
 def test_a_service_believes_x_forwarded_for_from_named_proxies_only(jwt_keys, value):
     """Unset: loopback only (uvicorn's default, how `make run`'s web origin reaches plan); empty: no proxy."""
     _settings(jwt_keys, **({} if value is None else {"FORWARDED_ALLOW_IPS": value}))
+
+
+@pytest.fixture
+def traced_app(monkeypatch, jwt_keys) -> tuple[OpenTelemetryMiddleware, InMemorySpanExporter]:
+    """The app as it is built when spans are exported and the standard OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_*
+    variables capture every request and response header; its spans go to this test's own exporter (the process has
+    one global tracer provider, and the lifespan, which would install it, is not run here)."""
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST", ".*")
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_RESPONSE", ".*")
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SANITIZE_FIELDS", "x-tenant-secret")
+    app = _app(jwt_keys)
+    assert isinstance(app, OpenTelemetryMiddleware)
+    exported = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exported))
+    app.tracer = provider.get_tracer("test")
+    return app, exported
+
+
+@pytest.mark.parametrize("valid", [True, False], ids=["valid token", "tampered token"])
+async def test_captured_headers_keep_no_bearer_token_nor_cookie_nor_what_the_operator_names(
+    traced_app, jwt_keys, valid
+):
+    """Secrets never reach the traces: with every header captured, each subgraph's server span carried the caller's
+    bearer token (http.request.header.authorization) and cookies."""
+    app, exported = traced_app
+    token = jwt_keys.token(Role.OBSERVER, "43")
+    if not valid:
+        token = token[:-6] + ("AAAAAA" if not token.endswith("AAAAAA") else "BBBBBB")
+    headers = {
+        "authorization": f"Bearer {token}",
+        "cookie": "session=cookie-secret",
+        "x-tenant-secret": "tenant-secret",
+        "user-agent": "secrets-test",
+    }
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        response = await client.post("/graphql", json={"query": "{ result { ok } }"}, headers=headers)
+    assert response.status_code == (200 if valid else 401), response.text
+
+    [span] = exported.get_finished_spans()
+    attributes = dict(span.attributes or {})
+    assert attributes["http.request.header.user_agent"] == ("secrets-test",), "headers are captured"
+    assert attributes["http.request.header.authorization"] == ("[REDACTED]",)
+    assert attributes["http.request.header.cookie"] == ("[REDACTED]",)
+    assert attributes["http.request.header.x_tenant_secret"] == ("[REDACTED]",), "the operator's list still holds"
+    shown = repr(attributes)
+    for secret in (token, token.rsplit(".", 1)[1], "cookie-secret", "tenant-secret"):
+        assert secret not in shown
