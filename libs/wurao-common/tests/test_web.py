@@ -287,11 +287,12 @@ async def test_a_store_out_of_reach_is_unavailable_and_logged_without_a_stack_wh
     [logged, bug_logged] = caplog.records
     assert logged.levelno == logging.WARNING
     assert logged.exc_info is None
-    assert error["extensions"]["traceId"] in logged.getMessage()
+    assert logged.trace_id == error["extensions"]["traceId"]
     assert "ConnectionRefusedError" in logged.getMessage()
     assert bug.json()["errors"][0]["extensions"]["code"] == "INTERNAL"
     assert bug_logged.levelno == logging.ERROR
     assert bug_logged.exc_info is not None
+    assert bug_logged.trace_id == bug.json()["errors"][0]["extensions"]["traceId"]
 
 
 @pytest.mark.parametrize("value", ["*", "0.0.0.0/0", "::/0", "10.0.0.0/8, *", "10.1.2.3/8", "ingress-nginx"])

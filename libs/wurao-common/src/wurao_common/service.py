@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from wurao_common import config, db
+from wurao_common import config, db, logs
 from wurao_common.auth import Caller, TokenVerifier
 from wurao_common.bus.consumer import Consumer, Subscription
 from wurao_common.bus.nats import NatsSettings, connect, ensure_stream
@@ -45,6 +45,7 @@ class CommonSettings:
     migrate_on_start: bool = True
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = None  # None: no metrics served
+    log_level: int = logging.INFO
 
     @classmethod
     def from_env(cls, env: config.Config | None = None) -> CommonSettings:
@@ -66,6 +67,7 @@ class CommonSettings:
             migrate_on_start=config.read(env, "MIGRATE_ON_START", bool, True),
             metrics_host=config.read(env, "METRICS_HOST", str, "127.0.0.1"),
             metrics_port=_metrics_port(env),
+            log_level=logs.read_level(env),
         )
 
     @cached_property
@@ -191,13 +193,15 @@ def service_app(
     extra_routes: Sequence[tuple[str, RuntimeEndpoint]] = (),
     public_routes: Sequence[tuple[str, PublicEndpoint]] = (),
 ) -> ASGIApp:
-    """A service's whole ASGI app: settings read now, connections opened in the lifespan.
+    """A service's whole ASGI app: settings read and the process's log set up now (`wurao_common.logs`),
+    connections opened in the lifespan.
 
     `extend_runtime` opens what only this service needs (Redis for inspection) on top of the common runtime.
     `extra_routes` are (path, endpoint) pairs served by GET, authenticated like /graphql.
     `public_routes` are served by GET without a token: keep them few, and document each as an exception.
     """
     settings = settings or CommonSettings.from_env()
+    logs.configure(settings.log_level)
     state: dict[str, Runtime] = {}
 
     @asynccontextmanager

@@ -112,11 +112,11 @@ class _Plumbing(MaskErrors):
         masked = super().anonymise_error(error)
         cause = error.original_error
         if isinstance(cause, UNREACHABLE):  # not a bug: the client may try again
-            log.warning("a store is unreachable (trace %s): %s: %s", trace_id, type(cause).__name__, cause)
+            log.warning("a store is unreachable: %s: %s", type(cause).__name__, cause, extra={"trace_id": trace_id})
             masked.message = STORE_UNREACHABLE
             masked.extensions = {"code": "UNAVAILABLE", "traceId": trace_id}
             return masked
-        log.error("unexpected error (trace %s)", trace_id, exc_info=cause)
+        log.error("unexpected error", exc_info=cause, extra={"trace_id": trace_id})
         masked.extensions = {"code": "INTERNAL", "traceId": trace_id}
         return masked
 
