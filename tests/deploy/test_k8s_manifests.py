@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import logging
 import os
 import re
 import shutil
@@ -22,7 +23,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from wurao_common import logs
 from wurao_common.auth import generate_signing_key
+from wurao_common.config import Config
 from wurao_devstack import bus
 from wurao_devstack.k8s import nats_users, password_variable, write_secrets
 from wurao_devstack.kubectl import ensure_kubectl
@@ -233,6 +236,15 @@ def test_services_believe_x_forwarded_for_from_the_ingress_controller_only(rende
     networks = [ipaddress.ip_network(entry) for entry in proxies]  # "*" is no network
     assert all(network.prefixlen > 0 for network in networks), proxies
     assert not all(network.is_loopback for network in networks), "the overlay names the Ingress controller"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_services_log_at_info_in_a_spelling_the_gateways_logger_takes_too(rendered, overlay):
+    """Every service reads wurao-config (test_replicas_never_migrate_a_job_per_service_does): an unknown level
+    would stop them all at start."""
+    level = config_value(rendered[overlay], "LOG_LEVEL")
+    assert logs.read_level(Config(environ={"LOG_LEVEL": level})) == logging.INFO
+    assert level in ("trace", "debug", "info", "warn", "error")  # Hive Gateway's logger: lower case only
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
