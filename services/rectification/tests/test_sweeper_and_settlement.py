@@ -132,6 +132,20 @@ async def test_escalations_before_an_approved_extension_are_not_repeated_and_the
     assert await sweep_once(migrated, new_due + timedelta(days=30)) == 0
 
 
+async def back_before_006(pool) -> None:
+    """The notices' table as the release before kept it (one row per task and level), 006 not yet applied."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("ALTER TABLE task_notices DROP CONSTRAINT task_notices_pkey, DROP COLUMN deadline")
+        await conn.execute("ALTER TABLE task_notices ADD PRIMARY KEY (task_id, level)")
+        await conn.execute("DELETE FROM schema_migrations WHERE component = 'rectification' AND version = 6")
+
+
+async def upgrade_to_006(pool) -> None:
+    assert await db.migrate(pool, migration_components("rectification", MIGRATIONS)) == [
+        "rectification/006_notices_per_deadline.sql"
+    ]
+
+
 async def test_a_task_extended_before_the_upgrade_is_reminded_before_its_new_deadline_after_it(migrated, recorded):
     """The release before counted every level once per task: a task extended after its reminder went out kept
     level 0 and waited for the new deadline's first escalation. Migration 006 keys notices by deadline too and
@@ -143,18 +157,13 @@ async def test_a_task_extended_before_the_upgrade_is_reminded_before_its_new_dea
     )
     assert await sweep_once(migrated, DUE + timedelta(days=7)) == 2  # the plain task's two escalations
     new_due = datetime(2026, 5, 1, tzinfo=CHINA)
-    async with migrated.acquire() as conn, conn.transaction():  # as the release before left them
-        await conn.execute(
-            "UPDATE tasks SET notified_level = 0, next_notice_at = $2 WHERE id = $1",
-            extended_id,
-            new_due + timedelta(days=3),
-        )
-        await conn.execute("ALTER TABLE task_notices DROP CONSTRAINT task_notices_pkey, DROP COLUMN deadline")
-        await conn.execute("ALTER TABLE task_notices ADD PRIMARY KEY (task_id, level)")
-        await conn.execute("DELETE FROM schema_migrations WHERE component = 'rectification' AND version = 6")
-    assert await db.migrate(migrated, migration_components("rectification", MIGRATIONS)) == [
-        "rectification/006_notices_per_deadline.sql"
-    ]
+    await migrated.execute(  # as the release before left it
+        "UPDATE tasks SET notified_level = 0, next_notice_at = $2 WHERE id = $1",
+        extended_id,
+        new_due + timedelta(days=3),
+    )
+    await back_before_006(migrated)
+    await upgrade_to_006(migrated)
     assert await notices_sent(migrated, plain_id) == [("2026-03-31", 0), ("2026-03-31", 1), ("2026-03-31", 2)]
     assert await notices_sent(migrated, extended_id) == [("2026-03-31", 0)]
     cursor = await migrated.fetchrow("SELECT notified_level, next_notice_at FROM tasks WHERE id = $1", extended_id)
@@ -165,6 +174,33 @@ async def test_a_task_extended_before_the_upgrade_is_reminded_before_its_new_dea
         (extended_id, "2026-03-31"),
         (extended_id, "2026-04-30"),
     ]
+
+
+async def test_migration_006_dates_each_notice_by_china_time_whatever_the_databases_time_zone(
+    migrated, recorded, database_url
+):
+    """On a database whose time zone keeps summer time (its server's default, or ALTER DATABASE ... SET timezone),
+    006 took a notice's offset in local days: Europe/Berlin moves its clocks on 2026-03-29, inside the 3 days before
+    2026-03-31 ends, so the reminder of that deadline was dated 2026-03-30. A task extended to 2026-03-31 before
+    the upgrade, and reminded of it, then seemed never reminded of its deadline in force and was reminded again."""
+    [task_id] = await open_tasks(migrated, 1, proposedDeadline="2026-03-20")
+    approved = RECORDED_AT + timedelta(days=1)  # before the old deadline's reminder
+    await extend(migrated, task_id, date(2026, 3, 31), asked=approved, approved=approved)
+    assert await sweep_once(migrated, DUE - timedelta(days=2)) == 1  # the deadline in force's reminder
+    await back_before_006(migrated)
+    database = await migrated.fetchval("SELECT current_database()")
+    await migrated.execute(f"ALTER DATABASE \"{database}\" SET timezone TO 'Europe/Berlin'")
+    berlin = await db.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        assert await berlin.fetchval("SHOW timezone") == "Europe/Berlin"
+        await upgrade_to_006(berlin)
+    finally:
+        await berlin.close()
+
+    assert await notices_sent(migrated, task_id) == [("2026-03-31", 0)]
+    assert await sweep_once(migrated, DUE - timedelta(days=1)) == 0, "reminded once of its deadline"
+    reminded = await recorded("rectification.task.reminded")
+    assert [(e["taskId"], e["deadline"]) for e in reminded] == [(task_id, "2026-03-31")]
 
 
 async def close(pool, task_id: str) -> None:

@@ -2,10 +2,13 @@
 -- deadline its own reminder and escalations, so the key makes each level happen once per task and deadline.
 ALTER TABLE task_notices ADD COLUMN deadline date;
 -- The deadline each notice sent so far was for: its moment less its level's offset (-3, +3, +7 days) is the midnight,
--- China time (UTC+8), that ends the deadline's day.
+-- China time (UTC+8), that ends the deadline's day. The offset is taken from the moment in UTC, as a timestamp
+-- without time zone: a day added to a timestamptz is a day of the session's time zone, 23 or 25 hours across its
+-- summer time change (Europe/Berlin's on 2026-03-29 put the reminder of 2026-03-31 on 2026-03-30).
 UPDATE task_notices SET deadline = (
-    (due_at - CASE level WHEN 0 THEN interval '-3 days' WHEN 1 THEN interval '3 days' ELSE interval '7 days' END)
-    AT TIME ZONE 'UTC' + interval '8 hours')::date - 1;
+    due_at AT TIME ZONE 'UTC'
+    - CASE level WHEN 0 THEN interval '-3 days' WHEN 1 THEN interval '3 days' ELSE interval '7 days' END
+    + interval '8 hours')::date - 1;
 ALTER TABLE task_notices
     ALTER COLUMN deadline SET NOT NULL,
     DROP CONSTRAINT task_notices_pkey,
