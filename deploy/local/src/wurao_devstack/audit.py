@@ -4,8 +4,8 @@
   whose reminder or escalation is due and unsent, no JetStream consumer with pending or unacknowledged events.
 - No committed event is missing from a read model and none is applied twice: reporting's counted visits per
   unit equal inspection's visit rows (PostgreSQL), and every finding inspection committed has exactly one
-  rectification task. Every reminder is sent once: each task rectification recorded a reminder for has exactly
-  one reminder event in the stream.
+  rectification task. Every reminder is sent once: each reminder rectification recorded (one per task and
+  deadline: an approved extension's deadline has its own) has exactly one reminder event in the stream.
 - No cap is exceeded: counted visit rows per unit and item stay within the item's cap, per unit and level and
   per unit across levels within the cap policy in force.
 - Every event in the stream keeps the feed's contract: it validates against its type's schema in

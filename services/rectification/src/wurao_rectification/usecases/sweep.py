@@ -19,7 +19,7 @@ SWEEPER = "sweeper"
 async def sweep_once(pool: asyncpg.Pool, now: datetime, *, batch: int = 200) -> int:
     """Works through every task due at `now`, a batch per transaction; returns how many notices it sent.
 
-    Rows another replica is sweeping are skipped (SKIP LOCKED); the (task, level) key is the last word.
+    Rows another replica is sweeping are skipped (SKIP LOCKED); the (task, deadline, level) key is the last word.
     """
     sent = 0
     while True:
