@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,13 @@ async def _log_error(error: Exception) -> None:
     log.warning("nats: %s", error)
 
 
+def _server(url: str) -> str:
+    """The server a NATS URL names, by host and port alone: credentials in the URL never reach the logs. All before
+    its last `@` is credentials (nats-py takes the URL as one server), however written: a password not
+    percent-encoded may hold a `/`, `?` or `#` where urlsplit would see the host end, and name its start as the host."""
+    return re.split(r"[/?#]", url.split("://", 1)[-1].rpartition("@")[2], maxsplit=1)[0]
+
+
 async def connect(target: str | NatsSettings, *, name: str) -> Client:
     """A client for `target` (a URL, or settings with credentials and TLS).
 
@@ -91,10 +99,8 @@ async def connect(target: str | NatsSettings, *, name: str) -> Client:
     """
     settings = target if isinstance(target, NatsSettings) else NatsSettings(url=config.Secret(target))
     url = str(settings.url)
-    # Credentials in the URL never reach the logs: only host and port are named.
-    where = urlsplit(url).netloc.rpartition("@")[2]
     user = settings.user_name
-    log.info("connecting to nats at %s as %s", where, user or "(no user)")
+    log.info("connecting to nats at %s as %s", _server(url), user or "(no user)")
     options = {}
     if settings.user:
         options |= {"user": settings.user, "password": str(settings.password)}
