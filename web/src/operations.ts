@@ -121,7 +121,7 @@ export const Plans = graphql(`
   query Plans($officeId: ID, $year: Int, $first: Int!, $after: ID) {
     plans(officeId: $officeId, year: $year, first: $first, after: $after) {
       id officeId year status returnReason itemCount
-      office { name }
+      office { id name approverOfficeId }
       steps { action actor officeId reason at }
       items { id title status kind windowStart windowEnd codeNumber }
     }
@@ -170,7 +170,7 @@ export const ReturnPlan = graphql(`
 
 export const Filings = graphql(`
   query Filings($first: Int!, $after: ID) {
-    filings(first: $first, after: $after) { id officeId year reason status decisionReason office { name } item { id title } }
+    filings(first: $first, after: $after) { id officeId year reason status decisionReason office { id name approverOfficeId } item { id title } }
   }
 `);
 
@@ -217,7 +217,7 @@ export const CodeSheet = graphql(`
 export const ItemVisits = graphql(`
   query ItemVisits($itemId: ID!, $first: Int!, $after: ID) {
     visits(itemId: $itemId, first: $first, after: $after) {
-      id unitId unitRegion codeNumber inspectedAt status findings { id severity description proposedDeadline }
+      id officeId unitId unitRegion codeNumber inspectedAt status findings { id severity description proposedDeadline }
     }
   }
 `);

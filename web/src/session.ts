@@ -56,3 +56,14 @@ export function expire(): void {
 }
 
 export const isOffice = (claims: Claims) => claims.role.endsWith('_office');
+
+// What the pages offer each person, as the services decide it: an action the API would refuse is not offered.
+/** Staff of this office (not its inspectors): they write its plans and code its items. */
+export const staffOf = (claims: Claims | undefined, officeId: string) => !!claims && isOffice(claims) && claims.office === officeId;
+/** The office's staff or inspectors: they verify its rectification tasks or send them back. */
+export const worksFor = (claims: Claims | undefined, officeId: string) => !!claims && claims.role !== 'unit' && !!claims.office && claims.office === officeId;
+/** An inspector of the office: only they record findings on its visits. */
+export const inspectorOf = (claims: Claims | undefined, officeId: string) => !!claims && claims.role === 'inspector' && claims.office === officeId;
+/** Staff of the office that approves this office's plans and filings (the province's office approves its own). */
+export const approverOf = (claims: Claims | undefined, office: { id: string; approverOfficeId?: string | null } | null | undefined) =>
+  !!claims && !!office && isOffice(claims) && claims.office === (office.approverOfficeId ?? office.id);

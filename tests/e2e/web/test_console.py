@@ -3,12 +3,36 @@ they may take."""
 
 from __future__ import annotations
 
+import random
+import string
 import uuid
+from datetime import timedelta
 
 import pytest
 from playwright.async_api import expect
 
+from wurao_common.auth import Role
+from wurao_common.testing import china_today
+
 pytestmark = pytest.mark.e2e
+
+JIAHE, JIAHE_OFFICE = "431024", "431024-dcs"
+LONGWANG = "431024106223"  # 龙旺村, in the demo item's scope (Longtan town); no other test's units live there
+REGISTER_OFFICE = """mutation($o: RegisterOfficeInput!) {
+  registerOffice(office: $o) { __typename ... on Office { id } ... on InvalidInput { field reason } } }"""
+DRAFT = "mutation($year: Int!) { draftPlan(year: $year) { __typename ... on Plan { id } } }"
+ADD_ITEM = """mutation($plan: ID!, $item: ItemInput!) { addItem(planId: $plan, item: $item) { __typename } }"""
+SUBMIT_PLAN = "mutation($plan: ID!) { submitPlan(planId: $plan) { __typename } }"
+REGISTER_UNIT = """mutation($name: String!, $region: String!) {
+  registerUnit(unit: {name: $name, kind: VILLAGE_COMMITTEE, region: $region}) { __typename ... on Unit { id } } }"""
+VERIFY = "query($code: String!) { verifyCode(code: $code) { __typename } }"
+CHECK_IN = "mutation($code: String!) { checkIn(code: $code) { __typename ... on Visit { id } } }"
+FINDING = """mutation($visit: ID!, $unit: ID!, $deadline: Date!, $description: String!) {
+  recordFinding(input: {visitId: $visit, severity: MEDIUM, responsibleUnitId: $unit, description: $description,
+                        proposedDeadline: $deadline}) { __typename } }"""
+TASKS = "query($unit: ID!) { tasks(unitId: $unit) { tasks { id } } }"
+START = "mutation($id: ID!) { startTask(id: $id) { __typename } }"
+SUBMIT_TASK = 'mutation($id: ID!) { submitTask(id: $id, note: "已整改") { __typename } }'
 
 # Where a QR code's drawing ends inside its <svg> box, and where the box ends, as the page draws them.
 _QR_EDGES = """() => {
@@ -31,3 +55,124 @@ async def test_the_code_sheet_prints_the_whole_qr_code_at_its_size(coded_item, d
     assert edges["drawn"][0] <= edges["box"][0] + 0.5, edges
     assert edges["drawn"][1] <= edges["box"][1] + 0.5, edges
     await webapp.shot(page, "console-code-sheet")
+
+
+@pytest.fixture
+async def submitted_plan(platform, call):
+    """`await submitted_plan()`: the name of a department of Jiahe county of its own, whose plan for this year (one
+    item) awaits the county office's decision."""
+
+    async def submit() -> str:
+        county = platform.keys.token(Role.COUNTY_OFFICE, JIAHE, office=JIAHE_OFFICE)
+        office_id = "431024-t" + "".join(random.choices(string.ascii_lowercase, k=8))
+        name = f"嘉禾县审批测试局{office_id[-4:]}"
+        department = {"id": office_id, "name": name, "kind": "DEPARTMENT", "region": JIAHE, "yearlyBaseline": 5}
+        registered = (await call(REGISTER_OFFICE, {"o": department}, county))["registerOffice"]
+        assert registered["__typename"] == "Office", registered
+        staff = platform.keys.token(Role.COUNTY_OFFICE, JIAHE, office=office_id, subject="dept-author")
+        year = china_today().year
+        plan = (await call(DRAFT, {"year": year}, staff))["draftPlan"]["id"]
+        item = {
+            "kind": "SUPERVISION",
+            "title": "村级减负事项核查",
+            "basis": "基层反映报表过多",
+            "scopeRegions": ["431024106"],
+            "windowStart": f"{year}-12-01",
+            "windowEnd": f"{year}-12-31",
+            "inspectors": [{"name": "李明", "title": "督查组组长"}],
+        }
+        assert (await call(ADD_ITEM, {"plan": plan, "item": item}, staff))["addItem"]["__typename"] == "Item"
+        assert (await call(SUBMIT_PLAN, {"plan": plan}, staff))["submitPlan"]["__typename"] == "Plan"
+        return name
+
+    return submit
+
+
+@pytest.fixture
+async def submitted_task(platform, call, until, demo_item):
+    """A rectification task of a new village committee in 龙旺村, submitted and awaiting verification: (its finding's
+    description, the village's code)."""
+    office = platform.keys.token(Role.COUNTY_OFFICE, JIAHE, office=JIAHE_OFFICE)
+    name = f"龙旺村测试村委会{uuid.uuid4().hex[:4]}"
+    unit = (await call(REGISTER_UNIT, {"name": name, "region": LONGWANG}, office))["registerUnit"]["id"]
+    unit_token = platform.keys.token(Role.UNIT, LONGWANG, unit=unit)
+    code = demo_item["code"]["token"]
+
+    async def known() -> bool:
+        return (await call(VERIFY, {"code": code}, unit_token))["verifyCode"]["__typename"] == "CodeValid"
+
+    await until(known, "inspection learns the new unit")
+    visit = (await call(CHECK_IN, {"code": code}, unit_token))["checkIn"]["id"]
+    inspector = platform.keys.token(Role.INSPECTOR, JIAHE, office=JIAHE_OFFICE)
+    description = f"村务公开栏未更新（{uuid.uuid4().hex[:4]}）"
+    deadline = (china_today() + timedelta(days=20)).isoformat()
+    variables = {"visit": visit, "unit": unit, "deadline": deadline, "description": description}
+    assert (await call(FINDING, variables, inspector))["recordFinding"]["__typename"] == "Finding"
+
+    async def opened() -> list[dict]:
+        return (await call(TASKS, {"unit": unit}, unit_token))["tasks"]["tasks"]
+
+    (task,) = await until(opened, "rectification opens the finding's task")
+    assert (await call(START, {"id": task["id"]}, unit_token))["startTask"]["__typename"] == "Task"
+    assert (await call(SUBMIT_TASK, {"id": task["id"]}, unit_token))["submitTask"]["__typename"] == "Task"
+    return description, LONGWANG
+
+
+async def test_an_observer_is_offered_no_decision_verification_or_finding(
+    platform, submitted_plan, submitted_task, demo_item, desk, webapp
+):
+    """An observer reads everything in its region and changes nothing: the console offered it 批准 and 退回 on
+    plans, 验收通过 and 退回整改 on tasks and a finding form on every visit, each refused by the API in English."""
+    department = await submitted_plan()
+    task, village = submitted_task
+    page = await desk.new_page()
+
+    await webapp.sign_in_with_token(page, platform.keys.token(Role.OBSERVER, JIAHE), "/console/plans")
+    plan = page.locator("article", has_text=department)
+    await expect(plan).to_contain_text("待审批")
+    await expect(plan.locator("[data-test=approve-plan]")).to_have_count(0)
+    await expect(plan.get_by_role("button", name="退回")).to_have_count(0)
+
+    await webapp.sign_in_with_token(page, platform.keys.token(Role.OBSERVER, village), "/console/tasks")
+    await expect(page.locator("[data-test=task-SUBMITTED]").filter(has_text=task)).to_be_visible()
+    await expect(page.locator("[data-test=verify-task]")).to_have_count(0)
+    await expect(page.get_by_role("button", name="退回整改")).to_have_count(0)
+
+    await page.goto(f"{platform.web_url}console/visits")
+    await page.select_option("[data-test=visits-item]", demo_item["id"])
+    await expect(page.locator("[data-test=visit]").filter(has_text=task)).to_be_visible()
+    await expect(page.locator("[data-test=record-finding]")).to_have_count(0)
+    await webapp.shot(page, "console-observer-visits")
+
+
+async def test_only_the_approving_office_decides_only_staff_code_and_only_inspectors_record_findings(
+    submitted_plan, submitted_task, approved_item, demo_item, desk, webapp
+):
+    """The county office approves its departments' plans and codes its items but records no finding (its inspectors
+    do, and code nothing); the city office above it does not approve the department's plan: each was offered the
+    other's buttons, and the API refused them in English."""
+    department = await submitted_plan()
+    item_id = await approved_item(f"督查员不赋码（{uuid.uuid4().hex[:6]}）")
+    task, _village = submitted_task
+    page = await desk.new_page()
+
+    await webapp.sign_in_as(page, "chen-yuehui", "/console/plans")
+    await expect(page.locator("article", has_text=department).locator("[data-test=approve-plan]")).to_be_visible()
+    await page.goto(page.url.replace("/console/plans", "/console/visits"))
+    await page.select_option("[data-test=visits-item]", demo_item["id"])
+    visit = page.locator("[data-test=visit]").filter(has_text=task)
+    await expect(visit).to_be_visible()
+    await expect(visit.locator("[data-test=record-finding]")).to_have_count(0)
+
+    await webapp.sign_in_as(page, "chenzhou-review", "/console/plans")
+    plan = page.locator("article", has_text=department)
+    await expect(plan).to_contain_text("待审批")
+    await expect(plan.locator("[data-test=approve-plan]")).to_have_count(0)
+    await expect(plan.get_by_role("button", name="退回")).to_have_count(0)
+    await webapp.sign_in_as(page, "hu-guojun", "/console/visits")
+    await page.select_option("[data-test=visits-item]", demo_item["id"])
+    visit = page.locator("[data-test=visit]").filter(has_text=task)
+    await expect(visit.locator("[data-test=record-finding]")).to_be_visible()
+    await page.goto(page.url.replace("/console/visits", "/console/items"))
+    await expect(page.locator(f"[data-test=item-{item_id}]")).to_contain_text("已批准")
+    await expect(page.locator(f"[data-test=item-{item_id}] [data-test=code-item]")).to_have_count(0)
