@@ -185,6 +185,15 @@ const zh = {
   'ComplaintKind.NEGATIVE_LIST_BREACH': '违反负面清单',
   'ComplaintKind.MATERIALS_DEMANDED': '要求准备材料',
   'ComplaintKind.OTHER': '其他',
+  'PlanStep.submitted': '报送审批',
+  'PlanStep.approved': '批准',
+  'PlanStep.returned': '退回',
+  'Role.province_office': '省级督查室',
+  'Role.city_office': '市级督查室',
+  'Role.county_office': '县级督查室',
+  'Role.inspector': '督查员',
+  'Role.unit': '受检单位',
+  'Role.observer': '观察员',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -373,6 +382,15 @@ const en: Record<MessageKey, string> = {
   'ComplaintKind.NEGATIVE_LIST_BREACH': 'Negative list breached',
   'ComplaintKind.MATERIALS_DEMANDED': 'Materials demanded',
   'ComplaintKind.OTHER': 'Other',
+  'PlanStep.submitted': 'submitted for approval',
+  'PlanStep.approved': 'approved',
+  'PlanStep.returned': 'returned',
+  'Role.province_office': 'province office',
+  'Role.city_office': 'city office',
+  'Role.county_office': 'county office',
+  'Role.inspector': 'inspector',
+  'Role.unit': 'inspected unit',
+  'Role.observer': 'observer',
 };
 
 export const messages: Record<'zh' | 'en', Record<MessageKey, string>> = { zh, en };

@@ -2,6 +2,7 @@
 // chosen from the demo people), kept for this browser tab only. Its claims decide what the pages offer; the
 // services decide what is allowed.
 import { computed, ref } from 'vue';
+import { label } from './i18n';
 
 export interface Claims {
   role: 'province_office' | 'city_office' | 'county_office' | 'inspector' | 'unit' | 'observer';
@@ -36,6 +37,13 @@ export const session = computed(() => {
   const claims = decode(state.value.token);
   if (!claims || !live(claims)) return null;
   return { ...state.value, claims };
+});
+
+/** Who is signed in, in words: the demo person's name, or (a pasted token names no one) the token's subject and role in
+ * the page's language. */
+export const signedInName = computed(() => {
+  const s = session.value;
+  return !s ? '' : s.name || [s.claims.sub, label('Role', s.claims.role)].filter(Boolean).join(' · ');
 });
 
 export function signIn(token: string, name: string): void {

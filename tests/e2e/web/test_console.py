@@ -4,15 +4,17 @@ they may take."""
 from __future__ import annotations
 
 import random
+import re
 import string
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.async_api import expect
 
 from wurao_common.auth import Role
 from wurao_common.testing import china_today
+from wurao_reporting.domain.periods import CHINA
 
 pytestmark = pytest.mark.e2e
 
@@ -176,3 +178,42 @@ async def test_only_the_approving_office_decides_only_staff_code_and_only_inspec
     await page.goto(page.url.replace("/console/visits", "/console/items"))
     await expect(page.locator(f"[data-test=item-{item_id}]")).to_contain_text("已批准")
     await expect(page.locator(f"[data-test=item-{item_id}] [data-test=code-item]")).to_have_count(0)
+
+
+def _china_minutes_ago(shown: str) -> float:
+    """How long ago, in minutes, a moment the page shows in zh-CN's short form ("2026/12/6 16:38") was, read as
+    China time."""
+    at = datetime.strptime(re.search(r"\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}", shown)[0], "%Y/%m/%d %H:%M")
+    return (datetime.now(CHINA).replace(tzinfo=None) - at).total_seconds() / 60
+
+
+async def test_the_approval_record_and_the_visits_say_when_in_china_time_and_what_in_words(
+    submitted_plan, submitted_task, demo_item, desk, webapp
+):
+    """The approval record showed "2026-12-06T08:38 · submitted" (the API's UTC instant, eight hours behind Hunan's
+    clock, and its action as spelt) and each visit "2026-12-06T08:40"."""
+    department = await submitted_plan()
+    task, _village = submitted_task
+    page = await desk.new_page()
+    await webapp.sign_in_as(page, "chen-yuehui", "/console/plans")
+    plan = page.locator("article", has_text=department)
+    await plan.locator("summary").click()
+    step = plan.locator("details li").first
+    await expect(step).to_contain_text("报送审批")
+    assert -1 <= _china_minutes_ago(await step.inner_text()) <= 10, await step.inner_text()
+
+    await page.goto(page.url.replace("/console/plans", "/console/visits"))
+    await page.select_option("[data-test=visits-item]", demo_item["id"])
+    when = page.locator("[data-test=visit]").filter(has_text=task).locator("time")
+    assert -1 <= _china_minutes_ago(await when.inner_text()) <= 10, await when.inner_text()
+    await webapp.shot(page, "console-visits-china-time")
+
+
+async def test_a_person_signed_in_with_a_token_is_named_with_their_role_in_words(platform, desk, webapp):
+    """A token from the identity provider names no one: the console's bar showed its subject and "county_office"."""
+    page = await desk.new_page()
+    token = platform.keys.token(Role.COUNTY_OFFICE, JIAHE, office=JIAHE_OFFICE, subject="li-ming")
+    await webapp.sign_in_with_token(page, token, "/console/items")
+    await expect(page.locator(".wr-console-bar")).to_contain_text("li-ming · 县级督查室")
+    await page.get_by_role("button", name="English").click()
+    await expect(page.locator(".wr-console-bar")).to_contain_text("li-ming · county office")
