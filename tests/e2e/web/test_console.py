@@ -92,8 +92,9 @@ async def submitted_plan(platform, call):
 
 @pytest.fixture
 async def submitted_task(platform, call, until, demo_item):
-    """A rectification task of a new village committee in 龙旺村, submitted and awaiting verification: (its finding's
-    description, the village's code)."""
+    """A rectification task of a new village committee in 龙旺村, due in two days (before the tasks other tests
+    open, so the county office's board shows it on its first page), submitted and awaiting verification: (its
+    finding's description, the village's code)."""
     office = platform.keys.token(Role.COUNTY_OFFICE, JIAHE, office=JIAHE_OFFICE)
     name = f"龙旺村测试村委会{uuid.uuid4().hex[:4]}"
     unit = (await call(REGISTER_UNIT, {"name": name, "region": LONGWANG}, office))["registerUnit"]["id"]
@@ -107,7 +108,7 @@ async def submitted_task(platform, call, until, demo_item):
     visit = (await call(CHECK_IN, {"code": code}, unit_token))["checkIn"]["id"]
     inspector = platform.keys.token(Role.INSPECTOR, JIAHE, office=JIAHE_OFFICE)
     description = f"村务公开栏未更新（{uuid.uuid4().hex[:4]}）"
-    deadline = (china_today() + timedelta(days=20)).isoformat()
+    deadline = (china_today() + timedelta(days=2)).isoformat()
     variables = {"visit": visit, "unit": unit, "deadline": deadline, "description": description}
     assert (await call(FINDING, variables, inspector))["recordFinding"]["__typename"] == "Finding"
 
@@ -217,3 +218,32 @@ async def test_a_person_signed_in_with_a_token_is_named_with_their_role_in_words
     await expect(page.locator(".wr-console-bar")).to_contain_text("li-ming · 县级督查室")
     await page.get_by_role("button", name="English").click()
     await expect(page.locator(".wr-console-bar")).to_contain_text("li-ming · county office")
+
+
+async def test_returning_a_plan_or_sending_back_a_task_waits_for_the_reason(
+    submitted_plan, submitted_task, desk, webapp
+):
+    """Without a reason the API refuses both, in English: "未成功：reason: give a reason of 1 to 1000 characters" and
+    "未成功：must not be empty" stood on the Chinese page."""
+    department = await submitted_plan()
+    task, _village = submitted_task
+    page = await desk.new_page()
+    await webapp.sign_in_as(page, "chen-yuehui", "/console/plans")
+    plan = page.locator("article", has_text=department)
+    give_back = plan.get_by_role("button", name="退回")
+    await expect(give_back).to_be_disabled()
+    await plan.get_by_label("退回理由").fill("事项范围过宽，请细化")
+    await give_back.click()
+    await expect(plan).to_contain_text("已退回")
+    await expect(plan).to_contain_text("退回理由：事项范围过宽，请细化")
+
+    await page.goto(page.url.replace("/console/plans", "/console/tasks"))
+    card = page.locator("[data-test=task-SUBMITTED]").filter(has_text=task)
+    send_back = card.locator("[data-test=send-back-task]")
+    await expect(send_back).to_be_disabled()
+    await card.get_by_label("退回理由").fill("照片不清晰，请补拍")
+    await send_back.click()
+    await expect(page.locator("[data-test=task-IN_PROGRESS]").filter(has_text=task)).to_contain_text(
+        "照片不清晰，请补拍"
+    )
+    await expect(page.get_by_role("alert")).to_have_count(0)
