@@ -56,3 +56,38 @@ async def test_an_office_adds_an_item_to_next_years_plan_in_that_plans_own_form(
     await expect(next_plan.get_by_role("cell", name="汛前山塘水库安全检查")).to_be_visible()
     await expect(next_plan.get_by_role("cell", name=f"{year + 1}-04-01 – {year + 1}-06-30")).to_be_visible()
     await expect(this_plan.get_by_role("cell", name="汛前山塘水库安全检查")).to_have_count(0)
+
+
+async def test_an_added_item_leaves_the_form_ready_for_the_next_one(platform, call, desk, webapp):
+    """The form kept the added item's title and basis, so 添加事项 pressed again added the same item a second time."""
+    county = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
+    office_id = "431024-t" + "".join(random.choices(string.ascii_lowercase, k=8))
+    department = {
+        "id": office_id,
+        "name": "嘉禾县表单测试局",
+        "kind": "DEPARTMENT",
+        "region": "431024",
+        "yearlyBaseline": 5,
+    }
+    registered = (await call(REGISTER_OFFICE, {"o": department}, county))["registerOffice"]
+    assert registered["__typename"] == "Office", registered
+    staff = platform.keys.token(Role.COUNTY_OFFICE, "431024", office=office_id)
+    year = china_today().year + 1
+    assert (await call(DRAFT, {"year": year}, staff))["draftPlan"]["__typename"] == "Plan"
+
+    page = await desk.new_page()
+    await webapp.sign_in_with_token(page, staff, "/console/plans")
+    plan = page.locator("article", has_text=f"嘉禾县表单测试局 · {year}")
+    form = plan.locator("form")
+    await form.get_by_label("标题").fill("校园食品安全检查")
+    await form.get_by_label("督查依据").fill("两所学校食堂被投诉")
+    await form.get_by_label("范围（区划代码，逗号分隔）").fill("431024106")
+    await form.get_by_label("督查人员姓名").fill("李明")
+    await form.get_by_label("职务").fill("督查组组长")
+    await form.get_by_role("button", name="添加事项").click()
+
+    await expect(plan.get_by_role("cell", name="校园食品安全检查")).to_be_visible()
+    await expect(form.get_by_label("标题")).to_have_value("")
+    await expect(form.get_by_label("督查依据")).to_have_value("")
+    await expect(form.get_by_label("范围（区划代码，逗号分隔）")).to_have_value("431024106")
+    await expect(form.get_by_label("督查人员姓名")).to_have_value("李明")
