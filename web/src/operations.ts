@@ -243,7 +243,7 @@ export const FiguresFields = graphql(`
   fragment FiguresFields on Figures {
     scope year visits visitsLastYear changeFromLastYear changePercentFromLastYear
     wholeYear {
-      items { planned { value lastYear } coded { value lastYear } completed { value lastYear } }
+      items { planned { value lastYear } filed { value lastYear } coded { value lastYear } completed { value lastYear } }
       visits { counted { value lastYear } exempt { value } emergency { value } late { value } }
       refusals { total { value lastYear } parts { key value lastYear } }
       findings { total { value lastYear } }

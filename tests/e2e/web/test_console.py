@@ -33,6 +33,8 @@ FINDING = """mutation($visit: ID!, $unit: ID!, $deadline: Date!, $description: S
   recordFinding(input: {visitId: $visit, severity: MEDIUM, responsibleUnitId: $unit, description: $description,
                         proposedDeadline: $deadline}) { __typename } }"""
 TASKS = "query($unit: ID!) { tasks(unitId: $unit) { tasks { id } } }"
+ITEM_FIGURES = """query($year: Int!) { regionFigures(region: "431024", year: $year) {
+  wholeYear { items { planned { value } filed { value } completed { value } } } } }"""
 START = "mutation($id: ID!) { startTask(id: $id) { __typename } }"
 SUBMIT_TASK = 'mutation($id: ID!) { submitTask(id: $id, note: "已整改") { __typename } }'
 
@@ -247,3 +249,29 @@ async def test_returning_a_plan_or_sending_back_a_task_waits_for_the_reason(
         "照片不清晰，请补拍"
     )
     await expect(page.get_by_role("alert")).to_have_count(0)
+
+
+async def test_the_dashboard_counts_filed_items_beside_planned_ones_and_names_its_csv_tables(
+    platform, call, until, desk, webapp
+):
+    """Jiahe's coded items include one filed outside the plan (一事一报, in the demo story): the tile read
+    "2 赋码 · 计划 1 · 办结 0" with nothing to account for the other. The CSV choice listed reporting's table names
+    (visits, caps)."""
+    county = platform.keys.token(Role.COUNTY_OFFICE, JIAHE, office=JIAHE_OFFICE)
+    page = await desk.new_page()
+    await webapp.sign_in_as(page, "chen-yuehui", "/dashboard")
+    tile = page.locator("[data-test=items-by-origin]")
+
+    async def agrees() -> bool:
+        items = (await call(ITEM_FIGURES, {"year": china_today().year}, county))["regionFigures"]["wholeYear"]["items"]
+        words = (
+            f"计划 {items['planned']['value']} · 备案 {items['filed']['value']} · 办结 {items['completed']['value']}"
+        )
+        return items["filed"]["value"] >= 1 and words == (await tile.inner_text()).strip()
+
+    await until(agrees, "the tile shows the planned, filed and completed items reporting counts")
+    options = await page.locator("form.wr-csv option").all_inner_texts()
+    assert options == ["督查次数", "督查事项", "拒绝督查", "发现问题", "问题整改", "减负投诉", "频次压力"], options
+    await page.get_by_role("button", name="English").click()
+    await expect(tile).to_contain_text("filed")
+    await expect(page.locator("form.wr-csv option").first).to_have_text("Visits")
