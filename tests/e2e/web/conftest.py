@@ -162,7 +162,7 @@ def new_unit_token(platform, call):
 
     async def register() -> str:
         office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
-        unit = {"name": f"大方元村第{uuid.uuid4().hex[:4]}小组", "kind": "VILLAGE_COMMITTEE", "region": "431024106201"}
+        unit = {"name": f"大方元村第{uuid.uuid4().hex[:8]}小组", "kind": "VILLAGE_COMMITTEE", "region": "431024106201"}
         registered = (await call(REGISTER, {"unit": unit}, office))["registerUnit"]
         assert registered["__typename"] == "Unit", registered
         return platform.keys.token(Role.UNIT, "431024106201", unit=registered["id"], subject="village-clerk")
