@@ -36,6 +36,10 @@ export function label(kind: string, value: string): string {
   return key in messages.zh ? t(key as MessageKey) : value;
 }
 
+/** A government level of the API (province, city, county) in words. */
+export const levelWord = (level: string): string =>
+  ({ province: t('levelProvince'), city: t('levelCity'), county: t('levelCounty') })[level] ?? level;
+
 /** A moment in China time, whatever the browser's zone: the platform's dates are Hunan's. */
 export const chinaTime = (at: string): string =>
   new Date(at).toLocaleString(lang.value === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', dateStyle: 'short', timeStyle: 'short' });

@@ -233,7 +233,7 @@ export const RecordFinding = graphql(`
 export const Complaints = graphql(`
   query Complaints($first: Int!, $after: ID) {
     complaints(first: $first, after: $after) {
-      id unitId kind officeId itemId negativeListEntry place description routedToLevel routedToRegion filedAt
+      id unitId kind officeId itemId negativeListEntry place description routedToLevel routedToRegion filedAt status
     }
   }
 `);

@@ -33,6 +33,8 @@ FINDING = """mutation($visit: ID!, $unit: ID!, $deadline: Date!, $description: S
   recordFinding(input: {visitId: $visit, severity: MEDIUM, responsibleUnitId: $unit, description: $description,
                         proposedDeadline: $deadline}) { __typename } }"""
 TASKS = "query($unit: ID!) { tasks(unitId: $unit) { tasks { id } } }"
+FILE_COMPLAINT = """mutation($input: ComplaintInput!) { fileComplaint(input: $input) {
+  __typename ... on Complaint { id routedToLevel routedToRegion } } }"""
 ITEM_FIGURES = """query($year: Int!) { regionFigures(region: "431024", year: $year) {
   wholeYear { items { planned { value } filed { value } completed { value } } } } }"""
 START = "mutation($id: ID!) { startTask(id: $id) { __typename } }"
@@ -98,7 +100,7 @@ async def submitted_task(platform, call, until, demo_item):
     open, so the county office's board shows it on its first page), submitted and awaiting verification: (its
     finding's description, the village's code)."""
     office = platform.keys.token(Role.COUNTY_OFFICE, JIAHE, office=JIAHE_OFFICE)
-    name = f"龙旺村测试村委会{uuid.uuid4().hex[:4]}"
+    name = f"龙旺村测试村委会{uuid.uuid4().hex[:8]}"
     unit = (await call(REGISTER_UNIT, {"name": name, "region": LONGWANG}, office))["registerUnit"]["id"]
     unit_token = platform.keys.token(Role.UNIT, LONGWANG, unit=unit)
     code = demo_item["code"]["token"]
@@ -275,3 +277,32 @@ async def test_the_dashboard_counts_filed_items_beside_planned_ones_and_names_it
     await page.get_by_role("button", name="English").click()
     await expect(tile).to_contain_text("filed")
     await expect(page.locator("form.wr-csv option").first).to_have_text("Visits")
+
+
+@pytest.fixture
+async def complaint(call, admitted_unit) -> str:
+    """A complaint of a new village about the demo item's inspection (to the city office above Jiahe's): its
+    description."""
+    item, unit_token, _unit = admitted_unit
+    description = f"要求村里准备汇报材料（{uuid.uuid4().hex[:6]}）"
+    complaint = {"kind": "MATERIALS_DEMANDED", "place": "村委会", "description": description, "itemId": item["id"]}
+    filed = (await call(FILE_COMPLAINT, {"input": complaint}, unit_token))["fileComplaint"]
+    assert (filed["routedToLevel"], filed["routedToRegion"]) == ("city", "4310"), filed
+    return description
+
+
+async def test_the_complaints_list_names_who_complained_where_it_went_and_how_it_stands(complaint, desk, webapp):
+    """The complaining unit stood under 责任单位 (the unit a finding makes responsible), the office handling it as
+    "city 4310", and neither when it was filed nor how far it was handled showed."""
+    page = await desk.new_page()
+    await webapp.sign_in_as(page, "chenzhou-review", "/console/complaints")
+    row = page.locator("[data-test=complaint]").filter(has_text=complaint)
+    await expect(row).to_contain_text("市级督查室 · 4310")
+    await expect(row.locator("[data-test=complaint-status]")).to_have_text("已受理")
+    assert -1 <= _china_minutes_ago(await row.locator("time").inner_text()) <= 10
+    headers = await page.locator("th").all_inner_texts()
+    assert "投诉单位" in headers, headers
+    assert "责任单位" not in headers, headers
+    await page.get_by_role("button", name="English").click()
+    await expect(row).to_contain_text("City office · 4310")
+    await expect(row.locator("[data-test=complaint-status]")).to_have_text("received")
