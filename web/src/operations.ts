@@ -233,7 +233,32 @@ export const RecordFinding = graphql(`
 export const Complaints = graphql(`
   query Complaints($first: Int!, $after: ID) {
     complaints(first: $first, after: $after) {
-      id unitId kind officeId itemId negativeListEntry place description routedToLevel routedToRegion filedAt status
+      id unitId kind officeId itemId negativeListEntry place description routedToLevel routedToRegion routedToOfficeId filedAt
+      status findings reply
+    }
+  }
+`);
+
+export const InvestigateComplaint = graphql(`
+  mutation InvestigateComplaint($id: ID!, $requestId: String!) {
+    investigateComplaint(complaintId: $id, requestId: $requestId) {
+      __typename ... on Complaint { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+    }
+  }
+`);
+
+export const ConcludeComplaint = graphql(`
+  mutation ConcludeComplaint($id: ID!, $substantiated: Boolean!, $findings: String!, $requestId: String!) {
+    concludeComplaint(complaintId: $id, substantiated: $substantiated, findings: $findings, requestId: $requestId) {
+      __typename ... on Complaint { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+    }
+  }
+`);
+
+export const CloseComplaint = graphql(`
+  mutation CloseComplaint($id: ID!, $reply: String!, $requestId: String!) {
+    closeComplaint(complaintId: $id, reply: $reply, requestId: $requestId) {
+      __typename ... on Complaint { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
     }
   }
 `);

@@ -35,6 +35,7 @@ FINDING = """mutation($visit: ID!, $unit: ID!, $deadline: Date!, $description: S
 TASKS = "query($unit: ID!) { tasks(unitId: $unit) { tasks { id } } }"
 FILE_COMPLAINT = """mutation($input: ComplaintInput!) { fileComplaint(input: $input) {
   __typename ... on Complaint { id routedToLevel routedToRegion } } }"""
+MY_COMPLAINTS = "{ complaints(first: 100) { description status findings reply } }"
 ITEM_FIGURES = """query($year: Int!) { regionFigures(region: "431024", year: $year) {
   wholeYear { items { planned { value } filed { value } completed { value } } } } }"""
 START = "mutation($id: ID!) { startTask(id: $id) { __typename } }"
@@ -280,23 +281,24 @@ async def test_the_dashboard_counts_filed_items_beside_planned_ones_and_names_it
 
 
 @pytest.fixture
-async def complaint(call, admitted_unit) -> str:
+async def complaint(call, admitted_unit) -> tuple[str, str]:
     """A complaint of a new village about the demo item's inspection (to the city office above Jiahe's): its
-    description."""
+    description and the village's token."""
     item, unit_token, _unit = admitted_unit
     description = f"要求村里准备汇报材料（{uuid.uuid4().hex[:6]}）"
     complaint = {"kind": "MATERIALS_DEMANDED", "place": "村委会", "description": description, "itemId": item["id"]}
     filed = (await call(FILE_COMPLAINT, {"input": complaint}, unit_token))["fileComplaint"]
     assert (filed["routedToLevel"], filed["routedToRegion"]) == ("city", "4310"), filed
-    return description
+    return description, unit_token
 
 
 async def test_the_complaints_list_names_who_complained_where_it_went_and_how_it_stands(complaint, desk, webapp):
     """The complaining unit stood under 责任单位 (the unit a finding makes responsible), the office handling it as
     "city 4310", and neither when it was filed nor how far it was handled showed."""
+    description, _unit_token = complaint
     page = await desk.new_page()
     await webapp.sign_in_as(page, "chenzhou-review", "/console/complaints")
-    row = page.locator("[data-test=complaint]").filter(has_text=complaint)
+    row = page.locator("[data-test=complaint]").filter(has_text=description)
     await expect(row).to_contain_text("市级督查室 · 4310")
     await expect(row.locator("[data-test=complaint-status]")).to_have_text("已受理")
     assert -1 <= _china_minutes_ago(await row.locator("time").inner_text()) <= 10
@@ -306,3 +308,41 @@ async def test_the_complaints_list_names_who_complained_where_it_went_and_how_it
     await page.get_by_role("button", name="English").click()
     await expect(row).to_contain_text("City office · 4310")
     await expect(row.locator("[data-test=complaint-status]")).to_have_text("received")
+
+
+async def test_the_office_a_complaint_went_to_investigates_concludes_and_replies_from_the_list(
+    complaint, call, desk, webapp
+):
+    """The console listed complaints and nothing more: the office they were routed to could not investigate,
+    conclude or close one, and the complaining unit never read a reply."""
+    description, unit_token = complaint
+    page = await desk.new_page()
+    await webapp.sign_in_as(page, "chenzhou-review", "/console/complaints")
+    row = page.locator("[data-test=complaint]").filter(has_text=description)
+    status = row.locator("[data-test=complaint-status]")
+
+    await row.locator("[data-test=investigate]").click()
+    await expect(status).to_have_text("调查中")
+    await expect(row.locator("[data-test=substantiated]")).to_be_disabled()  # the findings come first
+    await row.locator("[data-test=complaint-findings]").fill("督查组确曾要求准备汇报材料，已责令纠正")
+    await row.locator("[data-test=substantiated]").click()
+    await expect(status).to_have_text("已查实")
+    await row.locator("[data-test=complaint-reply]").fill("经查属实，已通报督查组并纠正")
+    await row.locator("[data-test=close-complaint]").click()
+    await expect(status).to_have_text("已办结")
+    await expect(row).to_contain_text("经查属实，已通报督查组并纠正")
+    await expect(page.get_by_role("alert")).to_have_count(0)
+    await webapp.shot(page, "console-complaint-handled")
+
+    (mine,) = (await call(MY_COMPLAINTS, {}, unit_token))["complaints"]
+    assert mine == {
+        "description": description,
+        "status": "CLOSED",
+        "findings": "督查组确曾要求准备汇报材料，已责令纠正",
+        "reply": "经查属实，已通报督查组并纠正",
+    }, mine
+
+    # Others read how it stands and take no step (an observer).
+    await webapp.sign_in_as(page, "observer", "/console/complaints")
+    await expect(row.locator("[data-test=complaint-status]")).to_have_text("已办结")
+    await expect(row.get_by_role("button")).to_have_count(0)
