@@ -84,6 +84,7 @@ export const Tasks = graphql(`
       tasks {
         id itemId officeId responsibleUnitId unitRegion severity description deadline status overdue
         escalationLevel submissionNote sentBackReason timesSentBack
+        extension { status until reason decisionNote }
       }
     }
   }
@@ -112,6 +113,22 @@ export const VerifyTask = graphql(`
 export const SendBackTask = graphql(`
   mutation SendBackTask($id: ID!, $reason: String!, $requestId: String!) {
     sendBackTask(id: $id, reason: $reason, requestId: $requestId) {
+      __typename ... on Task { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+    }
+  }
+`);
+
+export const RequestDeadlineExtension = graphql(`
+  mutation RequestDeadlineExtension($id: ID!, $until: Date!, $reason: String!, $requestId: String!) {
+    requestDeadlineExtension(id: $id, until: $until, reason: $reason, requestId: $requestId) {
+      __typename ... on Task { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
+    }
+  }
+`);
+
+export const DecideDeadlineExtension = graphql(`
+  mutation DecideDeadlineExtension($id: ID!, $approve: Boolean!, $note: String!, $requestId: String!) {
+    decideDeadlineExtension(id: $id, approve: $approve, note: $note, requestId: $requestId) {
       __typename ... on Task { id status } ... on NotAllowed { reason } ... on InvalidInput { field reason } ... on Conflict { reason }
     }
   }

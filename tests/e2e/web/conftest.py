@@ -12,7 +12,7 @@ import json
 import re
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -218,3 +218,61 @@ def coded_item(platform, call, approved_item):
         return coded
 
     return approve_and_code
+
+
+LONGWANG = "431024106223"  # 龙旺村, in the demo item's scope (Longtan town); no other test's units live there
+REGISTER_IN = """mutation($name: String!, $region: String!) {
+  registerUnit(unit: {name: $name, kind: VILLAGE_COMMITTEE, region: $region}) { __typename ... on Unit { id } } }"""
+VERIFY = "query($code: String!) { verifyCode(code: $code) { __typename } }"
+CHECK_IN = "mutation($code: String!) { checkIn(code: $code) { __typename ... on Visit { id } } }"
+FINDING = """mutation($visit: ID!, $unit: ID!, $deadline: Date!, $description: String!) {
+  recordFinding(input: {visitId: $visit, severity: MEDIUM, responsibleUnitId: $unit, description: $description,
+                        proposedDeadline: $deadline}) { __typename } }"""
+UNIT_TASKS = "query($unit: ID!) { tasks(unitId: $unit) { tasks { id deadline } } }"
+START = "mutation($id: ID!) { startTask(id: $id) { __typename } }"
+SUBMIT_TASK = 'mutation($id: ID!) { submitTask(id: $id, note: "已整改") { __typename } }'
+
+
+@pytest.fixture
+async def village_task(platform, call, until, demo_item) -> dict:
+    """An open rectification task of a new village committee in 龙旺村, on the demo item, due in two days (before the
+    tasks other tests open, so the county office's board shows it on its first page): its id, deadline, finding's
+    description, the village's code and the committee's token."""
+    office = platform.keys.token(Role.COUNTY_OFFICE, "431024", office="431024-dcs")
+    name = f"龙旺村测试村委会{uuid.uuid4().hex[:8]}"
+    unit = (await call(REGISTER_IN, {"name": name, "region": LONGWANG}, office))["registerUnit"]["id"]
+    unit_token = platform.keys.token(Role.UNIT, LONGWANG, unit=unit, subject="longwang-clerk")
+    code = demo_item["code"]["token"]
+
+    async def known() -> bool:
+        return (await call(VERIFY, {"code": code}, unit_token))["verifyCode"]["__typename"] == "CodeValid"
+
+    await until(known, "inspection learns the new unit")
+    visit = (await call(CHECK_IN, {"code": code}, unit_token))["checkIn"]["id"]
+    inspector = platform.keys.token(Role.INSPECTOR, "431024", office="431024-dcs")
+    description = f"村务公开栏未更新（{uuid.uuid4().hex[:6]}）"
+    deadline = (china_today() + timedelta(days=2)).isoformat()
+    variables = {"visit": visit, "unit": unit, "deadline": deadline, "description": description}
+    assert (await call(FINDING, variables, inspector))["recordFinding"]["__typename"] == "Finding"
+
+    async def opened() -> list[dict]:
+        return (await call(UNIT_TASKS, {"unit": unit}, unit_token))["tasks"]["tasks"]
+
+    (task,) = await until(opened, "rectification opens the finding's task")
+    return {
+        "id": task["id"],
+        "deadline": task["deadline"],
+        "description": description,
+        "village": LONGWANG,
+        "unit_token": unit_token,
+    }
+
+
+@pytest.fixture
+async def submitted_task(call, village_task) -> tuple[str, str]:
+    """village_task, started and submitted by the committee, awaiting verification: (its finding's description, the
+    village's code)."""
+    task, unit_token = village_task["id"], village_task["unit_token"]
+    assert (await call(START, {"id": task}, unit_token))["startTask"]["__typename"] == "Task"
+    assert (await call(SUBMIT_TASK, {"id": task}, unit_token))["submitTask"]["__typename"] == "Task"
+    return village_task["description"], village_task["village"]

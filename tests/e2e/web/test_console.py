@@ -7,7 +7,7 @@ import random
 import re
 import string
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from playwright.async_api import expect
@@ -19,27 +19,16 @@ from wurao_reporting.domain.periods import CHINA
 pytestmark = pytest.mark.e2e
 
 JIAHE, JIAHE_OFFICE = "431024", "431024-dcs"
-LONGWANG = "431024106223"  # 龙旺村, in the demo item's scope (Longtan town); no other test's units live there
 REGISTER_OFFICE = """mutation($o: RegisterOfficeInput!) {
   registerOffice(office: $o) { __typename ... on Office { id } ... on InvalidInput { field reason } } }"""
 DRAFT = "mutation($year: Int!) { draftPlan(year: $year) { __typename ... on Plan { id } } }"
 ADD_ITEM = """mutation($plan: ID!, $item: ItemInput!) { addItem(planId: $plan, item: $item) { __typename } }"""
 SUBMIT_PLAN = "mutation($plan: ID!) { submitPlan(planId: $plan) { __typename } }"
-REGISTER_UNIT = """mutation($name: String!, $region: String!) {
-  registerUnit(unit: {name: $name, kind: VILLAGE_COMMITTEE, region: $region}) { __typename ... on Unit { id } } }"""
-VERIFY = "query($code: String!) { verifyCode(code: $code) { __typename } }"
-CHECK_IN = "mutation($code: String!) { checkIn(code: $code) { __typename ... on Visit { id } } }"
-FINDING = """mutation($visit: ID!, $unit: ID!, $deadline: Date!, $description: String!) {
-  recordFinding(input: {visitId: $visit, severity: MEDIUM, responsibleUnitId: $unit, description: $description,
-                        proposedDeadline: $deadline}) { __typename } }"""
-TASKS = "query($unit: ID!) { tasks(unitId: $unit) { tasks { id } } }"
 FILE_COMPLAINT = """mutation($input: ComplaintInput!) { fileComplaint(input: $input) {
   __typename ... on Complaint { id routedToLevel routedToRegion } } }"""
 MY_COMPLAINTS = "{ complaints(first: 100) { description status findings reply } }"
 ITEM_FIGURES = """query($year: Int!) { regionFigures(region: "431024", year: $year) {
   wholeYear { items { planned { value } filed { value } completed { value } } } } }"""
-START = "mutation($id: ID!) { startTask(id: $id) { __typename } }"
-SUBMIT_TASK = 'mutation($id: ID!) { submitTask(id: $id, note: "已整改") { __typename } }'
 
 # Where a QR code's drawing ends inside its <svg> box, and where the box ends, as the page draws them.
 _QR_EDGES = """() => {
@@ -93,37 +82,6 @@ async def submitted_plan(platform, call):
         return name
 
     return submit
-
-
-@pytest.fixture
-async def submitted_task(platform, call, until, demo_item):
-    """A rectification task of a new village committee in 龙旺村, due in two days (before the tasks other tests
-    open, so the county office's board shows it on its first page), submitted and awaiting verification: (its
-    finding's description, the village's code)."""
-    office = platform.keys.token(Role.COUNTY_OFFICE, JIAHE, office=JIAHE_OFFICE)
-    name = f"龙旺村测试村委会{uuid.uuid4().hex[:8]}"
-    unit = (await call(REGISTER_UNIT, {"name": name, "region": LONGWANG}, office))["registerUnit"]["id"]
-    unit_token = platform.keys.token(Role.UNIT, LONGWANG, unit=unit)
-    code = demo_item["code"]["token"]
-
-    async def known() -> bool:
-        return (await call(VERIFY, {"code": code}, unit_token))["verifyCode"]["__typename"] == "CodeValid"
-
-    await until(known, "inspection learns the new unit")
-    visit = (await call(CHECK_IN, {"code": code}, unit_token))["checkIn"]["id"]
-    inspector = platform.keys.token(Role.INSPECTOR, JIAHE, office=JIAHE_OFFICE)
-    description = f"村务公开栏未更新（{uuid.uuid4().hex[:4]}）"
-    deadline = (china_today() + timedelta(days=2)).isoformat()
-    variables = {"visit": visit, "unit": unit, "deadline": deadline, "description": description}
-    assert (await call(FINDING, variables, inspector))["recordFinding"]["__typename"] == "Finding"
-
-    async def opened() -> list[dict]:
-        return (await call(TASKS, {"unit": unit}, unit_token))["tasks"]["tasks"]
-
-    (task,) = await until(opened, "rectification opens the finding's task")
-    assert (await call(START, {"id": task["id"]}, unit_token))["startTask"]["__typename"] == "Task"
-    assert (await call(SUBMIT_TASK, {"id": task["id"]}, unit_token))["submitTask"]["__typename"] == "Task"
-    return description, LONGWANG
 
 
 async def test_an_observer_is_offered_no_decision_verification_or_finding(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
@@ -32,3 +34,35 @@ async def test_after_admitting_a_visit_the_unit_is_not_told_it_may_refuse_it(
     await expect(page.locator("[data-test=refuse-form]")).to_have_count(0)
     await expect(page.locator("[data-test=complaint-form]")).to_be_visible()  # a complaint about the visit still can
     await webapp.shot(page, "scan-admitted-375px")
+
+
+async def test_a_unit_asks_for_a_later_deadline_on_its_phone_and_the_office_grants_it(
+    village_task, phone, desk, webapp
+):
+    """A deadline is extended once, asked by the unit and decided by the issuing office (requestDeadlineExtension,
+    decideDeadlineExtension): neither the task board nor the console offered either."""
+    task = village_task
+    page = await _small_phone(phone)
+    await webapp.sign_in_with_token(page, task["unit_token"], "/tasks")
+    card = page.locator("[data-test^=task-]").filter(has_text=task["description"])
+    until = (date.fromisoformat(task["deadline"]) + timedelta(days=10)).isoformat()
+    await card.get_by_text("申请延期").first.click()  # the form folds under its summary
+    await card.locator("[data-test=extension-until]").fill(until)
+    await card.locator("[data-test=extension-reason]").fill("汛期道路中断，物资无法按期运到")
+    await card.locator("[data-test=ask-extension]").click()
+    await expect(card.locator("[data-test=extension]")).to_contain_text(f"申请延至 {until} · 待审批")
+    await expect(card.locator("[data-test=extension-form]")).to_have_count(0)  # once only
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 375
+    await webapp.shot(page, "tasks-extension-asked-375px")
+
+    office = await desk.new_page()
+    await webapp.sign_in_as(office, "chen-yuehui", "/console/tasks")
+    board_card = office.locator("[data-test^=task-]").filter(has_text=task["description"])
+    await expect(board_card.locator("[data-test=decline-extension]")).to_be_disabled()  # declining says why
+    await board_card.locator("[data-test=approve-extension]").click()
+    await expect(board_card.locator("[data-test=extension]")).to_contain_text("已批准")
+    await expect(board_card).to_contain_text(f"整改期限{until}")
+
+    await page.reload()
+    await expect(card).to_contain_text(f"整改期限{until}")
+    await expect(card.locator("[data-test=extension]")).to_contain_text("已批准")
