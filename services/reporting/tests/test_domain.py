@@ -77,7 +77,17 @@ def test_a_complaint_step_keeps_its_kind_and_never_its_author_or_text():
     data = complaint(item_id="i").data
     assert timeline.detail("inspection.complaint.filed", data) == {"kind": "over_cap"}
     assert timeline.unit_shown("inspection.complaint.filed", data["unitId"]) is None
-    assert timeline.says("inspection.complaint.filed", {"kind": "over_cap"}) == "减负投诉：over_cap"
+    assert timeline.says("inspection.complaint.filed", {"kind": "over_cap"}) == "减负投诉：超频次督查"
+
+
+def test_a_step_says_the_values_it_names_in_words_and_a_value_it_does_not_know_as_sent():
+    assert timeline.says("inspection.visit.checked_in", {"registration": "on_site"}) == "现场督查（扫码签到）"
+    assert timeline.says("inspection.refusal.recorded", {"reason": "cap_reached"}) == "拒绝检查：频次已满"
+    finding = {"severity": "medium", "proposedDeadline": "2026-12-20"}
+    assert timeline.says("inspection.finding.recorded", finding) == "发现问题（较重），建议整改期限 2026-12-20"
+    assert timeline.says("inspection.refusal.recorded", {"reason": "new_reason"}) == "拒绝检查：new_reason"
+    # A field that is free text elsewhere keeps its words: a rejected filing's reason is the approver's own.
+    assert timeline.says("plan.filing.rejected", {"reason": "cap_reached"}) == "备案被驳回：cap_reached"
 
 
 def test_a_reminder_and_an_escalation_say_which_deadline_they_are_for():

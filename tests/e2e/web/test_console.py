@@ -7,7 +7,7 @@ import random
 import re
 import string
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.async_api import expect
@@ -27,6 +27,10 @@ SUBMIT_PLAN = "mutation($plan: ID!) { submitPlan(planId: $plan) { __typename } }
 FILE_COMPLAINT = """mutation($input: ComplaintInput!) { fileComplaint(input: $input) {
   __typename ... on Complaint { id routedToLevel routedToRegion } } }"""
 MY_COMPLAINTS = "{ complaints(first: 100) { description status findings reply } }"
+VERIFY = "query($code: String!) { verifyCode(code: $code) { __typename } }"
+CHECK_IN = "mutation($code: String!) { checkIn(code: $code) { __typename ... on Visit { id unitId } } }"
+REFUSE = """mutation($code: String!) { refuseInspection(reason: CAP_REACHED, code: $code, note: "") { __typename } }"""
+FINDING = """mutation($input: FindingInput!) { recordFinding(input: $input) { __typename } }"""
 ITEM_FIGURES = """query($year: Int!) { regionFigures(region: "431024", year: $year) {
   wholeYear { items { planned { value } filed { value } completed { value } } } } }"""
 
@@ -304,3 +308,48 @@ async def test_the_office_a_complaint_went_to_investigates_concludes_and_replies
     await webapp.sign_in_as(page, "observer", "/console/complaints")
     await expect(row.locator("[data-test=complaint-status]")).to_have_text("已办结")
     await expect(row.get_by_role("button")).to_have_count(0)
+
+
+async def test_an_items_timeline_names_its_steps_and_their_values_in_words(
+    platform, call, until, coded_item, new_unit_token, desk, webapp
+):
+    """The timeline's steps read as reporting spells them (coded, visited, task_opened) and their sentences named
+    the events' values: "现场督查（on_site）", "拒绝检查：cap_reached", "发现问题（medium）"."""
+    code = await coded_item(f"全过程用语（{uuid.uuid4().hex[:6]}）")
+    unit_token = await new_unit_token()
+
+    async def known() -> bool:
+        return (await call(VERIFY, {"code": code["token"]}, unit_token))["verifyCode"]["__typename"] == "CodeValid"
+
+    await until(known, "inspection learns the code and the unit")
+    visit = (await call(CHECK_IN, {"code": code["token"]}, unit_token))["checkIn"]
+    assert (await call(REFUSE, {"code": code["token"]}, unit_token))["refuseInspection"]["__typename"] == "Refusal"
+    inspector = platform.keys.token(Role.INSPECTOR, JIAHE, office=JIAHE_OFFICE)
+    finding = {
+        "visitId": visit["id"],
+        "severity": "MEDIUM",
+        "responsibleUnitId": visit["unitId"],
+        "description": "警示牌缺失",
+        "proposedDeadline": (china_today() + timedelta(days=10)).isoformat(),
+    }
+    assert (await call(FINDING, {"input": finding}, inspector))["recordFinding"]["__typename"] == "Finding"
+
+    page = await desk.new_page()
+    await webapp.sign_in_as(page, "chen-yuehui", f"/console/items/{code['itemId']}/timeline")
+    steps = page.locator("[data-test=timeline-step]")
+    for _ in range(40):  # reporting hears of each step through the bus
+        if "下达整改" in await steps.all_inner_texts():
+            break
+        await page.wait_for_timeout(500)
+        await page.reload()
+    shown = await steps.all_inner_texts()
+    assert {"赋码", "现场督查", "拒绝督查", "发现问题", "下达整改"} <= set(shown), shown
+    sentences = " ".join(await page.locator("[data-test=timeline-what]").all_inner_texts())
+    # No value as the events spell it (the titles carry hex digits: those are no words).
+    assert re.findall(r"[a-z]+_[a-z_]+|\b(?:emergency|low|medium|high|other)\b", sentences) == [], sentences
+    assert "现场督查（扫码签到）" in sentences, sentences
+    assert "拒绝检查：频次已满" in sentences, sentences
+    assert "发现问题（较重）" in sentences, sentences
+    await page.get_by_role("button", name="English").click()
+    await expect(steps.filter(has_text="task opened")).to_have_count(1)  # not task_opened
+    await webapp.shot(page, "console-item-timeline-english")

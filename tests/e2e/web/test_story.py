@@ -132,8 +132,8 @@ async def test_the_whole_story_from_coding_to_a_verified_rectification(
     # The item's whole story, as reporting tells it.
     await office.goto(f"{web}console/items/{item_id}/timeline")
     timeline = office.locator("[data-test=timeline]")
-    for step in ("coded", "visited", "refused", "finding"):
-        await expect(timeline).to_contain_text(step)
+    for step in ("赋码", "现场督查", "拒绝督查", "发现问题"):
+        await expect(timeline.locator("[data-test=timeline-step]", has_text=step).first).to_be_visible()
     await webapp.shot(office, "09-office-item-timeline")
 
 

@@ -7,9 +7,29 @@ rater, never a person's token subject, never free text a unit wrote about itself
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 _ITEM = ("title", "kind", "emergency", "codeNumber", "reason")
+
+# The events' values a step names, in the words the web app shows for them (web/src/messages.ts): a step said
+# "现场督查（on_site）" or "拒绝检查：cap_reached". A value not listed is said as sent.
+_REGISTRATION = {"on_site": "扫码签到", "emergency": "紧急督查补登"}
+_REFUSAL_REASON = {
+    "no_code": "未亮码",
+    "code_invalid": "码无效",
+    "cap_reached": "频次已满",
+    "out_of_scope": "不在督查范围",
+    "negative_list_breach": "违反负面清单",
+}
+_SEVERITY = {"low": "一般", "medium": "较重", "high": "严重"}
+_COMPLAINT_KIND = {
+    "unplanned_inspection": "计划外督查",
+    "over_cap": "超频次督查",
+    "negative_list_breach": "违反负面清单",
+    "materials_demanded": "要求准备材料",
+    "other": "其他",
+}
 _TASK = ("taskId", "findingId", "severity", "deadline", "onTime", "level", "timesSentBack")
 
 
@@ -19,6 +39,7 @@ class Step:
     keeps: tuple[str, ...]
     says: str  # what the step was, filled from the fields it keeps
     shows_unit: bool = True
+    words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # a kept field's values, in words
 
 
 STEPS: dict[str, Step] = {
@@ -38,19 +59,30 @@ STEPS: dict[str, Step] = {
     "plan.item.completed": Step("completed", ("codeNumber",), "办结"),
     "plan.item.reopened": Step("reopened", ("codeNumber",), "新的整改任务，重新打开"),
     "inspection.visit.checked_in": Step(
-        "visited", ("visitId", "codeNumber", "counted", "registration", "late"), "现场督查（{registration}）"
+        "visited",
+        ("visitId", "codeNumber", "counted", "registration", "late"),
+        "现场督查（{registration}）",
+        words={"registration": _REGISTRATION},
     ),
     "inspection.visit.completed": Step("visit_completed", ("visitId", "summary"), "督查完成：{summary}"),
     "inspection.refusal.recorded": Step(
-        "refused", ("refusalId", "reason", "verdict", "negativeListEntry"), "拒绝检查：{reason}"
+        "refused",
+        ("refusalId", "reason", "verdict", "negativeListEntry"),
+        "拒绝检查：{reason}",
+        words={"reason": _REFUSAL_REASON},
     ),
     "inspection.finding.recorded": Step(
         "finding",
         ("findingId", "visitId", "severity", "proposedDeadline"),
         "发现问题（{severity}），建议整改期限 {proposedDeadline}",
+        words={"severity": _SEVERITY},
     ),
     "inspection.complaint.filed": Step(
-        "complaint", ("kind", "negativeListEntry"), "减负投诉：{kind}", shows_unit=False
+        "complaint",
+        ("kind", "negativeListEntry"),
+        "减负投诉：{kind}",
+        shows_unit=False,
+        words={"kind": _COMPLAINT_KIND},
     ),
     "rectification.task.opened": Step("task_opened", _TASK, "下达整改任务，期限 {deadline}"),
     "rectification.task.started": Step("task_started", _TASK, "开始整改"),
@@ -83,7 +115,12 @@ def detail(event_type: str, data: dict) -> dict:
 
 
 def says(event_type: str, detail: dict) -> str:
-    return STEPS[event_type].says.format_map(defaultdict(str, detail))
+    step = STEPS[event_type]
+    shown = {
+        key: step.words.get(key, {}).get(value, value) if isinstance(value, str) else value
+        for key, value in detail.items()
+    }
+    return step.says.format_map(defaultdict(str, shown))
 
 
 def unit_shown(event_type: str, unit_id: str | None) -> str | None:
