@@ -353,3 +353,16 @@ async def test_an_items_timeline_names_its_steps_and_their_values_in_words(
     await page.get_by_role("button", name="English").click()
     await expect(steps.filter(has_text="task opened")).to_have_count(1)  # not task_opened
     await webapp.shot(page, "console-item-timeline-english")
+
+
+async def test_the_visits_page_says_what_to_choose_and_why_an_item_shows_no_visit(coded_item, desk, webapp):
+    """Before an item was chosen the page showed an empty choice and nothing else; an item without visits showed
+    暂无 at most."""
+    code = await coded_item(f"尚无督查（{uuid.uuid4().hex[:6]}）")
+    page = await desk.new_page()
+    await webapp.sign_in_as(page, "hu-guojun", "/console/visits")
+    hint = page.locator("[data-test=visits-hint]")
+    await expect(hint).to_have_text("请选择一个已赋码的督查事项，查看其现场督查记录。")
+    await page.select_option("[data-test=visits-item]", code["itemId"])
+    await expect(hint).to_contain_text("此事项还没有现场督查记录")
+    await expect(page.locator("[data-test=visit]")).to_have_count(0)
