@@ -2,7 +2,8 @@
 // change once: a change never starts while it is already under way, and it names itself to the API with a request
 // id that stays the same until the change is made (the API answers a repeated id with the first result and changes
 // nothing again). A mutation without a requestId argument has the first of these only.
-import { reactive } from 'vue';
+import { reactive, type Ref } from 'vue';
+import { t } from './i18n';
 
 function newRequestId(): string {
   return globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -32,4 +33,36 @@ export function useChanges() {
   const busy = (key: string): boolean => running.has(key);
 
   return { run, busy };
+}
+
+/** What a mutation answers: the changed object, or a refusal saying why (a typed result of the API). */
+export interface Answer {
+  __typename: string;
+  reason?: string;
+  field?: string;
+}
+const REFUSALS = ['NotAllowed', 'InvalidInput', 'Conflict', 'CeilingExceeded'];
+
+/** A page's changes whose mutations answer typed results (see useChanges): a refusal's reason, or why the request
+ * failed, goes to `problem`; after every try the page reads its rows again (`refresh`), to show them as they stand. */
+export function useTypedChanges(problem: Ref<string>, refresh: () => Promise<unknown>) {
+  const { run, busy } = useChanges();
+
+  function change(key: string, action: (requestId: string) => Promise<Answer>): Promise<void> {
+    return run(key, async (requestId) => {
+      problem.value = '';
+      let made = false;
+      try {
+        const answer = await action(requestId);
+        made = !REFUSALS.includes(answer.__typename);
+        if (!made) problem.value = t('failed', { reason: [answer.field, answer.reason].filter(Boolean).join(': ') || answer.__typename });
+      } catch (error) {
+        problem.value = t('failed', { reason: (error as Error).message });
+      }
+      await refresh();
+      return made;
+    });
+  }
+
+  return { change, busy };
 }
