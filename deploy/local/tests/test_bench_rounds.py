@@ -78,7 +78,7 @@ async def test_a_runs_cpu_is_counted_from_the_end_of_its_warm_up():
     assert 0.05 < result.cpu["burner "] < 0.9
 
 
-async def test_a_runs_platform_cpu_is_read_when_its_watched_processes_are():
+async def test_a_runs_platform_cpu_is_what_each_part_used_between_the_start_and_end_of_its_measured_time():
     readings = iter([{"postgres": 10.0, "redis": 1.0}, {"postgres": 12.5, "redis": 1.5}])
     result = await run("idle", _Idle, concurrency=1, seconds=0.1, warmup=0.1, platform=lambda: next(readings))
     assert result.platform == {"postgres": 2.5, "redis": 0.5}

@@ -292,8 +292,8 @@ async def _attempt(
             result = await deps.counters.admit(admission.counters, admission.occasion, counts=admission.counts, now=now)
             if isinstance(result, Missing):
                 return result
-            if result.written:
-                log.info("wrote %d cap counter(s) of unit %s from PostgreSQL", result.written, admission.unit_id)
+            if result.written:  # every unit's first check-in of a period: routine, so not at INFO
+                log.debug("wrote %d cap counter(s) of unit %s from PostgreSQL", result.written, admission.unit_id)
             if isinstance(result, Full):
                 async with conn.transaction():
                     await visits.hand_over(conn, hold)
