@@ -72,6 +72,10 @@ export const staffOf = (claims: Claims | undefined, officeId: string) => !!claim
 export const worksFor = (claims: Claims | undefined, officeId: string) => !!claims && claims.role !== 'unit' && !!claims.office && claims.office === officeId;
 /** An inspector of the office: only they record findings on its visits. */
 export const inspectorOf = (claims: Claims | undefined, officeId: string) => !!claims && claims.role === 'inspector' && claims.office === officeId;
+/** Who may read an office's codes (their tokens, QR images, sheets): offices and observers (the services check the
+ * region), an inspector only its own office's codes; units see codes only by scanning them. */
+export const readsCodesOf = (claims: Claims | undefined, officeId: string) =>
+  !!claims && claims.role !== 'unit' && (claims.role !== 'inspector' || claims.office === officeId);
 /** Staff of the office that approves this office's plans and filings (the province's office approves its own). */
 export const approverOf = (claims: Claims | undefined, office: { id: string; approverOfficeId?: string | null } | null | undefined) =>
   !!claims && !!office && isOffice(claims) && claims.office === (office.approverOfficeId ?? office.id);

@@ -148,6 +148,24 @@ async def test_only_the_approving_office_decides_only_staff_code_and_only_inspec
     await expect(page.locator(f"[data-test=item-{item_id}] [data-test=code-item]")).to_have_count(0)
 
 
+async def test_an_inspector_is_offered_the_code_sheets_of_its_own_offices_items_only(
+    platform, coded_item, desk, webapp
+):
+    """An inspector reads only its own office's codes: another office's inspector was offered the sheet of a coded
+    item, which then said 尚未赋码 (not coded yet) for a code it may not read."""
+    code = await coded_item(f"督查员码单（{uuid.uuid4().hex[:6]}）")
+    row = f"[data-test=item-{code['itemId']}]"
+    page = await desk.new_page()
+    others = platform.keys.token(Role.INSPECTOR, JIAHE, office="431024-yjj", subject="yjj-inspector")
+    await webapp.sign_in_with_token(page, others, "/console/items")
+    await expect(page.locator(row)).to_contain_text("DC431024")  # its code number, shown to everyone in reach
+    await expect(page.locator(f"{row} [data-test=code-sheet]")).to_have_count(0)
+
+    await webapp.sign_in_as(page, "hu-guojun", "/console/items")  # an inspector of Jiahe's office, which coded it
+    await page.locator(f"{row} [data-test=code-sheet]").click()
+    await expect(page.locator("[data-test=sheet] svg")).to_be_visible()
+
+
 def _china_minutes_ago(shown: str) -> float:
     """How long ago, in minutes, a moment the page shows in zh-CN's short form ("2026/12/6 16:38") was, read as
     China time."""
