@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from wurao_devstack.bench.load import Result, quiet, round_ratios, run
+from wurao_devstack.stack import tree_cpu_seconds_by_root
 
 BURN = "import time\nend = time.time() + {seconds}\nwhile time.time() < end: pass\ntime.sleep(60)"
 
@@ -121,3 +122,17 @@ async def test_a_worker_that_ended_during_the_wait_still_counts_as_work():
     finally:
         parent.kill()
         await parent.wait()
+
+
+async def test_one_reading_of_proc_gives_each_group_of_processes_its_own_cpu_seconds():
+    idle = await asyncio.create_subprocess_exec(sys.executable, "-c", "import time; time.sleep(60)")
+    busy = await asyncio.create_subprocess_exec(sys.executable, "-c", BURN.format(seconds=60))
+    try:
+        await asyncio.sleep(1.0)
+        spent = tree_cpu_seconds_by_root({"idle": [idle.pid], "busy": [busy.pid], "none": []})
+        assert spent["busy"] > 0.5 > spent["idle"]  # about a second of burning against the interpreter's start
+        assert spent["none"] == 0.0
+    finally:
+        for process in (idle, busy):
+            process.kill()
+            await process.wait()

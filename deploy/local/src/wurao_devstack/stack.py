@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -360,6 +360,11 @@ def tree_cpu_seconds(*roots: int) -> float:
     """CPU seconds processes and their descendants have used so far (Linux /proc): servers and their workers. A
     descendant that ended counts through the process that waited for it (its children's time), so the total does
     not drop when a worker exits."""
+    return tree_cpu_seconds_by_root({"": roots})[""]
+
+
+def tree_cpu_seconds_by_root(groups: Mapping[str, Sequence[int]]) -> dict[str, float]:
+    """`tree_cpu_seconds` of each group of roots, from one reading of /proc (the groups' trees should not overlap)."""
     children: dict[int, list[int]] = collections.defaultdict(list)
     spent: dict[int, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -370,12 +375,15 @@ def tree_cpu_seconds(*roots: int) -> float:
         pid = int(stat.parent.name)
         children[int(fields[1])].append(pid)
         spent[pid] = sum(map(int, fields[11:15])) / os.sysconf("SC_CLK_TCK")  # utime, stime, cutime, cstime
-    total, unseen = 0.0, list(roots)
-    while unseen:
-        pid = unseen.pop()
-        total += spent.get(pid, 0.0)
-        unseen += children[pid]
-    return total
+    totals = {}
+    for name, roots in groups.items():
+        total, unseen = 0.0, list(roots)
+        while unseen:
+            pid = unseen.pop()
+            total += spent.get(pid, 0.0)
+            unseen += children[pid]
+        totals[name] = total
+    return totals
 
 
 def terminate(process: subprocess.Popen, timeout: float = 15) -> None:

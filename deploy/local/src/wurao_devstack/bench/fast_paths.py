@@ -29,7 +29,7 @@ from wurao_common import db, embedded
 from wurao_common.auth import Role
 from wurao_common.bus.nats import connect
 from wurao_devstack.bench.load import QUIET_LONGEST, GraphQLWorker, Result, quiet, round_ratios, run
-from wurao_devstack.stack import Stack, resident_bytes, serve_command, terminate, tree_cpu_seconds, wait_ready
+from wurao_devstack.stack import Stack, resident_bytes, serve_command, terminate, tree_cpu_seconds_by_root, wait_ready
 from wurao_plan.domain.codes import CHINA
 
 OFFICE, OFFICE_REGION = "431024-dcs", "431024"
@@ -199,9 +199,10 @@ class _Bench:
 
     def cpu_by_part(self) -> dict[str, float]:
         """CPU seconds each part of the platform (with its workers) and this load generator have used so far."""
-        parts = {name: tree_cpu_seconds(process.pid) for name, process in self.processes.items()}
-        parts.update((server.name, tree_cpu_seconds(server.process.pid)) for server in self.stack.servers)
-        return {**parts, "load generator": time.process_time()}
+        own = time.process_time()  # before reading /proc, which is the bench's work, not the load's
+        roots = {name: [process.pid] for name, process in self.processes.items()}
+        roots.update((server.name, [server.process.pid]) for server in self.stack.servers)
+        return {**tree_cpu_seconds_by_root(roots), "load generator": own}
 
     def worker(self, url: str, query: str, variables: Callable[[int], dict], callers: list[dict], ok):
         return lambda: GraphQLWorker(url, query, variables, lambda n: callers[n % len(callers)], ok=ok)
